@@ -1,0 +1,37 @@
+# The two commands of the quick start are `make demo` and `make test`; everything else is what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: demo test fieldapp bench serve clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[pg,serve,fieldapp,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT).
+demo: $(STAMP)
+	$(BIN)/doorstep seed-demo --reset
+	$(BIN)/doorstep run --host $(HOST) --port $(PORT)
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Open the field app against DOORSTEP_SERVER (default: the demo server).
+fieldapp: $(STAMP)
+	$(BIN)/python -m fieldapp
+
+## Production-like serving with gunicorn (DATABASE_URL selects the database).
+serve: $(STAMP)
+	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) 'server:create_app()'
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

@@ -1,0 +1,62 @@
+"""Doorstep server: the system of record that the tablets sync with and the leaders' dashboard reads."""
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
+
+from . import access, compression
+from .config import Config
+from .errors import http_error
+from .extensions import api, db, migrate
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app: `config` is a Config class, or a dict of overrides on top of Config."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "doorstep.db")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    api.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    compression.init_app(app)
+    _register_blueprints(app)
+    app.register_error_handler(HTTPException, http_error)
+    app.before_request(access.enforce)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.resources import blp as auth_blp
+    from .dashboard import bp as dashboard_bp
+    from .households.resources import blp as households_blp
+    from .stats.resources import blp as stats_blp
+    from .sync.resources import blp as sync_blp
+
+    for blp in (auth_blp, sync_blp, households_blp, stats_blp):
+        api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
+    app.register_blueprint(dashboard_bp)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets the dashboard read while a tablet's batch is written; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,60 @@
+"""Areas and users, as the admin CLI and the dashboard create them."""
+from ..auth.service import hash_password
+from ..extensions import db
+from ..models import Area, AuditLog, User, UserVillage
+from ..sync.service import take_seq
+from shared.vocab import AREA_LEVELS, ROLES
+
+PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
+
+
+class AdminError(ValueError):
+    """A request the data does not allow; the message says why."""
+
+
+def create_area(level: str, name: str, parent_id: int | None = None, code: str | None = None,
+                commit: bool = True) -> Area:
+    if level not in AREA_LEVELS:
+        raise AdminError(f"level must be one of {', '.join(AREA_LEVELS)}")
+    parent = db.session.get(Area, parent_id) if parent_id is not None else None
+    if PARENT_LEVEL[level] != (parent.level if parent else None):
+        raise AdminError(f"a {level} needs a parent {PARENT_LEVEL[level] or 'of none'}")
+    area = Area(level=level, name=name.strip(), parent_id=parent_id, code=code, version=1, seq=take_seq(1))
+    db.session.add(area)
+    db.session.flush()
+    area.commune_id = area.id if level == "commune" else (parent.commune_id if parent else None)
+    if commit:
+        db.session.commit()
+    return area
+
+
+def create_user(username: str, full_name: str, role: str, password: str, commune_id: int | None = None,
+                village_ids: list[int] = (), by_user_id: int | None = None, commit: bool = True) -> User:
+    if role not in ROLES:
+        raise AdminError(f"role must be one of {', '.join(ROLES)}")
+    if role != "admin" and commune_id is None:
+        raise AdminError(f"a {role} needs a commune")
+    if db.session.execute(db.select(User.id).where(User.username == username)).first():
+        raise AdminError(f"username {username!r} is taken")
+    if len(password) < 8:
+        raise AdminError("the password needs at least 8 characters")
+    user = User(username=username, full_name=full_name, role=role, commune_id=commune_id, active=True,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    set_villages(user, village_ids)
+    db.session.add(AuditLog(user_id=by_user_id, action="create_user", detail={"user": user.id, "role": role}))
+    if commit:
+        db.session.commit()
+    return user
+
+
+def set_villages(user: User, village_ids) -> None:
+    """Assign villages of the user's own commune; the official's devices must then pull again (410)."""
+    villages = [db.session.get(Area, v) for v in village_ids]
+    for village_id, village in zip(village_ids, villages):
+        if village is None or village.level != "village" or village.commune_id != user.commune_id:
+            raise AdminError(f"area {village_id} is not a village of the user's commune")
+    db.session.execute(db.delete(UserVillage).where(UserVillage.user_id == user.id))
+    for village_id in sorted(set(village_ids)):
+        db.session.add(UserVillage(user_id=user.id, village_id=village_id))

@@ -1,0 +1,43 @@
+"""Log in and out of a device."""
+from flask import g
+from flask_smorest import Blueprint
+
+from shared.schemas import LoginReplySchema, LoginSchema, UserSchema
+
+from .. import access
+from ..errors import ApiError
+from . import service
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Device login with revocable tokens.")
+
+
+@blp.route("/login", methods=["POST"])
+@access.public
+@blp.arguments(LoginSchema)
+@blp.response(200, LoginReplySchema)
+def login(args):
+    """Register this device for the user and get a bearer token."""
+    user = service.check_credentials(args["username"], args["password"])
+    if user is None:
+        raise ApiError(401, "Wrong username or password.")
+    try:
+        raw = service.register_device(user, str(args["device_id"]), args["device_label"], args["app_version"])
+    except service.DeviceTaken:
+        raise ApiError(409, "This device is registered to another user.", {"device_id": ["Already registered."]})
+    return {"token": raw, "user": user, "scope": service.scope_of(user)}
+
+
+@blp.route("/logout", methods=["POST"])
+@access.token("official", "leader", "admin")
+@blp.response(204)
+def logout():
+    """Revoke the caller's token."""
+    service.revoke_device(g.device, g.user.id)
+
+
+@blp.route("/me", methods=["GET"])
+@access.token("official", "leader", "admin")
+@blp.response(200, UserSchema)
+def me():
+    """The caller's user."""
+    return g.user

@@ -1,0 +1,67 @@
+"""gzip both ways (DESIGN.md): requests with Content-Encoding: gzip are inflated, replies are deflated on request.
+
+The inflated body is held to MAX_CONTENT_LENGTH too, so a small gzip bomb gets 413 like a large body does.
+"""
+import gzip
+import io
+import zlib
+
+from flask import Flask, request
+
+MIN_SIZE = 512
+
+
+class GzipRequests:
+    """WSGI middleware: inflate a gzip request body before Flask reads it."""
+
+    def __init__(self, wsgi_app, max_length: int):
+        self.wsgi_app, self.max_length = wsgi_app, max_length
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length > self.max_length:
+                return _too_large(start_response)
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                body = inflater.decompress(environ["wsgi.input"].read(length), self.max_length + 1)
+            except zlib.error:
+                return _reply(start_response, "400 Bad Request", b'{"error": {"code": "invalid", '
+                              b'"message": "The body is not valid gzip.", "fields": {}}}')
+            if len(body) > self.max_length or inflater.unconsumed_tail:
+                return _too_large(start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_CONTENT_ENCODING"]
+        return self.wsgi_app(environ, start_response)
+
+
+def _reply(start_response, status: str, body: bytes):
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _too_large(start_response):
+    return _reply(start_response, "413 Request Entity Too Large", b'{"error": {"code": "too_large", '
+                  b'"message": "The request is too large.", "fields": {}}}')
+
+
+def compress_reply(response):
+    """after_request: gzip JSON and text replies for clients that accept it."""
+    if (response.status_code < 200 or response.direct_passthrough or "Content-Encoding" in response.headers
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    if not (response.mimetype or "").startswith(("application/json", "text/")):
+        return response
+    data = response.get_data()
+    if len(data) < MIN_SIZE:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers.add("Vary", "Accept-Encoding")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = GzipRequests(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    app.after_request(compress_reply)

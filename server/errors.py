@@ -1,0 +1,46 @@
+"""One JSON error shape for the API: {error: {code, message, fields}}, with the right status. Never a 500 for bad input."""
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+CODES = {
+    400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 410: "reset_required", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
+    426: "upgrade_required", 429: "too_many_requests",
+}
+
+
+class ApiError(HTTPException):
+    """An error the API answers with the JSON shape: raise ApiError(400, "message", fields={...})."""
+
+    def __init__(self, status: int, message: str, fields: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.code = status
+        self.description = message
+        self.fields = fields or {}
+        self.error_code = code or CODES.get(status, "error")
+
+
+def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def http_error(error: HTTPException):
+    """Turn any HTTP error under /api/ into the JSON shape; pages keep Flask's own error pages."""
+    if not wants_json():
+        return error
+    if isinstance(error, ApiError):
+        return json_error(error.code, error.description, error.fields, error.error_code)
+    status, fields = error.code or 500, {}
+    # webargs (through flask-smorest) reports invalid arguments as 422 with {location: {field: [messages]}}.
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages:
+        status = 400
+        for located in messages.values():
+            fields.update(located)
+    message = "Invalid input." if status == 400 and fields else error.description
+    return json_error(status, message, fields)

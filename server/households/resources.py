@@ -1,0 +1,54 @@
+"""Read households, residents and visits in the caller's scope."""
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from .. import access
+from ..auth.service import scope_of
+from . import service
+
+blp = Blueprint("records", __name__, url_prefix="", description="Paginated reads in the caller's scope.")
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    village_id = fields.Integer(load_default=None)
+
+
+class PageSchema(Schema):
+    items = fields.List(fields.Dict())
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+def _page(table: str, args: dict) -> dict:
+    return service.page(table, scope_of(g.user), args["page"], args["per_page"], args["village_id"])
+
+
+@blp.route("/households", methods=["GET"])
+@access.token("official", "leader", "admin")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, PageSchema)
+def households(args):
+    """Households in the caller's scope."""
+    return _page("households", args)
+
+
+@blp.route("/residents", methods=["GET"])
+@access.token("official", "leader", "admin")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, PageSchema)
+def residents(args):
+    """Residents in the caller's scope."""
+    return _page("residents", args)
+
+
+@blp.route("/visits", methods=["GET"])
+@access.token("official", "leader", "admin")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, PageSchema)
+def visits(args):
+    """Visits in the caller's scope, voided ones left out."""
+    return _page("visits", args)

@@ -1,0 +1,223 @@
+"""The server's data model (DESIGN.md, "Server data model").
+
+Every row a device may pull carries `seq`, the commit-ordered change number taken from `sync_counter`, and the
+commune it belongs to, so that the data can later be partitioned by commune or province.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, SmallInteger,
+                        String, Text, TypeDecorator, Uuid)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every database, read back as an aware UTC datetime."""
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: timestamps must carry their offset")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+UUID = Uuid(as_uuid=False)
+
+
+class Area(db.Model):
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The commune a commune or village belongs to (itself for a commune); None for a province.
+    commune_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+    parent = relationship("Area", remote_side=[id])
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    villages = relationship("Area", secondary="user_villages", order_by="Area.name")
+
+
+class UserVillage(db.Model):
+    __tablename__ = "user_villages"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+
+
+class Device(db.Model):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    app_version: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The scope the device last pulled from zero; another scope now means 410 reset_required.
+    scope_hash: Mapped[str | None] = mapped_column(String(64))
+
+    user = relationship("User")
+
+
+class SyncedRow:
+    """Columns of every household and resident: the per-field merge needs the version of each field."""
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    field_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Household(SyncedRow, db.Model):
+    __tablename__ = "households"
+    id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    address: Mapped[str] = mapped_column(String(200))
+    head_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    residents = relationship("Resident", back_populates="household", order_by="Resident.birth_year")
+
+
+class Resident(SyncedRow, db.Model):
+    __tablename__ = "residents"
+    id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    has_smartphone: Mapped[bool | None] = mapped_column(Boolean)
+
+    household = relationship("Household", back_populates="residents")
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    village_id: Mapped[int] = mapped_column(Integer)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    official_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str | None] = mapped_column(UUID)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_min: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[datetime | None] = mapped_column(Date)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    replaces_id: Mapped[str | None] = mapped_column(UUID)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    # sha256 of the visit as it was pushed: a replay with the same id and hash is a duplicate, another is a conflict.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+    assists = relationship("Assist", order_by="Assist.id")
+
+    __table_args__ = (
+        Index("ix_visits_village_seq", "village_id", "seq"),
+        Index("ix_visits_commune_started", "commune_id", "started_at"),
+    )
+
+
+class Assist(db.Model):
+    """One topic helped within a visit. Immutable like its visit; commune, village and household are copied from it
+    so that coverage is counted without joining households."""
+    __tablename__ = "assists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    resident_id: Mapped[str | None] = mapped_column(UUID)
+    topic: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    household_id: Mapped[str] = mapped_column(UUID)
+    commune_id: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_assists_commune_topic_outcome", "commune_id", "topic", "outcome"),)
+
+
+class SyncCounter(db.Model):
+    """One row. `v` is the last change number handed out; `purged_through` the highest one whose tombstones are
+    gone, so a cursor behind it must pull again from zero."""
+    __tablename__ = "sync_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    v: Mapped[int] = mapped_column(BigInteger, default=0)
+    purged_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SyncBatch(db.Model):
+    __tablename__ = "sync_batches"
+    batch_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(UUID, index=True)
+    response: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conflict(db.Model):
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(20))
+    row_id: Mapped[str] = mapped_column(UUID, index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    kept_value = mapped_column(JSON)
+    lost_value = mapped_column(JSON)
+    kept_by: Mapped[int | None] = mapped_column(Integer)
+    lost_by: Mapped[int | None] = mapped_column(Integer)
+    commune_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_by: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Target(db.Model):
+    __tablename__ = "targets"
+    commune_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    percent: Mapped[float] = mapped_column(Float)
+
+
+class AuditLog(db.Model):
+    """Who did what to whom, without personal data: ids and field names, never names or phones."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    detail = mapped_column(JSON, default=dict)

@@ -1,0 +1,416 @@
+"""Push and pull (DESIGN.md, "Sync contract").
+
+Terms:
+- a *receipt* is the stored reply to a batch: a batch_id seen before gets it back unchanged;
+- a *writer* is one push transaction. It validates and reads first, then takes its block of `seq` numbers from the
+  single `sync_counter` row, writes, and commits. Taking the counter row locks it until commit, so `seq` follows
+  commit order and a reader paging by `seq` never skips a row that commits late.
+"""
+import hashlib
+import json
+import time
+from datetime import timezone
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from shared.merge import merge_fields
+from shared.schemas import RECORD_SCHEMAS, ChangeSchema
+
+from ..extensions import db
+from ..models import Area, Assist, Conflict, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
+from . import records
+
+CHANGE = ChangeSchema()
+RECORD = {table: schema() for table, schema in RECORD_SCHEMAS.items()}
+RETRIES = 5
+
+
+class ResetRequired(Exception):
+    """The caller must pull its scope from zero (410)."""
+
+
+def take_seq(count: int) -> int:
+    """Reserve `count` change numbers and return the first. Call it late: it holds the counter lock until commit."""
+    last = db.session.execute(
+        update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v + count).returning(SyncCounter.v)
+    ).scalar_one()
+    return last - count + 1
+
+
+def push(user, device, scope: dict, batch: dict) -> dict:
+    """Apply one batch in one transaction and return its reply; a batch seen before returns the stored reply."""
+    batch_id = str(batch["batch_id"])
+    for attempt in range(RETRIES):
+        stored = db.session.execute(select(SyncBatch.response).where(SyncBatch.batch_id == batch_id)).scalar()
+        if stored is not None:
+            db.session.rollback()
+            return json.loads(stored)
+        try:
+            reply = _apply(user, device, scope, batch_id, batch["changes"])
+            db.session.commit()
+            return reply
+        except (IntegrityError, DBAPIError) as exc:
+            # A concurrent writer took an id or the lock first (or SQLite was busy): start over on fresh reads.
+            db.session.rollback()
+            if isinstance(exc, DBAPIError) and not _retryable(exc):
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise RuntimeError("push kept colliding with concurrent writers")
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return isinstance(exc, IntegrityError) or any(
+        word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
+
+
+class Batch:
+    """The work of one push: results in the order of the changes, and the rows to write once seq is taken."""
+
+    def __init__(self, user, device, scope):
+        self.user, self.device, self.scope = user, device, scope
+        self.results: list[dict] = []
+        self.touched: list = []          # ORM households and residents that need a new seq
+        self.new_visits: list[dict] = []  # validated visits to insert, each with its result
+        self.voids: list[tuple[str, dict]] = []  # (visit id, result) to void
+        # Rows the batch refers to, read by _prefetch: households and residents as ORM rows (they may change),
+        # visits as plain rows (they never do), villages as village id -> commune id.
+        self.households: dict[str, Household] = {}
+        self.residents: dict[str, Resident] = {}
+        self.visits: dict = {}
+        self.villages: dict[int, int] = {}
+
+    def result(self, change: dict, status: str, version=None, errors=None, current=None) -> dict:
+        entry = {"table": change.get("table"), "id": str(change.get("id")), "status": status, "version": version,
+                 "errors": errors, "current": current}
+        self.results.append(entry)
+        return entry
+
+    def rejected(self, change: dict, errors: dict) -> None:
+        self.result(change, "rejected", errors=errors)
+
+
+def _apply(user, device, scope, batch_id: str, raw_changes: list) -> dict:
+    work = Batch(user, device, scope)
+    loaded = [_load_change(raw) for raw in raw_changes]
+    _prefetch(work, [change for change, _ in loaded if change])
+    with db.session.no_autoflush:
+        for raw, (change, errors) in zip(raw_changes, loaded):
+            if errors:
+                ident = raw if isinstance(raw, dict) else {}
+                work.rejected({"table": ident.get("table"), "id": ident.get("id")}, errors)
+            else:
+                HANDLERS[change["table"]](work, change)
+        _write(work)
+    reply = {"batch_id": batch_id, "results": work.results}
+    db.session.add(SyncBatch(batch_id=batch_id, device_id=device.id, response=json.dumps(reply)))
+    device.last_sync_at = utcnow()
+    return reply
+
+
+def _load_change(raw) -> tuple[dict | None, dict | None]:
+    """The change's envelope, checked; its data is checked by its table's handler."""
+    if not isinstance(raw, dict):
+        return None, {"_schema": ["Each change must be an object."]}
+    try:
+        change = CHANGE.load(raw)
+    except ValidationError as err:
+        return None, err.messages
+    change["id"] = str(change["id"])
+    return change, None
+
+
+def _prefetch(work: Batch, changes: list[dict]) -> None:
+    """Read, in a few queries, every row the batch refers to."""
+    household_ids, resident_ids, visit_ids, village_ids = set(), set(), set(), set()
+    for change in changes:
+        data, table = change["data"], change["table"]
+        if table == "households":
+            household_ids.add(change["id"])
+            village_ids.add(data.get("village_id"))
+        elif table == "residents":
+            resident_ids.add(change["id"])
+            household_ids.add(str(data.get("household_id")))
+        else:
+            visit_ids.add(change["id"])
+            household_ids.add(str(data.get("household_id")))
+            visit_ids.add(str(data.get("replaces_id")))
+            for assist in data.get("assists") or ():
+                if isinstance(assist, dict):
+                    resident_ids.add(str(assist.get("resident_id")))
+    ids = lambda values: [v for v in values if isinstance(v, str) and len(v) == 36]  # noqa: E731
+    work.households = {row.id: row for row in db.session.execute(
+        select(Household).where(Household.id.in_(ids(household_ids)))).scalars()}
+    work.residents = {row.id: row for row in db.session.execute(
+        select(Resident).where(Resident.id.in_(ids(resident_ids)))).scalars()}
+    work.visits = {row.id: row for row in db.session.execute(
+        select(Visit.id, Visit.household_id, Visit.official_id, Visit.payload_hash, Visit.voided, Visit.version,
+               Visit.commune_id, Visit.village_id).where(Visit.id.in_(ids(visit_ids))))}
+    village_ids = [v for v in village_ids if isinstance(v, int)]
+    work.villages = {row.id: row.commune_id for row in db.session.execute(
+        select(Area.id, Area.commune_id).where(Area.id.in_(village_ids), Area.level == "village"))}
+
+
+def _in_scope(work: Batch, village_id: int, commune_id: int) -> bool:
+    scope = work.scope
+    if scope["role"] == "admin":
+        return True
+    if scope["role"] == "official":
+        return village_id in scope["village_ids"]
+    return commune_id == scope["commune_id"]
+
+
+OUTSIDE = ["Outside your villages."]
+
+
+def _load_data(work: Batch, change: dict, partial: bool = False) -> dict | None:
+    try:
+        return RECORD[change["table"]].load(change["data"], partial=partial)
+    except ValidationError as err:
+        work.rejected(change, err.messages)
+        return None
+
+
+def _household(work: Batch, change: dict) -> None:
+    row = work.households.get(change["id"])
+    if row is None:
+        if change["op"] == "delete" or change["base_version"] > 0:
+            return work.rejected(change, {"id": ["No such household."]})
+        data = _load_data(work, change)
+        if data is None:
+            return None
+        commune_id = work.villages.get(data["village_id"])
+        if commune_id is None:
+            return work.rejected(change, {"village_id": ["No such village."]})
+        if not _in_scope(work, data["village_id"], commune_id):
+            return work.rejected(change, {"village_id": OUTSIDE})
+        row = Household(id=change["id"], commune_id=commune_id, version=1, updated_by=work.user.id,
+                        field_versions={f: 1 for f in data}, deleted=False, **data)
+        db.session.add(row)
+        work.households[row.id] = row
+        work.touched.append(row)
+        return work.result(change, "applied", version=1)
+    if not _in_scope(work, row.village_id, row.commune_id):
+        return work.rejected(change, {"id": OUTSIDE})
+    return _update(work, change, row, records.HOUSEHOLD_FIELDS)
+
+
+def _resident(work: Batch, change: dict) -> None:
+    row = work.residents.get(change["id"])
+    if row is None:
+        if change["op"] == "delete" or change["base_version"] > 0:
+            return work.rejected(change, {"id": ["No such resident."]})
+        data = _load_data(work, change)
+        if data is None:
+            return None
+        data["household_id"] = str(data["household_id"])
+        household = work.households.get(data["household_id"])
+        if household is None or household.deleted:
+            return work.rejected(change, {"household_id": ["No such household."]})
+        if not _in_scope(work, household.village_id, household.commune_id):
+            return work.rejected(change, {"household_id": OUTSIDE})
+        row = Resident(id=change["id"], village_id=household.village_id, commune_id=household.commune_id,
+                       version=1, updated_by=work.user.id, field_versions={f: 1 for f in data}, deleted=False, **data)
+        db.session.add(row)
+        work.residents[row.id] = row
+        work.touched.append(row)
+        return work.result(change, "applied", version=1)
+    if not _in_scope(work, row.village_id, row.commune_id):
+        return work.rejected(change, {"id": OUTSIDE})
+    return _update(work, change, row, records.RESIDENT_FIELDS)
+
+
+def _update(work: Batch, change: dict, row, fields: tuple) -> None:
+    """Merge a change into an existing household or resident, field by field (shared.merge)."""
+    table = change["table"]
+    if change["base_version"] > row.version:
+        return work.rejected(change, {"base_version": [f"Newer than the server's version {row.version}."]})
+    if change["op"] == "delete":
+        if row.deleted:
+            return work.result(change, "duplicate", version=row.version)
+        row.deleted, row.version = True, row.version + 1
+        row.updated_by, row.updated_at = work.user.id, utcnow()
+        work.touched.append(row)
+        return work.result(change, "applied", version=row.version)
+    if row.deleted:
+        return work.rejected(change, {"id": ["This record was deleted."]})
+    data = _load_data(work, change, partial=True)
+    if data is None:
+        return None
+    if "household_id" in data:
+        data["household_id"] = str(data["household_id"])
+        if data["household_id"] != row.household_id:
+            return work.rejected(change, {"household_id": ["A resident cannot move to another household."]})
+    if "village_id" in data and data["village_id"] != row.village_id:
+        commune_id = work.villages.get(data["village_id"])
+        if commune_id is None or not _in_scope(work, data["village_id"], commune_id):
+            return work.rejected(change, {"village_id": OUTSIDE})
+    server = {f: getattr(row, f) for f in fields}
+    merged = merge_fields(server, row.field_versions or {}, row.version, data, change["base_version"])
+    if merged.updates:
+        new_version = row.version + 1
+        for conflict in merged.conflicts:
+            db.session.add(Conflict(table_name=table, row_id=row.id, field=conflict.field,
+                                    kept_value=conflict.kept_value, lost_value=conflict.lost_value,
+                                    kept_by=work.user.id, lost_by=row.updated_by, commune_id=row.commune_id))
+        for name, value in merged.updates.items():
+            setattr(row, name, value)
+        row.field_versions = {**(row.field_versions or {}), **{f: new_version for f in merged.updates}}
+        row.version, row.updated_by, row.updated_at = new_version, work.user.id, utcnow()
+        work.touched.append(row)
+    current = records.record_of(table, row) if merged.status == "merged" else None
+    return work.result(change, merged.status, version=row.version, current=current)
+
+
+def _visit(work: Batch, change: dict) -> None:
+    existing = work.visits.get(change["id"])
+    if change["op"] == "delete":
+        return _void(work, change, existing)
+    data = _load_data(work, change)
+    if data is None:
+        return None
+    digest = _digest(data)
+    if existing is not None:
+        status = "duplicate" if existing.payload_hash == digest else "conflict"
+        errors = None if status == "duplicate" else {"id": ["Another visit with this id is already stored."]}
+        return work.result(change, status, version=existing.version, errors=errors)
+    household = work.households.get(str(data["household_id"]))
+    if household is None or household.deleted:
+        return work.rejected(change, {"household_id": ["No such household."]})
+    if not _in_scope(work, household.village_id, household.commune_id):
+        return work.rejected(change, {"household_id": OUTSIDE})
+    for i, assist in enumerate(data["assists"]):
+        resident_id = assist["resident_id"] and str(assist["resident_id"])
+        resident = work.residents.get(resident_id) if resident_id else None
+        if resident_id and (resident is None or resident.household_id != household.id):
+            return work.rejected(change, {"assists": {i: {"resident_id": ["Not a resident of this household."]}}})
+    replaced = str(data["replaces_id"]) if data["replaces_id"] else None
+    if replaced:
+        old = work.visits.get(replaced)
+        if old is None or old.household_id != household.id:
+            return work.rejected(change, {"replaces_id": ["No such visit at this household."]})
+    row = {**data, "id": change["id"], "household_id": household.id, "village_id": household.village_id,
+           "commune_id": household.commune_id, "official_id": work.user.id, "device_id": work.device.id,
+           "replaces_id": replaced, "payload_hash": digest, "voided": False, "version": 1,
+           "received_at": utcnow()}
+    result = work.result(change, "applied", version=1)
+    # Remembered at once, so the same id twice in one batch is a duplicate, not a second insert.
+    work.visits[change["id"]] = _Pending(household.id, work.user.id, digest, False, 1)
+    work.new_visits.append((row, result))
+    if replaced:
+        _void(work, {"table": "visits", "id": replaced}, work.visits[replaced], report=False)
+    return None
+
+
+class _Pending:
+    """A visit of this batch, looked up like a stored one."""
+
+    def __init__(self, household_id, official_id, payload_hash, voided, version):
+        self.household_id, self.official_id, self.payload_hash = household_id, official_id, payload_hash
+        self.voided, self.version = voided, version
+
+
+def _void(work: Batch, change: dict, existing, report: bool = True) -> None:
+    if existing is None:
+        return work.rejected(change, {"id": ["No such visit."]}) if report else None
+    household = work.households.get(existing.household_id)
+    village_id = household.village_id if household else getattr(existing, "village_id", None)
+    commune_id = household.commune_id if household else getattr(existing, "commune_id", None)
+    if not _in_scope(work, village_id, commune_id) or (
+            work.scope["role"] == "official" and existing.official_id != work.user.id):
+        return work.rejected(change, {"id": ["Only its official or a leader may void this visit."]}) if report else None
+    if existing.voided:
+        return work.result(change, "duplicate", version=existing.version) if report else None
+    result = work.result(change, "applied", version=existing.version + 1) if report else None
+    work.voids.append(change["id"])
+    return result
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_canonical).encode()).hexdigest()
+
+
+def _canonical(value):
+    if hasattr(value, "utcoffset") and value.utcoffset() is not None:
+        return value.astimezone(timezone.utc).isoformat()
+    return str(value)
+
+
+def _write(work: Batch) -> None:
+    """Take the batch's seq numbers, late, and write every row."""
+    count = len(work.touched) + len(work.new_visits) + len(work.voids)
+    if not count:
+        return
+    seq = take_seq(count)
+    for row in work.touched:
+        row.seq, seq = seq, seq + 1
+    db.session.flush()
+    if work.new_visits:
+        seq = _insert_visits(work, seq)
+    for visit_id in work.voids:
+        db.session.execute(update(Visit).where(Visit.id == visit_id)
+                           .values(voided=True, version=Visit.version + 1, seq=seq))
+        seq += 1
+
+
+def _insert_visits(work: Batch, seq: int) -> int:
+    rows = []
+    for row, _ in work.new_visits:
+        rows.append({k: v for k, v in row.items() if k != "assists"} | {"seq": seq})
+        seq += 1
+    insert = _dialect_insert(Visit).on_conflict_do_nothing(index_elements=["id"]).returning(Visit.id)
+    inserted = set(db.session.execute(insert, rows).scalars())
+    assists = []
+    for row, result in work.new_visits:
+        if row["id"] not in inserted:
+            # A concurrent push of the same id committed first: report what it stored.
+            stored = db.session.execute(select(Visit.payload_hash).where(Visit.id == row["id"])).scalar_one()
+            result["status"] = "duplicate" if stored == row["payload_hash"] else "conflict"
+            continue
+        for assist in row["assists"]:
+            assists.append({"visit_id": row["id"], "resident_id": assist["resident_id"] and str(assist["resident_id"]),
+                            "topic": assist["topic"], "outcome": assist["outcome"], "note": assist["note"],
+                            "household_id": row["household_id"], "commune_id": row["commune_id"]})
+    if assists:
+        db.session.execute(Assist.__table__.insert(), assists)
+    return seq
+
+
+def _dialect_insert(model):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+HANDLERS = {"households": _household, "residents": _resident, "visits": _visit}
+
+
+def pull(device, scope: dict, since: int, limit: int) -> dict:
+    """One page of the caller's scope after `since`, in seq order (see the module's terms)."""
+    counter = db.session.get(SyncCounter, 1)
+    current = records.scope_hash(scope)
+    if since > 0 and (device.scope_hash != current or since < counter.purged_through):
+        raise ResetRequired()
+    if since == 0 and device.scope_hash != current:
+        device.scope_hash = current
+    # Only rows up to the committed counter: every one of them has committed, so none can appear later below it.
+    horizon = counter.v
+    rows, full = [], False
+    for table in records.MODELS:
+        found = records.page_rows(table, scope, since, limit, horizon)
+        full = full or len(found) == limit
+        rows.extend(found)
+    rows.sort(key=lambda r: r["seq"])
+    has_more = full or len(rows) > limit
+    page = rows[:limit]
+    cursor = page[-1]["seq"] if has_more else horizon
+    device.last_sync_at = utcnow()
+    db.session.commit()
+    for r in page:
+        del r["seq"]
+    return {"changes": page, "cursor": cursor, "has_more": has_more}

@@ -1,0 +1,119 @@
+"""Fixtures for every server test: each runs on SQLite and on a real PostgreSQL, on a fresh database.
+
+PostgreSQL is found at TEST_DATABASE_URL (default: the local server with trust auth, database `test`). Each test
+gets a schema of its own there, dropped afterwards. Where no server answers, the PostgreSQL half of each test is
+skipped with the reason, except under CI (DOORSTEP_REQUIRE_PG=1), where it fails.
+"""
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from server import create_app
+from server.admin import service as admin
+from server.cli import ensure_counter
+from server.config import TestConfig
+from server.extensions import db
+from shared.ids import new_id
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_pg_error: list = []
+
+
+def _pg_unreachable() -> str | None:
+    if not _pg_error:
+        try:
+            engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect():
+                pass
+            engine.dispose()
+            _pg_error.append(None)
+        except Exception as exc:  # any failure to connect means "not reachable here"
+            _pg_error.append(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"[:300])
+    return _pg_error[0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'doorstep.db'}"
+        return
+    reason = _pg_unreachable()
+    if reason:
+        if os.environ.get("DOORSTEP_REQUIRE_PG") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                      "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        ensure_counter()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class World:
+    """A province with two communes; commune A has villages A1, A2, A3 and commune B has B1. Users of each role."""
+
+    PASSWORD = "mật-khẩu-thử-1"
+
+    def __init__(self, app):
+        self.app = app
+        with app.app_context():
+            province = self._area("province", "Thừa Thiên Huế", None)
+            self.commune_a = self._area("commune", "Phong Phú", province)
+            self.commune_b = self._area("commune", "Nam Đông", province)
+            self.a1 = self._area("village", "Thôn Đông", self.commune_a)
+            self.a2 = self._area("village", "Thôn Tây", self.commune_a)
+            self.a3 = self._area("village", "Thôn Bắc", self.commune_a)
+            self.b1 = self._area("village", "Thôn Hạ", self.commune_b)
+            self.official = self._user("official", self.commune_a, [self.a1, self.a2])
+            self.official2 = self._user("official", self.commune_a, [self.a3])
+            self.official_b = self._user("official", self.commune_b, [self.b1])
+            self.leader = self._user("leader", self.commune_a)
+            self.leader_b = self._user("leader", self.commune_b)
+            self.admin = self._user("admin", None)
+            db.session.commit()
+
+    def _area(self, level, name, parent):
+        return admin.create_area(level, name, parent, commit=False).id
+
+    def _user(self, role, commune, villages=()):
+        username = f"{role}{uuid.uuid4().hex[:6]}"
+        admin.create_user(username, "Trần Thị Hoa", role, self.PASSWORD, commune, villages, commit=False)
+        return username
+
+    def login(self, client, username, device_id=None) -> dict:
+        """Log a new device in and return the headers of its requests."""
+        device_id = device_id or new_id()
+        reply = client.post("/api/v1/auth/login", json={"username": username, "password": self.PASSWORD,
+                                                        "device_id": device_id, "device_label": "Tab A8"})
+        assert reply.status_code == 200, reply.get_json()
+        return {"Authorization": "Bearer " + reply.get_json()["token"], "X-Device-Id": device_id,
+                "X-App-Version": "test", "X-Schema-Version": "1"}
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
