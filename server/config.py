@@ -8,6 +8,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))
+    # werkzeug's scrypt with its default cost (n=2**15, r=8, p=1).
+    PASSWORD_HASH = "scrypt"
     TOKEN_MAX_AGE_DAYS = int(os.environ.get("TOKEN_MAX_AGE_DAYS", 180))
     TIMEZONE = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")
     # Tombstones older than this many changes may be purged; a cursor behind the purge gets 410 reset_required.
@@ -28,3 +30,5 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # Still scrypt, at a cost that keeps the suite quick; never use it in production.
+    PASSWORD_HASH = "scrypt:1024:8:1"

@@ -40,7 +40,8 @@ def http_error(error: HTTPException):
     messages = (getattr(error, "data", None) or {}).get("messages")
     if messages:
         status = 400
-        for located in messages.values():
-            fields.update(located)
+        for location, located in messages.items():
+            # A body that is not JSON at all comes as a plain list of messages for its location.
+            fields.update(located if isinstance(located, dict) else {location: located})
     message = "Invalid input." if status == 400 and fields else error.description
     return json_error(status, message, fields)

@@ -117,3 +117,37 @@ class World:
 @pytest.fixture
 def world(app):
     return World(app)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app behind a real threaded HTTP server on 127.0.0.1; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def household_change(village_id, **data):
+    data = {"village_id": village_id, "address": "Số 7, kiệt 12", "head_name": "Nguyễn Văn Ánh", **data}
+    return {"table": "households", "op": "upsert", "id": data.pop("id", None) or new_id(), "base_version": 0,
+            "data": data}
+
+
+def visit_change(household_id, **data):
+    data = {"household_id": household_id, "started_at": "2026-11-20T09:00:00+07:00", "status": "met",
+            "notes": "Hướng dẫn cài VNeID", "assists": [{"topic": "vneid_account", "outcome": "done"}], **data}
+    return {"table": "visits", "op": "upsert", "id": data.pop("id", None) or new_id(), "base_version": 0,
+            "data": data}
+
+
+def push(client, headers, *changes, batch_id=None):
+    """POST one batch; returns the reply."""
+    return client.post("/api/v1/sync/push", headers=headers,
+                       json={"batch_id": batch_id or new_id(), "schema_version": 1, "changes": list(changes)})

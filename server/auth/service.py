@@ -1,6 +1,8 @@
 """Users, passwords, devices and their tokens."""
 import secrets
 
+from flask import current_app
+
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -19,7 +21,7 @@ class DeviceTaken(Exception):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
 
 
 def check_credentials(username: str, password: str) -> User | None:

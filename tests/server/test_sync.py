@@ -1,0 +1,209 @@
+"""The sync contract of DESIGN.md: receipts, idempotent writes, per-field merge, pull order and scope resets."""
+import threading
+from datetime import datetime, timedelta, timezone
+
+import requests
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import Assist, Conflict, Household, SyncBatch, Visit
+from shared.ids import new_id
+from tests.conftest import household_change, push, visit_change
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def statuses(reply) -> list[str]:
+    return [r["status"] for r in reply.get_json()["results"]]
+
+
+def test_replayed_batch_gets_identical_reply_and_no_new_rows(app, client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    changes = [hh, visit_change(hh["id"]), visit_change(hh["id"], status="not_home", assists=[])]
+    first = push(client, headers, *changes, batch_id=(batch := new_id()))
+    assert statuses(first) == ["applied", "applied", "applied"]
+    rows = (count(app, Household), count(app, Visit), count(app, Assist), count(app, SyncBatch))
+    again = push(client, headers, *changes, batch_id=batch)
+    assert again.get_json() == first.get_json()
+    assert (count(app, Household), count(app, Visit), count(app, Assist), count(app, SyncBatch)) == rows == (1, 2, 1, 1)
+
+
+def test_same_visit_in_a_new_batch_is_a_duplicate_and_other_content_a_conflict(app, client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    visit = visit_change(hh["id"])
+    push(client, headers, hh, visit)
+    assert statuses(push(client, headers, visit)) == ["duplicate"]
+    changed = {**visit, "data": {**visit["data"], "notes": "Nội dung khác"}}
+    reply = push(client, headers, changed)
+    assert statuses(reply) == ["conflict"]
+    assert count(app, Visit) == 1
+
+
+def test_same_visit_from_eight_threads_leaves_one_row(app, live_server, world, client):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    assert statuses(push(client, headers, hh)) == ["applied"]
+    visit = visit_change(hh["id"])
+    replies, barrier = [], threading.Barrier(8)
+
+    def send():
+        barrier.wait()
+        reply = requests.post(f"{live_server}/api/v1/sync/push", headers=headers, timeout=30,
+                              json={"batch_id": new_id(), "schema_version": 1, "changes": [visit]})
+        replies.append(reply)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in replies] == [200] * 8
+    found = sorted(r.json()["results"][0]["status"] for r in replies)
+    assert found.count("applied") == 1 and found.count("duplicate") == 7, found
+    assert count(app, Visit) == 1 and count(app, Assist) == 1
+
+
+def test_one_bad_record_is_rejected_alone(app, client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    reply = push(client, headers, hh, visit_change(hh["id"], started_at=future), visit_change(hh["id"]))
+    results = reply.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert "started_at" in results[1]["errors"]
+    assert count(app, Visit) == 1
+
+
+def test_per_field_merge_keeps_the_overwritten_value_as_a_conflict(app, client, world):
+    tablet_a = world.login(client, world.official)
+    tablet_b = world.login(client, world.official)
+    hh = household_change(world.a1, phone="0905 111 222")
+    push(client, tablet_a, hh)
+    # Both tablets start from version 1. A changes phone and note; B then changes phone and address.
+    edit_a = {"table": "households", "op": "upsert", "id": hh["id"], "base_version": 1,
+              "data": {"phone": "0905 333 444", "note": "Nhà có người già"}}
+    assert statuses(push(client, tablet_a, edit_a)) == ["applied"]
+    edit_b = {"table": "households", "op": "upsert", "id": hh["id"], "base_version": 1,
+              "data": {"phone": "0905 555 666", "address": "Số 9, kiệt 12"}}
+    result = push(client, tablet_b, edit_b).get_json()["results"][0]
+    assert result["status"] == "merged" and result["version"] == 3
+    # The later-received phone wins, A's note is kept, B's address applies; B learns the merged record.
+    assert result["current"] == {"village_id": world.a1, "address": "Số 9, kiệt 12", "head_name": "Nguyễn Văn Ánh",
+                                 "phone": "0905 555 666", "note": "Nhà có người già"}
+    with app.app_context():
+        conflicts = db.session.execute(select(Conflict)).scalars().all()
+        assert [(c.field, c.kept_value, c.lost_value, c.resolved) for c in conflicts] == [
+            ("phone", "0905 555 666", "0905 333 444", False)]
+
+
+def test_pull_returns_scope_in_seq_order_with_tombstones(app, client, world):
+    official = world.login(client, world.official)
+    other = world.login(client, world.official2)
+    mine, theirs = household_change(world.a1), household_change(world.a3)
+    push(client, official, mine)
+    push(client, other, theirs)
+    push(client, official, {"table": "households", "op": "delete", "id": mine["id"], "base_version": 1, "data": {}})
+    page = client.get("/api/v1/sync/pull?since=0", headers=official).get_json()
+    households = [c for c in page["changes"] if c["table"] == "households"]
+    assert [(c["id"], c["deleted"], c["version"]) for c in households] == [(mine["id"], True, 2)]
+    assert {int(c["id"]) for c in page["changes"] if c["table"] == "areas"} >= {world.a1, world.a2, world.a3}
+    assert page["has_more"] is False
+    again = client.get(f"/api/v1/sync/pull?since={page['cursor']}", headers=official).get_json()
+    assert again["changes"] == [] and again["cursor"] == page["cursor"]
+
+
+def test_pull_pages_cover_everything_once(client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    push(client, headers, hh, *[visit_change(hh["id"]) for _ in range(25)])
+    seen, cursor, pages = [], 0, 0
+    while True:
+        page = client.get(f"/api/v1/sync/pull?since={cursor}&limit=7", headers=headers).get_json()
+        seen += [c["id"] for c in page["changes"]]
+        cursor, pages = page["cursor"], pages + 1
+        if not page["has_more"]:
+            break
+    assert len(seen) == len(set(seen)) == 4 + 26  # the commune and 3 villages, 1 household, 25 visits
+    assert pages >= 5
+
+
+def test_reader_paging_while_writers_commit_never_misses_a_row(app, live_server, client, world):
+    headers = world.login(client, world.leader)
+    writers = [world.login(client, world.official) for _ in range(3)]
+    hh = household_change(world.a1)
+    push(client, writers[0], hh)
+    pushed, seen, stop = set(), set(), threading.Event()
+    lock = threading.Lock()
+
+    def write(token_headers):
+        for _ in range(15):
+            batch = [visit_change(hh["id"]) for _ in range(3)]
+            reply = requests.post(f"{live_server}/api/v1/sync/push", headers=token_headers, timeout=30,
+                                  json={"batch_id": new_id(), "schema_version": 1, "changes": batch})
+            assert reply.status_code == 200
+            with lock:
+                pushed.update(c["id"] for c in batch)
+
+    def read():
+        cursor = 0
+        while True:
+            done = stop.is_set()
+            page = requests.get(f"{live_server}/api/v1/sync/pull", params={"since": cursor, "limit": 5},
+                                headers=headers, timeout=30).json()
+            seen.update(c["id"] for c in page["changes"] if c["table"] == "visits")
+            cursor = page["cursor"]
+            if done and not page["has_more"]:
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    threads = [threading.Thread(target=write, args=(h,)) for h in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    reader.join(60)
+    assert len(pushed) == 135 and seen == pushed
+
+
+def test_scope_change_gives_410_then_a_full_pull(app, client, world):
+    from server.admin.service import set_villages
+    from server.models import User
+
+    headers = world.login(client, world.official)
+    b_side = world.login(client, world.official2)
+    there = household_change(world.a3)
+    push(client, b_side, there)
+    page = client.get("/api/v1/sync/pull?since=0", headers=headers).get_json()
+    assert there["id"] not in {c["id"] for c in page["changes"]}
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == world.official)).scalar_one()
+        set_villages(user, [world.a1, world.a3])
+        db.session.commit()
+    reply = client.get(f"/api/v1/sync/pull?since={page['cursor']}", headers=headers)
+    assert reply.status_code == 410 and reply.get_json()["error"]["code"] == "reset_required"
+    full = client.get("/api/v1/sync/pull?since=0", headers=headers).get_json()
+    assert there["id"] in {c["id"] for c in full["changes"]}
+    assert client.get(f"/api/v1/sync/pull?since={full['cursor']}", headers=headers).status_code == 200
+
+
+def test_a_correction_voids_the_visit_it_replaces(app, client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    first = visit_change(hh["id"])
+    push(client, headers, hh, first)
+    fix = visit_change(hh["id"], replaces_id=first["id"], notes="Sửa: đã kích hoạt mức 2",
+                       assists=[{"topic": "vneid_level2", "outcome": "done"}])
+    assert statuses(push(client, headers, fix)) == ["applied"]
+    with app.app_context():
+        voided = dict(db.session.execute(select(Visit.id, Visit.voided)).all())
+    assert voided == {first["id"]: True, fix["id"]: False}
+    void = {"table": "visits", "op": "delete", "id": fix["id"], "base_version": 1, "data": {}}
+    assert statuses(push(client, headers, void)) == ["applied"]
+    assert statuses(push(client, headers, void)) == ["duplicate"]
