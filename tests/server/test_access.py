@@ -2,7 +2,7 @@
 import pytest
 
 from server.access import rule_of
-from tests.conftest import household_change, push, visit_change
+from tests.conftest import household_change, make_app, push, visit_change
 
 
 def test_every_endpoint_has_an_access_rule(app):
@@ -11,9 +11,10 @@ def test_every_endpoint_has_an_access_rule(app):
     assert missing == []
 
 
-def test_an_endpoint_without_a_rule_is_refused(app, client):
+def test_an_endpoint_without_a_rule_is_refused(database_url):
+    app = make_app(database_url)
     app.add_url_rule("/api/v1/forgotten", "forgotten", lambda: "secret")
-    reply = client.get("/api/v1/forgotten")
+    reply = app.test_client().get("/api/v1/forgotten")
     assert reply.status_code == 403 and reply.get_json()["error"]["code"] == "forbidden"
 
 

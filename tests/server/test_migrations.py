@@ -3,14 +3,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from server import create_app
-from server.config import TestConfig
 from server.extensions import db
+from tests.conftest import make_app
 
 
 def test_upgrade_from_empty_matches_the_models(database_url):
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": database_url})
+    app = make_app(database_url)
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
