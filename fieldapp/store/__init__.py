@@ -1,0 +1,16 @@
+"""The field app's local database (one sqlite3 file per user): records, outbox, account and sync problems.
+
+`Store(path)` is all a caller needs; its methods return plain dicts and lists. See schema.py for the tables,
+edits.py for local changes and their outbox, syncing.py for what the sync engine calls, reads.py for the screens.
+"""
+from .base import Base
+from .edits import Edits, InvalidData
+from .reads import Reads
+from .syncing import Syncing
+
+
+class Store(Base, Reads, Edits, Syncing):
+    """The local database of one user. Thread-safe: each thread gets its own connection to the file."""
+
+
+__all__ = ["Store", "InvalidData"]

@@ -1,0 +1,141 @@
+"""The one HTTP client of the field app: a requests.Session wrapper (DESIGN.md, "Sync contract").
+
+Every request carries X-Device-Id, X-App-Version, X-Schema-Version and, once logged in, the bearer token. JSON
+bodies above MIN_GZIP bytes travel gzip-compressed, replies are asked for gzip too, and `bytes_up` / `bytes_down`
+count what really crossed the network (compressed bodies), so the app can show data use on a metered SIM.
+Errors come out as the typed exceptions of errors.py. Retries: a Retryable error is tried again up to `retries`
+times with jittered exponential backoff, honouring Retry-After; every request of the contract may be repeated
+safely (push is idempotent by batch_id, the others do not write).
+"""
+import gzip
+import json
+import random
+import time
+
+import requests
+
+from shared import SCHEMA_VERSION
+
+from .. import APP_VERSION
+from .errors import BY_STATUS, ApiError, Retryable
+
+MIN_GZIP = 512
+MAX_WAIT = 30.0  # never sleep longer than this inside one call, whatever Retry-After says
+
+
+class ApiClient:
+    def __init__(self, base_url: str, device_id: str | None = None, token: str | None = None,
+                 timeout: tuple = (5.0, 30.0), retries: int = 2, backoff: float = 0.5):
+        """A client of the server at `base_url` (e.g. http://127.0.0.1:5000); timeout is (connect, read) seconds."""
+        self.base_url = base_url.rstrip("/")
+        self.device_id, self.token = device_id, token
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.bytes_up = self.bytes_down = 0
+        self.session = requests.Session()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    # --- the endpoints of the contract ---
+    def login(self, username: str, password: str, device_label: str = "") -> dict:
+        """POST /auth/login -> {token, user, scope}; the password is sent once and kept nowhere."""
+        return self.request("POST", "/auth/login", {"username": username, "password": password,
+                                                   "device_id": self.device_id, "device_label": device_label,
+                                                   "app_version": APP_VERSION})
+
+    def logout(self) -> None:
+        """POST /auth/logout: revoke this device's token."""
+        self.request("POST", "/auth/logout", retries=0)
+
+    def push(self, batch_id: str, changes: list[dict]) -> dict:
+        """POST /sync/push -> {batch_id, results}."""
+        return self.request("POST", "/sync/push", {"batch_id": batch_id, "schema_version": SCHEMA_VERSION,
+                                                  "changes": changes})
+
+    def pull(self, since: int, limit: int = 500) -> dict:
+        """GET /sync/pull -> {changes, cursor, has_more}."""
+        return self.request("GET", "/sync/pull", params={"since": since, "limit": limit})
+
+    def me(self) -> dict:
+        """GET /auth/me: the caller's user (a cheap check that the token still works)."""
+        return self.request("GET", "/auth/me", retries=0)
+
+    def probe(self) -> bool:
+        """True when the server answers at all (any HTTP status), within the connect timeout."""
+        try:
+            self.session.get(self.base_url + "/api/v1/openapi.json", timeout=(self.timeout[0], self.timeout[0]),
+                             stream=True).close()
+            return True
+        except requests.RequestException:
+            return False
+
+    # --- the wrapper ---
+    def request(self, method: str, path: str, body: dict | None = None, params: dict | None = None,
+                retries: int | None = None):
+        """Send one request to /api/v1`path`, retrying Retryable errors; returns the decoded JSON (or None)."""
+        retries = self.retries if retries is None else retries
+        for attempt in range(retries + 1):
+            try:
+                return self._once(method, path, body, params)
+            except Retryable as err:
+                if attempt == retries:
+                    raise
+                time.sleep(min(MAX_WAIT, wait_time(attempt, self.backoff, err.retry_after)))
+        raise AssertionError("unreachable")
+
+    def _once(self, method, path, body, params):
+        headers = {"X-Device-Id": self.device_id or "", "X-App-Version": APP_VERSION,
+                   "X-Schema-Version": str(SCHEMA_VERSION), "Accept-Encoding": "gzip"}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        data = None
+        if body is not None:
+            data = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+            if len(data) >= MIN_GZIP:
+                data = gzip.compress(data, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+            self.bytes_up += len(data)
+        try:
+            reply = self.session.request(method, self.base_url + "/api/v1" + path, data=data, params=params,
+                                         headers=headers, timeout=self.timeout, stream=True)
+            raw = reply.raw.read(decode_content=False)
+        except requests.RequestException as exc:
+            raise Retryable(None, f"no connection: {exc.__class__.__name__}") from None
+        except Exception as exc:  # urllib3 errors while reading the body: the connection broke mid-reply
+            raise Retryable(None, f"connection broken: {exc.__class__.__name__}") from None
+        finally:
+            if "reply" in locals():
+                reply.close()
+        self.bytes_down += len(raw)
+        if reply.headers.get("Content-Encoding", "").lower() == "gzip":
+            raw = gzip.decompress(raw)
+        payload = json.loads(raw) if raw else None
+        if reply.status_code < 400:
+            return payload
+        raise _error(reply, payload)
+
+
+def _error(reply, payload) -> ApiError:
+    error = (payload or {}).get("error") if isinstance(payload, dict) else None
+    error = error or {}
+    args = (reply.status_code, error.get("message") or reply.reason or "", error.get("code") or "",
+            error.get("fields") or {})
+    if reply.status_code == 429 or reply.status_code >= 500:
+        return Retryable(*args, retry_after=_seconds(reply.headers.get("Retry-After")))
+    return BY_STATUS.get(reply.status_code, ApiError)(*args)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: rare enough that our own backoff will do
+
+
+def wait_time(attempt: int, base: float, retry_after: float | None = None, cap: float = 300.0) -> float:
+    """Seconds before try `attempt + 1`: Retry-After when given, else full-jitter exponential backoff."""
+    if retry_after is not None:
+        return retry_after
+    return random.uniform(0, min(cap, base * 2 ** attempt))

@@ -1,0 +1,114 @@
+"""One sync of the field app: push the outbox, then pull the scope (DESIGN.md, "Sync contract").
+
+Terms:
+- a *sync* is `run()`: push every outbox batch, then pull pages until the server has no more;
+- *progress* is reported as progress(phase, done, total): phase "push" counts changes (total = outbox size at the
+  start), phase "pull" counts pulled changes (total None: the server does not say how many remain).
+Guarantees kept here: an outbox entry leaves only when a reply names it (store.apply_push_results); each pulled page
+and its cursor are written in one local transaction (store.apply_pull); a 410 pulls from zero keeping the outbox;
+a 401 stops with the outbox intact and the account marked as needing login.
+"""
+import platform
+
+from shared.ids import new_id
+
+from .client import ApiClient
+from .errors import AuthError, ResetRequired
+
+PULL_LIMIT = 500
+
+
+def _quiet(phase, done, total):
+    pass
+
+
+class SyncEngine:
+    def __init__(self, store, client: ApiClient | None = None):
+        """Sync `store` through `client` (made from the store's server_url when None)."""
+        self.store = store
+        self.client = client or ApiClient(store.get_meta("server_url") or "http://127.0.0.1:5000")
+        self._load_credentials()
+
+    def _load_credentials(self) -> None:
+        self.client.device_id = self.device_id()
+        self.client.token = self.store.get_meta("token")
+
+    def device_id(self) -> str:
+        """This store's device id: made once, kept for good (the server ties tokens and batches to it)."""
+        device_id = self.store.get_meta("device_id")
+        if device_id is None:
+            device_id = new_id()
+            self.store.set_account(device_id=device_id)
+        return device_id
+
+    def login(self, server_url: str, username: str, password: str) -> dict:
+        """Log this device in (POST /auth/login) and keep the token, user and scope; returns the store's account()."""
+        self.client.base_url = server_url.rstrip("/")
+        self.client.device_id = self.device_id()
+        reply = self.client.login(username, password, device_label=platform.node()[:100])
+        self.client.token = reply["token"]
+        self.store.set_account(server_url=self.client.base_url, username=username, user=reply["user"],
+                               scope=reply["scope"], token=reply["token"], needs_login=None)
+        return self.store.account()
+
+    def logout(self) -> None:
+        """Revoke the token on the server when reachable, and forget it here; the data and outbox stay."""
+        try:
+            if self.client.token:
+                self.client.logout()
+        except Exception:  # offline or already revoked: forgetting the token locally is what matters
+            pass
+        self.client.token = None
+        self.store.set_account(token=None)
+
+    def probe(self) -> bool:
+        """True when the server answers."""
+        return self.client.probe()
+
+    def run(self, progress=None) -> dict:
+        """Push then pull; returns {pushed: {status: count}, pulled, bytes_up, bytes_down}. Raises the client's errors."""
+        progress = progress or _quiet
+        self._load_credentials()
+        if not self.client.token:
+            raise AuthError(401, "Log in first.")
+        try:
+            pushed = self._push(progress)
+            pulled = self._pull(progress)
+        except AuthError:
+            self.store.set_account(needs_login=True, token=None)
+            self.client.token = None
+            raise
+        self.store.mark_synced()
+        return {"pushed": pushed, "pulled": pulled, "bytes_up": self.client.bytes_up,
+                "bytes_down": self.client.bytes_down}
+
+    def _push(self, progress) -> dict:
+        total, done, counts = self.store.pending(), 0, {}
+        progress("push", 0, total)
+        while (batch := self.store.next_batch()) is not None:
+            reply = self.client.push(batch["batch_id"], batch["changes"])
+            if reply.get("batch_id") != batch["batch_id"] or len(reply.get("results", ())) != len(batch["changes"]):
+                raise ValueError("the server's reply does not match the batch sent")
+            for status, count in self.store.apply_push_results(batch, reply["results"]).items():
+                counts[status] = counts.get(status, 0) + count
+            done += len(batch["changes"])
+            progress("push", done, max(total, done))
+        return counts
+
+    def _pull(self, progress) -> int:
+        pulled = 0
+        progress("pull", 0, None)
+        for attempt in range(2):
+            try:
+                while True:
+                    page = self.client.pull(self.store.cursor(), PULL_LIMIT)
+                    self.store.apply_pull(page["changes"], page["cursor"])
+                    pulled += len(page["changes"])
+                    progress("pull", pulled, None)
+                    if not page["has_more"]:
+                        return pulled
+            except ResetRequired:
+                if attempt:
+                    raise
+                self.store.reset_for_full_pull()
+        return pulled

@@ -1,0 +1,44 @@
+"""What can go wrong talking to the server, one exception type per thing the app does about it.
+
+- AuthError (401): the token is gone or expired: stop, keep the outbox, ask the user to log in again;
+- Forbidden (403): the device was revoked or the role may not do this;
+- ResetRequired (410): pull the whole scope again from zero, keeping the outbox;
+- TooOld (426): the app must be updated;
+- Retryable (429, 5xx, no connection, timeout): try again later, after `retry_after` seconds when the server says;
+- ApiError: anything else (400, 404, 409, 413): a bug or a refused request; its `fields` say which field.
+"""
+
+
+class ApiError(Exception):
+    """An error reply of the server: `status`, `code`, `message` and `fields` of its JSON error."""
+
+    def __init__(self, status: int | None, message: str = "", code: str = "", fields: dict | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.message, self.code, self.fields = status, message, code, fields or {}
+
+
+class AuthError(ApiError):
+    """401: log in again."""
+
+
+class Forbidden(ApiError):
+    """403: revoked, or not allowed."""
+
+
+class ResetRequired(ApiError):
+    """410 reset_required: pull from zero."""
+
+
+class TooOld(ApiError):
+    """426: update the app."""
+
+
+class Retryable(ApiError):
+    """429, 5xx or no connection: try again later; `retry_after` is the server's wish in seconds, or None."""
+
+    def __init__(self, status, message="", code="", fields=None, retry_after: float | None = None):
+        super().__init__(status, message, code, fields)
+        self.retry_after = retry_after
+
+
+BY_STATUS = {401: AuthError, 403: Forbidden, 410: ResetRequired, 426: TooOld}

@@ -1,0 +1,160 @@
+"""Fixtures of the field app's tests: a real server over HTTP on 127.0.0.1, and stores in tmp_path.
+
+Shared with the UI tests (tests/fieldapp/test_ui*.py):
+- `server`: a LiveServer: the Flask app on a SQLite file, served by werkzeug in a thread on a free port, with a
+  World of areas and users (tests/conftest.py). `server.url`, `server.world`, `server.count(table)`,
+  `server.revoke(username)`, `server.add_household(...)`;
+- `proxy`: a CutProxy in front of `server`: `proxy.url` forwards everything; `proxy.drop_next_reply()` lets the
+  next request reach the server and then closes the connection before the reply arrives;
+- `store` / `make_store(name)`: a Store on a file in tmp_path;
+- `tablet(username)`: a logged-in (store, engine) pair against `server`.
+"""
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from fieldapp.store import Store
+from fieldapp.sync import ApiClient, SyncEngine
+from server import create_app
+from server.cli import ensure_counter
+from server.config import TestConfig
+from server.extensions import db
+from server.models import Device, User
+from shared.ids import new_id
+from tests.conftest import World
+
+
+class LiveServer:
+    def __init__(self, path):
+        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+        self.app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+        with self.app.app_context():
+            db.create_all()
+            ensure_counter()
+        self.world = World(self.app)
+        self.password = World.PASSWORD
+        self.http = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.http.server_port}"
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+        self.thread.start()
+
+    def count(self, table: str, where: str = "1=1") -> int:
+        """Rows of a server table (plain SQL on the server's database)."""
+        with self.app.app_context():
+            return db.session.execute(db.text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar()
+
+    def query(self, sql: str, **params):
+        with self.app.app_context():
+            return db.session.execute(db.text(sql), params).fetchall()
+
+    def revoke(self, username: str) -> None:
+        """Revoke every device of `username`, as a leader would."""
+        from server.auth.service import revoke_device
+        with self.app.app_context():
+            user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+            for device in db.session.execute(db.select(Device).where(Device.user_id == user.id)).scalars():
+                revoke_device(device, None)
+
+    def set_villages(self, username: str, village_ids) -> None:
+        from server.admin.service import set_villages
+        with self.app.app_context():
+            user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+            set_villages(user, village_ids)
+            db.session.commit()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+class CutProxy:
+    """A TCP proxy on 127.0.0.1 that can swallow a reply: the server commits, the client never hears back."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self._drop = threading.Event()
+        self.dropped = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def drop_next_reply(self) -> None:
+        self._drop.set()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, src, dst, is_reply):
+        try:
+            while data := src.recv(65536):
+                if is_reply and self._drop.is_set():
+                    # The server has answered, so it has committed: cut both sides, the reply goes nowhere.
+                    self._drop.clear()
+                    self.dropped += 1
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    live = LiveServer(tmp_path / "server.db")
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def proxy(server):
+    cut = CutProxy(server.http.server_port)
+    yield cut
+    cut.close()
+
+
+@pytest.fixture
+def make_store(tmp_path):
+    opened = []
+
+    def make(name: str = "tablet") -> Store:
+        store = Store(tmp_path / f"{name}.sqlite3")
+        opened.append(store)
+        return store
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+@pytest.fixture
+def tablet(server, make_store):
+    """tablet(username, name=None, url=None) -> a logged-in (store, engine); url defaults to the server's."""
+    def make(username: str, name: str | None = None, url: str | None = None, retries: int = 0):
+        store = make_store(name or username + "-" + new_id()[-6:])
+        engine = SyncEngine(store, ApiClient(url or server.url, retries=retries, backoff=0.05))
+        engine.login(url or server.url, username, server.password)
+        return store, engine
+    return make
