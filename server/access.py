@@ -86,6 +86,9 @@ def _authenticate_token():
     max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
     if device is None or device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:
         raise ApiError(401, "Your session has ended: log in again.")
+    claimed = request.headers.get("X-Device-Id")
+    if claimed and claimed.lower() != device.id:
+        raise ApiError(403, "This token belongs to another device.", {"X-Device-Id": ["Does not match the token."]})
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY:
         device.last_seen_at = now
         db.session.commit()

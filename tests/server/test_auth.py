@@ -79,3 +79,10 @@ def test_passwords_are_hashed_with_scrypt(app, world):
     with app.app_context():
         user = db.session.execute(select(User).where(User.username == world.official)).scalar_one()
         assert user.password_hash.startswith("scrypt:") and world.PASSWORD not in user.password_hash
+
+
+def test_a_token_shown_by_another_device_is_refused(client, world):
+    headers = world.login(client, world.official)
+    stolen = {**headers, "X-Device-Id": new_id()}
+    assert client.get("/api/v1/auth/me", headers=stolen).status_code == 403
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
