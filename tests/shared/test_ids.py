@@ -1,0 +1,18 @@
+import time
+import uuid
+
+from shared.ids import new_id, uuid7, uuid7_time_ms
+
+
+def test_uuid7_has_version_variant_and_time():
+    ms = int(time.time() * 1000)
+    value = uuid7(ms)
+    assert value.version == 7 and value.variant == uuid.RFC_4122
+    assert uuid7_time_ms(value) == ms
+
+
+def test_ids_sort_by_creation_time_and_are_unique():
+    early, late = uuid7(1_700_000_000_000), uuid7(1_700_000_000_001)
+    assert str(early) < str(late)
+    ids = {new_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
