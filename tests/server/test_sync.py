@@ -207,3 +207,18 @@ def test_a_correction_voids_the_visit_it_replaces(app, client, world):
     void = {"table": "visits", "op": "delete", "id": fix["id"], "base_version": 1, "data": {}}
     assert statuses(push(client, headers, void)) == ["applied"]
     assert statuses(push(client, headers, void)) == ["duplicate"]
+
+
+def test_a_cursor_behind_the_tombstone_horizon_gives_410(app, client, world):
+    from server.models import SyncCounter
+
+    headers = world.login(client, world.official)
+    push(client, headers, household_change(world.a1))
+    cursor = client.get("/api/v1/sync/pull?since=0", headers=headers).get_json()["cursor"]
+    push(client, headers, household_change(world.a1))
+    with app.app_context():
+        db.session.get(SyncCounter, 1).purged_through = cursor + 1
+        db.session.commit()
+    reply = client.get(f"/api/v1/sync/pull?since={cursor}", headers=headers)
+    assert reply.status_code == 410 and reply.get_json()["error"]["code"] == "reset_required"
+    assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code == 200
