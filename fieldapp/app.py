@@ -1,0 +1,154 @@
+"""The Kivy application: a ScreenManager whose screens are built on first use, over the core.
+
+Nothing here blocks: the core runs network work in its own thread and hands results back through `post`, which
+schedules them on Kivy's clock, i.e. on the UI thread.
+"""
+import importlib
+import json
+import os
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from . import i18n
+from .screens import load_kv, widgets  # noqa: F401  (registers the widget classes the kv rules name)
+from .screens.theme import BG
+
+# name -> class in fieldapp.screens.<module>; the kv file is kv/<module>.kv
+SCREENS = {
+    "login": ("login", "LoginScreen"),
+    "home": ("home", "HomeScreen"),
+    "households": ("households", "HouseholdsScreen"),
+    "household": ("household", "HouseholdScreen"),
+    "household_edit": ("household_edit", "HouseholdEditScreen"),
+    "visit": ("visit", "VisitScreen"),
+    "problems": ("problems", "ProblemsScreen"),
+    "settings": ("settings", "SettingsScreen"),
+}
+TOP_LEVEL = ("home", "households", "problems", "settings")
+
+
+class DoorstepApp(App):
+    current = StringProperty("")
+    """The name of the screen in front; the nav bar highlights it."""
+
+    def __init__(self, core=None, **kwargs):
+        super().__init__(**kwargs)
+        self.core = core
+        self.history: list[tuple[str, dict]] = []
+        self.toast_text = ""
+
+    def build(self):
+        self.title = "Doorstep"
+        Window.clearcolor = BG
+        load_kv("widgets")
+        if self.core is None:
+            from .core import Core  # imported here: it opens the database and starts the sync thread
+            self.core = Core(post=self.post)
+        self.prefs = Prefs(self.core.data_dir)
+        i18n.set_language(self.prefs.get("language", "vi"))
+        self.manager = ScreenManager(transition=NoTransition())  # cheap tablets: no animation to wait for
+        self.core.on_status = self._status
+        self.core.on_progress = self._progress
+        self.core.on_sync_done = self._sync_done
+        if self.core.logged_in():
+            self.go("home")
+        else:
+            needs_login = self.core.store is not None and self.core.store.account()["needs_login"]
+            self.go("login", reason="expired" if needs_login else "")
+        return self.manager
+
+    def on_stop(self):
+        self.core.stop()
+
+    # Threads -> UI
+    def post(self, fn, *args, **kwargs):
+        """Run fn on the UI thread at the next frame: the only way background results reach the widgets."""
+        Clock.schedule_once(lambda _dt: fn(*args, **kwargs), 0)
+
+    def _status(self, status):
+        self._each_screen("on_sync_status", status)
+
+    def _progress(self, phase, done, total):
+        self._each_screen("on_sync_progress", phase, done, total)
+
+    def _sync_done(self, outcome):
+        self._each_screen("on_sync_done", outcome)
+        # The server no longer takes our token: ask for the password again; the store keeps every unsynced change.
+        if outcome["kind"] in ("login_needed", "forbidden") and self.current != "login":
+            self.go("login", reason=outcome["kind"])
+
+    def _each_screen(self, method, *args):
+        for screen in self.manager.screens:
+            getattr(screen, method, lambda *a: None)(*args)
+
+    # Navigation
+    def screen(self, name):
+        """The screen `name`, built (and its kv loaded) the first time it is asked for."""
+        if not self.manager.has_screen(name):
+            module, cls = SCREENS[name]
+            load_kv(module)
+            screen_cls = getattr(importlib.import_module(f"fieldapp.screens.{module}"), cls)
+            self.manager.add_widget(screen_cls(name=name))
+        return self.manager.get_screen(name)
+
+    def go(self, name, **params):
+        """Show a screen; a top-level screen starts a fresh history, any other is stacked so Back returns."""
+        if name in TOP_LEVEL or name == "login":
+            self.history = []
+        self.history.append((name, params))
+        self._show(name, params)
+
+    def back(self):
+        if len(self.history) > 1:
+            self.history.pop()
+        name, params = self.history[-1] if self.history else ("home", {})
+        self._show(name, params)
+
+    def _show(self, name, params):
+        screen = self.screen(name)
+        self.manager.current = name
+        self.current = name
+        screen.show(**params)
+
+    def refresh_current(self):
+        if self.manager.current:
+            self.manager.current_screen.refresh()
+
+    def set_language(self, lang):
+        """Switch language by rebuilding the screens: their texts are read from the catalog when they are built."""
+        i18n.set_language(lang)
+        self.prefs.set(language=lang)
+        for screen in list(self.manager.screens):
+            self.manager.remove_widget(screen)
+        history = self.history
+        self.history = history[:-1]
+        self.go(*[history[-1][0]], **history[-1][1]) if history else self.go("home")
+
+
+
+class Prefs:
+    """Settings of the tablet rather than of a user (the language), in a small JSON file beside the databases."""
+
+    def __init__(self, folder):
+        self.path = os.path.join(str(folder), "prefs.json")
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                self.values = json.load(fh)
+        except (OSError, ValueError):
+            self.values = {}
+
+    def get(self, key, default=None):
+        return self.values.get(key, default)
+
+    def set(self, **values):
+        self.values.update(values)
+        with open(self.path, "w", encoding="utf-8") as fh:
+            json.dump(self.values, fh)
+
+
+def main():
+    DoorstepApp().run()

@@ -1,0 +1,78 @@
+"""The words of the field app: Vietnamese by default, English on request; dates read dd/mm/yyyy.
+
+Catalogs are flat JSON files in fieldapp/i18n/, one per language. A missing key falls back to Vietnamese and then to
+the key itself, so a forgotten translation shows up on screen instead of crashing in a resident's doorway.
+"""
+import json
+import os
+from datetime import date, datetime
+
+from shared import vocab
+
+LANGUAGES = ("vi", "en")
+_DIR = os.path.join(os.path.dirname(__file__), "i18n")
+_catalogs: dict[str, dict] = {}
+_lang = "vi"
+
+
+def _catalog(lang: str) -> dict:
+    if lang not in _catalogs:
+        with open(os.path.join(_DIR, f"{lang}.json"), encoding="utf-8") as fh:
+            _catalogs[lang] = json.load(fh)
+    return _catalogs[lang]
+
+
+def set_language(lang: str) -> None:
+    global _lang
+    _lang = lang if lang in LANGUAGES else "vi"
+
+
+def language() -> str:
+    return _lang
+
+
+def tr(key: str, **values) -> str:
+    """The text of `key` in the current language, with {placeholders} filled from `values`."""
+    text = _catalog(_lang).get(key) or _catalog("vi").get(key) or key
+    return text.format(**values) if values else text
+
+
+def label(kind: str, key: str) -> str:
+    """A label of the shared vocabularies: kind is topic, outcome, status, sex or role."""
+    table = {"topic": vocab.TOPICS, "outcome": vocab.OUTCOMES, "status": vocab.VISIT_STATUSES,
+             "sex": vocab.SEXES, "role": vocab.ROLES}[kind]
+    return vocab.label(table, key, _lang)
+
+
+def date_text(value) -> str:
+    """dd/mm/yyyy, whatever the language: that is how dates are read in Vietnam."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone()
+    return value.strftime("%d/%m/%Y")
+
+
+def time_text(value) -> str:
+    """dd/mm/yyyy HH:MM in local time."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone()
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as d/m/yyyy (or with dots or dashes); None when it is not one."""
+    parts = text.strip().replace(".", "/").replace("-", "/").split("/")
+    if len(parts) != 3:
+        return None
+    try:
+        day, month, year = (int(p) for p in parts)
+        return date(year if year > 99 else 2000 + year, month, day)
+    except ValueError:
+        return None

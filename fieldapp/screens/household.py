@@ -1,0 +1,85 @@
+"""One household: who lives there, what is done per topic per resident, and every visit by anyone."""
+from kivy.properties import DictProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from shared.vocab import TOPICS
+
+from ..i18n import label, time_text, tr
+from . import BaseScreen
+from .theme import NONE, OUTCOME_COLORS
+from .widgets import Caption, ListRow
+
+
+class OutcomeGrid(BoxLayout):
+    """One resident's row: the name, then a cell per topic coloured by the best outcome so far."""
+    name = StringProperty("")
+    outcomes = DictProperty({})
+
+
+class HouseholdScreen(BaseScreen):
+    head = StringProperty("")
+    details = StringProperty("")
+
+    def show(self, household_id=None, **params):
+        self.household_id = household_id
+        self.refresh()
+
+    def refresh(self):
+        h = self.core.store.household(self.household_id)
+        if h is None:
+            return
+        self.household = h
+        village = self.core.store.area_name(h["village_id"])
+        self.head = h["head_name"]
+        parts = [h["address"], village, h["phone"]]
+        self.details = "  ·  ".join(p for p in parts if p) + (f"\n{h['note']}" if h["note"] else "")
+        self.ids.bar.title = h["head_name"]
+        self._residents(h)
+        self._visits(h)
+
+    def _residents(self, h):
+        box = self.ids.residents
+        box.clear_widgets()
+        best = h["best"]
+        if best.get(""):
+            box.add_widget(OutcomeGrid(name=tr("visit.whole_household"), outcomes=best[""]))
+        for r in h["residents"]:
+            born = f" ({r['birth_year']})" if r["birth_year"] else ""
+            box.add_widget(OutcomeGrid(name=r["full_name"] + born, outcomes=best.get(r["id"], {})))
+        if not h["residents"]:
+            box.add_widget(Caption(text=tr("household.no_residents")))
+
+    def _visits(self, h):
+        box = self.ids.visits
+        box.clear_widgets()
+        me = (self.core.store.account().get("user") or {}).get("id")
+        names = {r["id"]: r["full_name"] for r in h["residents"]}
+        replaced = {v["replaces_id"] for v in h["visits"] if v["replaces_id"]}
+        for v in h["visits"]:
+            if v["voided"] or v["id"] in replaced:
+                continue  # a corrected visit shows once, as its replacement
+            who = tr("household.by_me") if v["official_id"] in (me, None) else tr("household.by_other")
+            title = f"{time_text(v['started_at'])}  ·  {label('status', v['status'])}  ·  {who}"
+            lines = [f"{names.get(a['resident_id'], tr('visit.whole_household'))}: {label('topic', a['topic'])} "
+                     f"- {label('outcome', a['outcome'])}" for a in v["assists"]]
+            if v["notes"]:
+                lines.append(v["notes"])
+            if v["pending"]:
+                lines.append(tr("household.not_synced"))
+            if v["replaces_id"]:
+                lines.append(tr("household.corrected"))
+            row = ListRow(title=title, subtitle="\n".join(lines), stripe=OUTCOME_COLORS.get(
+                "done" if v["assists"] else None, NONE))
+            row.on_tap = (lambda vid=v["id"]: self.correct(vid))
+            box.add_widget(row)
+        if not box.children:
+            box.add_widget(Caption(text=tr("household.no_visits")))
+
+    def log_visit(self):
+        self.app.go("visit", household_id=self.household_id)
+
+    def correct(self, visit_id):
+        self.app.go("visit", household_id=self.household_id, replaces_id=visit_id)
+
+    def edit(self):
+        self.app.go("household_edit", household_id=self.household_id)

@@ -1,0 +1,40 @@
+"""First run and signing in again: server address, username, password; the core registers the device."""
+from kivy.properties import BooleanProperty, StringProperty
+
+from ..config import default_server
+from ..i18n import tr
+from . import BaseScreen
+
+
+class LoginScreen(BaseScreen):
+    message = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def show(self, reason="", **params):
+        ids = self.ids
+        store = self.core.store
+        if not ids.server.text:
+            ids.server.text = (store and store.account()["server_url"]) or default_server()
+        if not ids.username.text:
+            ids.username.text = self.core.last_user() or ""
+        ids.password.text = ""
+        # Signed out by the server (token revoked or expired): say that nothing unsynced was lost.
+        self.message = tr("login.again") if reason else ""
+
+    def submit(self):
+        server, username, password = (self.ids[k].text.strip() for k in ("server", "username", "password"))
+        if not (server and username and password):
+            self.message = tr("login.missing")
+            return
+        self.busy = True
+        self.message = tr("login.busy")
+        self.core.login(server, username, password, self.done)
+
+    def done(self, outcome):
+        self.busy = False
+        if not outcome["ok"]:
+            self.message = tr(f"login.error.{outcome['kind']}")
+            return
+        self.ids.password.text = ""
+        self.core.sync_now()  # fetch my villages' households now, and send what waited for this login
+        self.app.go("home")

@@ -1,0 +1,61 @@
+"""Settings: language, server, the account, and logging out without losing unsynced work by accident.
+
+Logging out keeps the user's database (its unsynced changes go out at the next login). Deleting them is a separate,
+red button that asks twice and says how many changes would be lost.
+"""
+from kivy.properties import StringProperty
+
+from ..config import default_server
+from ..i18n import label, language, tr
+from . import BaseScreen
+from .widgets import Confirm
+
+
+class SettingsScreen(BaseScreen):
+    account_text = StringProperty("")
+    message = StringProperty("")
+
+    def refresh(self):
+        account = self.core.store.account()
+        user = account.get("user") or {}
+        villages = ", ".join(v["name"] for v in self.core.store.villages())
+        self.account_text = tr("settings.account", name=user.get("full_name") or "", username=account["username"] or "",
+                               role=label("role", user.get("role") or "official"), villages=villages or "-")
+        self.ids.server.text = account.get("server_url") or default_server()
+        for chip in (self.ids.vi, self.ids.en):
+            chip.state = "down" if chip.value == language() else "normal"
+        self.message = ""
+
+    def choose_language(self, lang):
+        if lang != language():
+            self.app.set_language(lang)
+
+    def save_server(self):
+        url = self.ids.server.text.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            self.message = tr("settings.bad_server")
+            return
+        self.core.store.set_account(server_url=url)
+        self.core.engine.client.base_url = url
+        self.message = tr("settings.server_saved")
+
+    def log_out(self):
+        pending = self.core.store.pending()
+        question = tr("settings.logout_pending", n=pending) if pending else tr("settings.logout_question")
+        Confirm(question=question, yes_text=tr("settings.logout"), on_yes=lambda: self._log_out(False)).open()
+
+    def wipe(self):
+        pending = self.core.store.pending()
+        Confirm(question=tr("settings.wipe_question", n=pending), danger=True, yes_text=tr("settings.wipe"),
+                on_yes=lambda: self._confirm_wipe(pending)).open()
+
+    def _confirm_wipe(self, pending):
+        Confirm(question=tr("settings.wipe_again", n=pending), danger=True,
+                yes_text=tr("settings.wipe_final", n=pending), on_yes=lambda: self._log_out(True)).open()
+
+    def _log_out(self, wipe):
+        def done(_outcome):
+            if wipe and self.core.store is not None:
+                self.core.store.clear_all()
+            self.app.go("login")
+        self.core.logout(on_done=done)

@@ -1,0 +1,213 @@
+"""Log a visit: a not-home shortcut, an outcome per resident and topic, notes, follow-up, duration, location.
+
+Saving is one tap and purely local (the store writes the visit and its outbox entry together); the sync takes it to
+the server later. A correction is a new visit that replaces the old one, as the sync contract wants.
+"""
+from datetime import date, timedelta
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+from shared.vocab import OUTCOMES, TOPICS
+
+from .. import privacy
+from ..i18n import date_text, label, language, parse_date, tr
+from . import BaseScreen
+from .widgets import Chip
+
+FOLLOW_UP_DAYS = (None, 3, 7, 14)
+DURATIONS = (10, 20, 30, 45, 60)
+HOUSEHOLD = ""  # the key of assists given to the household as a whole (resident_id None)
+
+
+class TopicRow(BoxLayout):
+    """A topic and its outcome chips; at most one chip is down."""
+
+
+class Locator:
+    """Where the tablet is, through plyer's GPS when the platform has one; otherwise it simply says so."""
+
+    def __init__(self, post, on_fix):
+        self.post, self.on_fix, self.running = post, on_fix, False
+
+    def start(self) -> bool:
+        try:
+            from plyer import gps
+            gps.configure(on_location=self._location)
+            gps.start(minTime=1000, minDistance=0)
+        except Exception:  # NotImplementedError on desktops, or no permission: location is optional
+            return False
+        self.running = True
+        return True
+
+    def stop(self):
+        if self.running:
+            try:
+                from plyer import gps
+                gps.stop()
+            except Exception:
+                pass
+            self.running = False
+
+    def _location(self, **fix):
+        # Called on the platform's thread: hand the fix to the UI thread.
+        self.post(self.on_fix, {"lat": fix.get("lat"), "lon": fix.get("lon"), "accuracy_m": fix.get("accuracy")})
+
+
+class VisitScreen(BaseScreen):
+    warning = StringProperty("")
+    location_text = StringProperty("")
+    who_text = StringProperty("")
+    saving = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self.topic_chips: dict[str, dict[str, Chip]] = {}  # set before super(): on_kv_post fills it
+        self.locator = None
+        super().__init__(**kwargs)
+
+    def on_kv_post(self, _base):
+        for topic in TOPICS:
+            row = TopicRow()
+            row.add_widget(Label(text=label("topic", topic), color=(0.1, 0.1, 0.12, 1), halign="left",
+                                 valign="middle", size_hint_x=1.4, text_size=(None, None)))
+            row.children[0].bind(size=lambda w, s: setattr(w, "text_size", s))
+            self.topic_chips[topic] = {}
+            for outcome in OUTCOMES:
+                chip = Chip(text=label("outcome", outcome), value=outcome, group=f"topic-{topic}")
+                chip.bind(on_release=lambda c, t=topic: self.choose(t, c.value if c.state == "down" else None))
+                row.add_widget(chip)
+                self.topic_chips[topic][outcome] = chip
+            self.ids.topics.add_widget(row)
+        for days in FOLLOW_UP_DAYS:
+            text = tr("visit.no_follow_up") if days is None else tr("visit.in_days", n=days)
+            chip = Chip(text=text, value=days, group="follow-up", allow_no_selection=False)
+            chip.bind(on_release=lambda c: self.follow_up_in(c.value))
+            self.ids.follow_up_chips.add_widget(chip)
+        for minutes in DURATIONS:
+            chip = Chip(text=tr("visit.minutes", n=minutes), value=minutes, group="duration")
+            self.ids.durations.add_widget(chip)
+
+    # --- showing ---
+    def show(self, household_id=None, replaces_id=None, **params):
+        self.household = self.core.store.household(household_id)
+        self.replaces_id = replaces_id
+        self.outcomes: dict[str, dict[str, str]] = {}
+        self.ids.notes.text = ""
+        self.ids.follow_up.text = ""
+        self.saving = False
+        for chip in self.ids.durations.children:
+            chip.state = "normal"
+        for chip in self.ids.follow_up_chips.children:
+            chip.state = "down" if chip.value is None else "normal"
+        original = self.core.store.visit(replaces_id) if replaces_id else None
+        if original:
+            self._prefill(original)
+        self.ids.bar.title = tr("visit.correct_title" if replaces_id else "visit.title",
+                                name=self.household["head_name"])
+        self.ids.not_home.disabled = bool(replaces_id)
+        self._residents()
+        self.pick(HOUSEHOLD if not self.household["residents"] else self.household["residents"][0]["id"])
+        self.location = None
+        self.ids.locate.state = "normal"
+        self.location_text = tr("visit.location_off")
+
+    def _prefill(self, visit):
+        for a in visit["assists"]:
+            self.outcomes.setdefault(a["resident_id"] or HOUSEHOLD, {})[a["topic"]] = a["outcome"]
+        self.ids.notes.text = visit["notes"] or ""
+        if visit["follow_up_on"]:
+            self.ids.follow_up.text = date_text(visit["follow_up_on"])
+            for chip in self.ids.follow_up_chips.children:
+                chip.state = "normal"
+        for chip in self.ids.durations.children:
+            chip.state = "down" if chip.value == visit["duration_min"] else "normal"
+
+    def _residents(self):
+        box = self.ids.who
+        box.clear_widgets()
+        people = [(r["id"], r["full_name"]) for r in self.household["residents"]] + [
+            (HOUSEHOLD, tr("visit.whole_household"))]
+        for rid, name in people:
+            chip = Chip(text=name, value=rid, group="who", allow_no_selection=False)
+            chip.bind(on_release=lambda c: self.pick(c.value))
+            box.add_widget(chip)
+
+    def pick(self, resident_key):
+        """Show the outcomes of one resident (or of the household as a whole)."""
+        self.resident_key = resident_key
+        chosen = self.outcomes.get(resident_key, {})
+        for chip in self.ids.who.children:
+            chip.state = "down" if chip.value == resident_key else "normal"
+            done = len(self.outcomes.get(chip.value, {}))
+            base = chip.text.split("  (")[0]
+            chip.text = f"{base}  ({done})" if done else base
+        for topic, chips in self.topic_chips.items():
+            for outcome, chip in chips.items():
+                chip.state = "down" if chosen.get(topic) == outcome else "normal"
+        name = next((c.text.split("  (")[0] for c in self.ids.who.children if c.value == resident_key), "")
+        self.who_text = tr("visit.outcomes_for", name=name)
+
+    def choose(self, topic, outcome):
+        slot = self.outcomes.setdefault(self.resident_key, {})
+        if outcome:
+            slot[topic] = outcome
+        else:
+            slot.pop(topic, None)
+        self.pick(self.resident_key)
+
+    # --- details ---
+    def on_notes(self, text):
+        self.warning = privacy.notes_warning(text, language()) or ""
+
+    def follow_up_in(self, days):
+        self.ids.follow_up.text = "" if days is None else date_text(date.today() + timedelta(days=days))
+
+    def toggle_location(self, on):
+        if not on:
+            if self.locator:
+                self.locator.stop()
+            self.location = None
+            self.location_text = tr("visit.location_off")
+            return
+        self.locator = self.locator or Locator(self.app.post, self._fix)
+        if self.locator.start():
+            self.location_text = tr("visit.location_waiting")
+        else:
+            self.ids.locate.state = "normal"
+            self.location_text = tr("visit.location_unavailable")
+
+    def _fix(self, fix):
+        if self.ids.locate.state == "down":
+            self.location = fix
+            self.location_text = tr("visit.location_ok", accuracy=round(fix.get("accuracy_m") or 0))
+
+    # --- saving ---
+    def not_home(self):
+        """The shortcut: nobody opened the door; one tap logs it."""
+        self._save(status="not_home", assists=[])
+
+    def save(self):
+        assists = [{"resident_id": key or None, "topic": topic, "outcome": outcome}
+                   for key, topics in self.outcomes.items() for topic, outcome in topics.items()]
+        self._save(status="met", assists=assists)
+
+    def _save(self, status, assists):
+        follow_text = self.ids.follow_up.text.strip()
+        follow_up_on = parse_date(follow_text) if follow_text else None
+        if follow_text and follow_up_on is None:
+            self.warning = tr("visit.bad_date")
+            return
+        duration = next((c.value for c in self.ids.durations.children if c.state == "down"), None)
+        self.saving = True
+        try:
+            self.core.log_visit(self.household["id"], status=status, assists=assists,
+                                notes=self.ids.notes.text.strip(), follow_up_on=follow_up_on,
+                                duration_min=duration, location=self.location, replaces_id=self.replaces_id)
+        except ValueError as err:  # InvalidData: the server would refuse it; say which field
+            self.saving = False
+            self.warning = tr("visit.invalid", fields=", ".join(map(str, getattr(err, "errors", {}) or [err])))
+            return
+        if self.locator:
+            self.locator.stop()
+        self.app.back()

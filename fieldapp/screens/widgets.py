@@ -1,0 +1,82 @@
+"""Widgets every screen uses; their looks are in kv/widgets.kv."""
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+
+
+class BigButton(Button):
+    """A main action: full colour, 56 dp high."""
+
+
+class FlatButton(Button):
+    """A secondary action: grey, same size."""
+
+
+class DangerButton(Button):
+    """An action that loses something."""
+
+
+class Chip(ToggleButton):
+    """One choice among a few; `value` is what it stands for."""
+    value = ObjectProperty(None, allownone=True)
+
+
+class Field(TextInput):
+    """A one-line input sized for a finger and read at arm's length."""
+
+
+class Body(Label):
+    """Wrapped body text."""
+
+
+class Caption(Label):
+    """Smaller, greyer text."""
+
+
+class Heading(Label):
+    """A section title."""
+
+
+class Card(BoxLayout):
+    """A white panel on the grey background."""
+
+
+class TopBar(BoxLayout):
+    title = StringProperty("")
+    show_back = BooleanProperty(True)
+
+
+class NavBar(BoxLayout):
+    """The four places an official goes back to: home, households, sync problems, settings."""
+    current = StringProperty("")
+
+
+class ListRow(ButtonBehavior, BoxLayout):
+    """A tappable row of a list: a title, a line under it, and an optional colour stripe."""
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    stripe = ListProperty([0, 0, 0, 0])
+    on_tap = ObjectProperty(None, allownone=True)
+
+    def on_release(self):
+        if self.on_tap:
+            self.on_tap()
+
+
+class Confirm(ModalView):
+    """A yes/no question; `on_yes` runs only after the yes button is tapped."""
+    question = StringProperty("")
+    yes_text = StringProperty("")
+    no_text = StringProperty("")
+    danger = BooleanProperty(False)
+    on_yes = ObjectProperty(None, allownone=True)
+
+    def answer(self, yes: bool):
+        self.dismiss()
+        if yes and self.on_yes:
+            self.on_yes()
