@@ -1,10 +1,12 @@
 """The admin CLI: `doorstep COMMAND` or `flask --app server COMMAND`."""
+import sys
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
-from .models import SyncCounter
+from .models import Device, SyncCounter, User
 
 
 def ensure_counter() -> None:
@@ -34,7 +36,125 @@ def upgrade():
     click.echo("Database upgraded.")
 
 
-COMMANDS = [init_db, upgrade]
+def _admin_call(action):
+    """Run `action`, turning a refusal of the data into a clean CLI error."""
+    from .admin.service import AdminError
+    try:
+        return action()
+    except AdminError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err)) from None
+
+
+@click.command("create-area")
+@click.option("--level", required=True, type=click.Choice(["province", "commune", "village"]))
+@click.option("--name", required=True)
+@click.option("--parent", "parent_id", type=int, help="Id of the parent area.")
+@click.option("--code", help="Administrative code, e.g. the GSO code.")
+@with_appcontext
+def create_area(level, name, parent_id, code):
+    """Add a province, a commune or a village."""
+    from .admin.service import create_area as create
+    area = _admin_call(lambda: create(level, name, parent_id, code))
+    click.echo(f"Created {area.level} {area.id}: {area.name}")
+
+
+def _read_password() -> str:
+    """The password from stdin when it is piped, else from a hidden prompt typed twice; never from argv."""
+    if not _interactive():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--full-name", required=True)
+@click.option("--role", required=True, type=click.Choice(["official", "leader", "admin"]))
+@click.option("--commune", "commune_id", type=int, help="Id of the user's commune (not for an admin).")
+@click.option("--village", "village_ids", type=int, multiple=True, help="Id of an assigned village; repeatable.")
+@with_appcontext
+def create_user(username, full_name, role, commune_id, village_ids):
+    """Add a user; the password is read from stdin or a hidden prompt, never from the command line."""
+    from .admin.service import create_user as create
+    password = _read_password()
+    user = _admin_call(lambda: create(username, full_name, role, password, commune_id, list(village_ids)))
+    click.echo(f"Created {user.role} {user.id}: {user.username}")
+
+
+@click.command("revoke-device")
+@click.argument("device_id")
+@with_appcontext
+def revoke_device(device_id):
+    """Revoke a tablet's token: its next request gets 403."""
+    from .auth.service import revoke_device as revoke
+    device = db.session.get(Device, device_id) if len(device_id) == 36 else None
+    if device is None:
+        raise click.ClickException(f"no device {device_id}")
+    revoke(device, None)
+    click.echo(f"Revoked device {device_id}.")
+
+
+@click.command("disable-user")
+@click.argument("username")
+@with_appcontext
+def disable_user(username):
+    """Disable a user and revoke every device token of the user."""
+    from .auth.service import set_active
+    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    set_active(user, False, None)
+    click.echo(f"Disabled {username}.")
+
+
+@click.command("import-households")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--commune", "commune_id", type=int, required=True, help="Id of the commune the villages are in.")
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
+@with_appcontext
+def import_households(file, commune_id, skip_bad):
+    """Import households (and residents) from a CSV or XLSX sheet with columns Thôn, Địa chỉ, Chủ hộ, ..."""
+    from .admin.importer import import_households as run_import
+    report = run_import(file, commune_id, skip_bad=skip_bad)
+    for line, column, message in report.errors:
+        click.echo(f"line {line}: {column}: {message}", err=True)
+    click.echo(f"Imported {report.households} households and {report.residents} residents"
+               f" ({report.skipped_existing} already there, {len(report.errors)} errors).")
+    if report.errors and not report.households:
+        sys.exit(1)
+
+
+@click.command("seed-demo")
+@click.option("--reset", is_flag=True, help="Drop every table first.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--communes", default=0, show_default=True, help="Synthetic communes beyond the three real ones.")
+@click.option("--households-per-village", default=25, show_default=True)
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 52))
+@click.option("--visits-per-household", default=1.2, show_default=True)
+@with_appcontext
+def seed_demo(reset, seed, communes, households_per_village, weeks, visits_per_household):
+    """Fill the database with demo communes of Huế, users, households and visits; print the demo logins."""
+    from .admin import demo
+    if reset:
+        demo.reset()
+    else:
+        db.create_all()
+        ensure_counter()
+    summary = _admin_call(lambda: demo.seed(seed, communes, households_per_village, weeks, visits_per_household))
+    click.echo(", ".join(f"{n} {table}" for table, n in summary.counts.items()))
+    click.echo("\nDemo logins (username / password / role / commune):")
+    shown = [login for login in summary.logins if login[3] in ("", *demo.REAL_COMMUNES)]
+    for username, password, role, commune in shown:
+        click.echo(f"  {username:<24} {password:<14} {role:<9} {commune or '(tất cả / all)'}")
+    if len(shown) < len(summary.logins):
+        click.echo(f"  ... and {len(summary.logins) - len(shown)} more in the synthetic communes, same passwords.")
+
+
+COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo]
 
 
 def register_cli(app: Flask) -> None:
@@ -47,6 +167,6 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+@click.group(cls=FlaskGroup, create_app=_create_app)
 def main():
     """Doorstep server administration."""

@@ -1,0 +1,127 @@
+"""The admin CLI, invoked as `flask --app server COMMAND` would invoke it (app.cli), and `doorstep` (main)."""
+from click.testing import CliRunner
+from sqlalchemy import func, inspect, select
+
+from server import cli
+from server.auth.service import check_credentials
+from server.extensions import db
+from server.models import Area, Device, Household, User
+
+PASSWORD = "mật-khẩu-mới-1"
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_init_db_creates_the_tables_and_the_counter(app):
+    with app.app_context():
+        db.drop_all()
+    result = run(app, "init-db")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {"areas", "households", "visits", "sync_counter"} <= set(inspect(db.engine).get_table_names())
+        assert db.session.execute(select(func.count()).select_from(cli.SyncCounter)).scalar_one() == 1
+
+
+def test_create_areas_and_a_user_with_the_password_from_stdin(app):
+    assert run(app, "create-area", "--level", "province", "--name", "Thành phố Huế", "--code", "46").exit_code == 0
+    result = run(app, "create-area", "--level", "commune", "--name", "Phong Phú", "--parent", "1")
+    assert result.exit_code == 0 and "commune 2: Phong Phú" in result.output
+    assert run(app, "create-area", "--level", "village", "--name", "Thôn Phò Trạch", "--parent", "2").exit_code == 0
+    result = run(app, "create-user", "canbo.an", "--full-name", "Trần Thị Ánh", "--role", "official",
+                 "--commune", "2", "--village", "3", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    with app.app_context():
+        user = check_credentials("canbo.an", PASSWORD)
+        assert user is not None and user.full_name == "Trần Thị Ánh"
+        assert [v.name for v in user.villages] == ["Thôn Phò Trạch"]
+
+
+def test_refusals_exit_non_zero_with_the_reason(world):
+    result = run(world.app, "create-area", "--level", "village", "--name", "Thôn Lạc", "--parent", "1")
+    assert result.exit_code == 1 and "needs a parent commune" in result.output
+    result = run(world.app, "create-user", world.official, "--full-name", "X", "--role", "official",
+                 "--commune", str(world.commune_a), input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "is taken" in result.output
+    result = run(world.app, "create-user", "ngan", "--full-name", "X", "--role", "official",
+                 "--commune", str(world.commune_a), "--village", str(world.b1), input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "not a village of the user's commune" in result.output
+    with world.app.app_context():
+        assert db.session.execute(select(User).where(User.username == "ngan")).first() is None
+
+
+def test_the_password_is_never_taken_from_argv(app):
+    result = run(app, "create-user", "admin2", "--full-name", "Lê Văn Tâm", "--role", "admin",
+                 "--password", PASSWORD, input="")
+    assert result.exit_code == 2 and "No such option" in result.output
+    with app.app_context():
+        assert db.session.execute(select(User)).first() is None
+
+
+def test_on_a_terminal_the_password_is_prompted_twice_hidden(app, monkeypatch):
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    result = run(app, "create-user", "admin2", "--full-name", "Lê Văn Tâm", "--role", "admin",
+                 input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output and PASSWORD not in result.output
+    result = run(app, "create-user", "admin3", "--full-name", "Lê Văn Tâm", "--role", "admin",
+                 input=f"{PASSWORD}\nsomething-else\n")
+    assert result.exit_code != 0 and "do not match" in result.output
+    with app.app_context():
+        assert check_credentials("admin2", PASSWORD) is not None
+        assert db.session.execute(select(User).where(User.username == "admin3")).first() is None
+
+
+def test_revoke_device_refuses_its_next_request(world, client):
+    headers = world.login(client, world.official)
+    result = run(world.app, "revoke-device", headers["X-Device-Id"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code in (401, 403)
+    with world.app.app_context():
+        assert db.session.get(Device, headers["X-Device-Id"]).revoked_at is not None
+    assert run(world.app, "revoke-device", "00000000-0000-7000-8000-000000000000").exit_code == 1
+
+
+def test_disable_user_blocks_login_and_kills_its_tokens(world, client):
+    headers = world.login(client, world.official)
+    assert run(world.app, "disable-user", world.official).exit_code == 0
+    assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code in (401, 403)
+    with world.app.app_context():
+        assert db.session.execute(select(Device.token_hash)).scalar() is None
+        assert check_credentials(world.official, world.PASSWORD) is None
+    assert run(world.app, "disable-user", "nobody").exit_code == 1
+
+
+def test_import_households_exit_code(world, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Thôn,Địa chỉ,Chủ hộ\nThôn Đông,Số 1,Nguyễn Văn Ánh\nThôn Xa,Số 2,Lê Thị Lan\n", encoding="utf-8")
+    result = run(world.app, "import-households", str(bad), "--commune", str(world.commune_a))
+    assert result.exit_code == 1 and "line 3: Thôn:" in result.output
+    result = run(world.app, "import-households", str(bad), "--commune", str(world.commune_a), "--skip-bad")
+    assert result.exit_code == 0 and "Imported 1 households" in result.output
+    with world.app.app_context():
+        assert db.session.execute(select(Household.head_name)).scalars().all() == ["Nguyễn Văn Ánh"]
+
+
+def test_seed_demo_prints_logins_and_resets(app):
+    args = ["seed-demo", "--households-per-village", "2", "--weeks", "2"]
+    result = run(app, *args)
+    assert result.exit_code == 0, result.output
+    assert "lanhdao.phongphu" in result.output and "canbo-demo" in result.output
+    assert run(app, *args).exit_code == 1  # the demo is there already
+    result = run(app, *args, "--reset", "--communes", "1")
+    assert result.exit_code == 0, result.output
+    assert "more in the synthetic communes" in result.output
+    with app.app_context():
+        communes = db.session.execute(select(func.count()).where(Area.level == "commune")).scalar_one()
+        assert communes == 4
+
+
+def test_doorstep_has_the_run_command_with_host_and_port():
+    result = CliRunner().invoke(cli.main, ["run", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--host" in result.output and "--port" in result.output
+    listing = CliRunner().invoke(cli.main, ["--help"]).output
+    assert "seed-demo" in listing and "import-households" in listing
