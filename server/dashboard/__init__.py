@@ -1,7 +1,26 @@
-"""The leaders' web dashboard: pages served with a session cookie."""
-from flask import Blueprint
+"""The leaders' web dashboard: pages served with a session cookie, CSRF-checked forms, no script, no CDN."""
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, g
+
+from . import i18n, security
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/dashboard")
+bp.before_request(security.check_csrf)
+bp.after_request(security.set_headers)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    return {"_": i18n.gettext, "lang": i18n.current(), "csrf_token": security.csrf_token,
+            "topic_label": i18n.topic_label, "role_label": i18n.role_label, "status_label": i18n.status_label,
+            "user": g.get("user"), "local": _local}
+
+
+def _local(moment) -> str:
+    """A stored UTC instant as the commune's local time, to the minute."""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+from . import manage, pages, views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,201 @@
+"""The dashboard's two languages: Vietnamese by default, English on request (a `lang` cookie).
+
+Templates and views write English text inside `_()`; VI holds its Vietnamese. A test checks that every `_()` of the
+templates and views has a Vietnamese entry here.
+"""
+from flask import request
+
+from shared import vocab
+
+LANGUAGES = ("vi", "en")
+COOKIE = "lang"
+
+
+def current() -> str:
+    lang = request.cookies.get(COOKIE, "vi")
+    return lang if lang in LANGUAGES else "vi"
+
+
+def gettext(text: str, **values) -> str:
+    """`text` in the current language, with `{name}` placeholders filled from `values`."""
+    translated = VI.get(text, text) if current() == "vi" else text
+    return translated.format(**values) if values else translated
+
+
+def topic_label(topic: str) -> str:
+    return vocab.label(vocab.TOPICS, topic, current())
+
+
+def role_label(role: str) -> str:
+    return vocab.label(vocab.ROLES, role, current())
+
+
+def status_label(status: str) -> str:
+    return vocab.label(vocab.VISIT_STATUSES, status, current())
+
+
+VI = {
+    # Frame, login, navigation
+    "Doorstep": "Doorstep",
+    "Campaign dashboard": "Bảng theo dõi chiến dịch",
+    "Log in": "Đăng nhập",
+    "Log out": "Đăng xuất",
+    "Username": "Tên đăng nhập",
+    "Password": "Mật khẩu",
+    "Wrong username or password.": "Sai tên đăng nhập hoặc mật khẩu.",
+    "Officials use the tablet app; this dashboard is for commune leaders and administrators.":
+        "Cán bộ dùng ứng dụng trên máy tính bảng; trang này dành cho lãnh đạo xã và quản trị viên.",
+    "Overview": "Tổng quan",
+    "Communes": "Các xã",
+    "Officials": "Cán bộ",
+    "Conflicts": "Xung đột dữ liệu",
+    "Import households": "Nhập danh sách hộ",
+    "Never reached": "Chưa tiếp cận",
+    "Visit log": "Nhật ký thăm hộ",
+    "Skip to content": "Bỏ qua, đến nội dung",
+    "Language": "Ngôn ngữ",
+    "Print": "In",
+    "Saved.": "Đã lưu.",
+    # Overview
+    "Households": "Hộ gia đình",
+    "Households total": "Tổng số hộ",
+    "Households reached": "Hộ đã tiếp cận",
+    "Reached": "Đã tiếp cận",
+    "Residents": "Nhân khẩu",
+    "Percent": "Tỷ lệ",
+    "{reached} of {total} households reached": "Đã tiếp cận {reached} trên {total} hộ",
+    "Topics": "Nội dung hỗ trợ",
+    "Topic": "Nội dung",
+    "Households done": "Hộ đã xong",
+    "Residents done": "Người đã xong",
+    "Target": "Chỉ tiêu",
+    "Target met": "Đạt chỉ tiêu",
+    "Below target": "Chưa đạt",
+    "No target": "Chưa đặt chỉ tiêu",
+    "Targets (% of residents)": "Chỉ tiêu (% nhân khẩu)",
+    "Save targets": "Lưu chỉ tiêu",
+    "A target is a percent between 0 and 100.": "Chỉ tiêu là tỷ lệ phần trăm từ 0 đến 100.",
+    "Villages": "Thôn",
+    "Village": "Thôn",
+    "All villages": "Tất cả các thôn",
+    "Weekly trend": "Diễn biến theo tuần",
+    "Week": "Tuần",
+    "Week of": "Tuần bắt đầu",
+    "Visits": "Lượt thăm",
+    "Cumulative coverage": "Độ bao phủ cộng dồn",
+    "Households reached (cumulative)": "Hộ đã tiếp cận (cộng dồn)",
+    "No visits in this period.": "Không có lượt thăm nào trong khoảng thời gian này.",
+    "Official activity": "Hoạt động của cán bộ",
+    "Official": "Cán bộ",
+    "All officials": "Tất cả cán bộ",
+    "Hours": "Số giờ",
+    "Tablets": "Máy tính bảng",
+    "Last sync": "Đồng bộ lần cuối",
+    "never": "chưa bao giờ",
+    "Not synced for more than {days} days": "Chưa đồng bộ quá {days} ngày",
+    "Follow-ups": "Việc cần quay lại",
+    "Open": "Đang mở",
+    "Overdue": "Quá hạn",
+    "Filters": "Bộ lọc",
+    "From": "Từ ngày",
+    "To": "Đến ngày",
+    "All topics": "Tất cả nội dung",
+    "Apply": "Áp dụng",
+    "Clear": "Xóa bộ lọc",
+    "Export": "Xuất dữ liệu",
+    "Excel (all tables)": "Excel (mọi bảng)",
+    "CSV: villages": "CSV: theo thôn",
+    "CSV: topics": "CSV: theo nội dung",
+    "CSV: officials": "CSV: cán bộ",
+    "Visit log (CSV)": "Nhật ký thăm hộ (CSV)",
+    "Visit log (Excel)": "Nhật ký thăm hộ (Excel)",
+    "Invalid filter ignored: {name}": "Bộ lọc không hợp lệ đã bỏ qua: {name}",
+    "Sort by {column}": "Sắp xếp theo {column}",
+    "Total": "Tổng cộng",
+    # Never reached
+    "Households never reached": "Hộ chưa từng được tiếp cận",
+    "Work list": "Danh sách cần đến",
+    "Address": "Địa chỉ",
+    "Head of household": "Chủ hộ",
+    "Phone": "Số điện thoại",
+    "Attempts": "Số lần đến",
+    "Last attempt": "Lần đến gần nhất",
+    "Every household has been reached.": "Tất cả các hộ đã được tiếp cận.",
+    "{count} households": "{count} hộ",
+    "Names and phones are shown to commune leaders only.": "Họ tên và số điện thoại chỉ hiện cho lãnh đạo xã.",
+    # Communes (admin)
+    "Compare communes": "So sánh các xã",
+    "Commune": "Xã",
+    "Province": "Tỉnh/Thành phố",
+    "Coverage by commune": "Độ bao phủ theo xã",
+    "Open the commune": "Xem xã",
+    # Officials
+    "New official": "Thêm cán bộ",
+    "Full name": "Họ và tên",
+    "Role": "Vai trò",
+    "Active": "Đang hoạt động",
+    "Disabled": "Đã khóa",
+    "Create": "Tạo",
+    "Assigned villages": "Thôn phụ trách",
+    "Save villages": "Lưu thôn phụ trách",
+    "Reset password": "Đặt lại mật khẩu",
+    "New password": "Mật khẩu mới",
+    "At least 8 characters.": "Ít nhất 8 ký tự.",
+    "The password was reset; the official's other sessions have ended.":
+        "Đã đặt lại mật khẩu; các phiên đăng nhập khác của cán bộ đã kết thúc.",
+    "Disable account": "Khóa tài khoản",
+    "Enable account": "Mở khóa tài khoản",
+    "Tablet": "Máy tính bảng",
+    "Registered": "Đăng ký lúc",
+    "Last seen": "Hoạt động lần cuối",
+    "App version": "Phiên bản ứng dụng",
+    "Revoked": "Đã thu hồi",
+    "Revoke": "Thu hồi",
+    "Revoke this tablet? It will have to log in again.": "Thu hồi máy này? Máy sẽ phải đăng nhập lại.",
+    "The tablet was revoked.": "Đã thu hồi máy tính bảng.",
+    "No tablet yet.": "Chưa có máy tính bảng nào.",
+    "No official yet.": "Chưa có cán bộ nào.",
+    "The official was created.": "Đã tạo cán bộ.",
+    "Status": "Trạng thái",
+    # Conflicts
+    "Kept value": "Giá trị đang giữ",
+    "Lost value": "Giá trị bị ghi đè",
+    "Current value": "Giá trị hiện tại",
+    "Field": "Trường",
+    "Record": "Bản ghi",
+    "When": "Thời điểm",
+    "Kept by": "Người ghi giữ lại",
+    "Lost by": "Người ghi bị đè",
+    "Keep this": "Giữ giá trị này",
+    "Use this": "Dùng giá trị này",
+    "No conflict to review.": "Không có xung đột cần xem xét.",
+    "The conflict was resolved.": "Đã xử lý xung đột.",
+    "The record has changed since: check the current value.": "Bản ghi đã thay đổi sau đó: hãy xem giá trị hiện tại.",
+    # Fields of households and residents, as conflicts name them
+    "address": "Địa chỉ", "head_name": "Chủ hộ", "phone": "Số điện thoại", "note": "Ghi chú", "village_id": "Thôn",
+    "full_name": "Họ và tên", "birth_year": "Năm sinh", "sex": "Giới tính",
+    "has_smartphone": "Có điện thoại thông minh",
+    "household": "hộ",
+    "resident": "nhân khẩu",
+    # Import
+    "Household list (CSV or XLSX)": "Danh sách hộ (CSV hoặc XLSX)",
+    "Skip bad rows and import the others": "Bỏ qua dòng lỗi và nhập các dòng còn lại",
+    "Upload": "Tải lên",
+    "Choose a file.": "Hãy chọn một tệp.",
+    "Imported {households} households and {residents} residents.": "Đã nhập {households} hộ và {residents} nhân khẩu.",
+    "{count} households already present were skipped.": "Bỏ qua {count} hộ đã có.",
+    "Nothing was imported: fix these rows, or skip them.": "Chưa nhập gì: hãy sửa các dòng sau, hoặc bỏ qua chúng.",
+    "Row errors": "Lỗi theo dòng",
+    "Line": "Dòng",
+    "Column": "Cột",
+    "Reason": "Lý do",
+    "The first row names the columns: Thôn, Địa chỉ, Chủ hộ, and optionally Số điện thoại, Ghi chú, Họ tên thành "
+    "viên, Năm sinh, Giới tính.":
+        "Dòng đầu là tên cột: Thôn, Địa chỉ, Chủ hộ, và có thể thêm Số điện thoại, Ghi chú, Họ tên thành viên, "
+        "Năm sinh, Giới tính.",
+    # Visit log
+    "Date": "Ngày",
+    "Minutes": "Số phút",
+    "Follow-up on": "Hẹn quay lại",
+    "Outcomes": "Kết quả",
+}

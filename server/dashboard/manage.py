@@ -1,0 +1,139 @@
+"""Management pages: a commune's officials and their tablets, conflicts to review, and household imports."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from .. import access
+from ..admin import importer
+from ..admin.service import AdminError, create_user, set_villages
+from ..auth.service import revoke_device, set_active
+from ..extensions import db
+from ..models import Device
+from . import bp, i18n, service
+from .views import DASHBOARD_ROLES, commune_or_403
+
+
+def _managed_or_404(user_id: int):
+    user = service.managed_user(g.user, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _village_ids(commune_id: int) -> list[int]:
+    """The ticked villages of a form, kept to the commune's own."""
+    allowed = {v.id for v in service.villages_of(commune_id)}
+    return [int(v) for v in request.form.getlist("village") if v.isdigit() and int(v) in allowed]
+
+
+@bp.route("/communes/<int:commune_id>/officials", methods=["GET", "POST"])
+@access.session(*DASHBOARD_ROLES)
+def officials(commune_id: int):
+    """The commune's officials with their villages and tablets, and the form that creates one."""
+    commune = commune_or_403(commune_id)
+    if request.method == "POST":
+        role = request.form.get("role", "official")
+        if role not in service.manageable_roles(g.user):
+            abort(403)
+        try:
+            create_user(request.form.get("username", "").strip(), request.form.get("full_name", "").strip(), role,
+                        request.form.get("password", ""), commune_id, _village_ids(commune_id), by_user_id=g.user.id)
+        except AdminError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            flash(i18n.gettext("The official was created."), "ok")
+            return redirect(url_for("dashboard.officials", commune_id=commune_id))
+    staff = service.staff_of(g.user, commune_id)
+    return render_template("dashboard/officials.html", commune=commune, staff=staff,
+                           devices={u.id: service.devices_of(u.id) for u in staff},
+                           villages=service.villages_of(commune_id), roles=service.manageable_roles(g.user),
+                           is_stale=service.is_stale, form=request.form)
+
+
+@bp.route("/users/<int:user_id>")
+@access.session(*DASHBOARD_ROLES)
+def user(user_id: int):
+    person = _managed_or_404(user_id)
+    return render_template("dashboard/user.html", person=person, commune=service.area(person.commune_id, "commune"),
+                           devices=service.devices_of(person.id),
+                           villages=service.villages_of(person.commune_id), assigned={v.id for v in person.villages},
+                           is_stale=service.is_stale)
+
+
+@bp.route("/users/<int:user_id>/villages", methods=["POST"])
+@access.session(*DASHBOARD_ROLES)
+def user_villages(user_id: int):
+    person = _managed_or_404(user_id)
+    set_villages(person, _village_ids(person.commune_id))
+    db.session.commit()
+    flash(i18n.gettext("Saved."), "ok")
+    return redirect(url_for("dashboard.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@access.session(*DASHBOARD_ROLES)
+def user_password(user_id: int):
+    person = _managed_or_404(user_id)
+    try:
+        service.reset_password(person, request.form.get("password", ""), by_user_id=g.user.id)
+    except service.DashboardError:
+        flash(i18n.gettext("At least 8 characters."), "error")
+    else:
+        flash(i18n.gettext("The password was reset; the official's other sessions have ended."), "ok")
+    return redirect(url_for("dashboard.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@access.session(*DASHBOARD_ROLES)
+def user_active(user_id: int):
+    person = _managed_or_404(user_id)
+    set_active(person, request.form.get("active") == "1", by_user_id=g.user.id)
+    flash(i18n.gettext("Saved."), "ok")
+    return redirect(url_for("dashboard.user", user_id=user_id))
+
+
+@bp.route("/devices/<device_id>/revoke", methods=["POST"])
+@access.session(*DASHBOARD_ROLES)
+def device_revoke(device_id: str):
+    """Revoke a lost tablet: its token stops working at once; the data on it stays encrypted."""
+    device = db.session.get(Device, device_id)
+    if device is None or service.managed_user(g.user, device.user_id) is None:
+        abort(404)
+    revoke_device(device, by_user_id=g.user.id)
+    flash(i18n.gettext("The tablet was revoked."), "ok")
+    return redirect(url_for("dashboard.user", user_id=device.user_id))
+
+
+@bp.route("/communes/<int:commune_id>/conflicts", methods=["GET", "POST"])
+@access.session("leader")
+def conflicts(commune_id: int):
+    """Values that two tablets changed at once: the kept one beside the lost one; the leader picks."""
+    commune = commune_or_403(commune_id)
+    if request.method == "POST":
+        try:
+            service.resolve_conflict(commune_id, request.form.get("conflict", type=int),
+                                     request.form.get("pick", ""), by_user_id=g.user.id)
+        except service.DashboardError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            flash(i18n.gettext("The conflict was resolved."), "ok")
+        return redirect(url_for("dashboard.conflicts", commune_id=commune_id))
+    return render_template("dashboard/conflicts.html", commune=commune, items=service.open_conflicts(commune_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@access.session("admin")
+def import_households():
+    """Upload a commune's household list through the CLI's importer, and show its row-level report."""
+    communes = service.communes_of(g.user)
+    report, chosen = None, request.form.get("commune", type=int)
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if chosen not in {c.id for c in communes}:
+            abort(400)
+        if upload is None or not upload.filename:
+            flash(i18n.gettext("Choose a file."), "error")
+        else:
+            report = importer.import_households(upload.read(), chosen, skip_bad=request.form.get("skip_bad") == "1",
+                                                by_user_id=g.user.id)
+    return render_template("dashboard/import.html", communes=communes, chosen=chosen, report=report)

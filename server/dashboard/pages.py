@@ -1,0 +1,152 @@
+"""The reading pages: a commune's overview, its work list, its exports and visit log, and the communes compared."""
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from shared.text import fold
+from shared.vocab import TOPICS
+
+from .. import access
+from ..extensions import db
+from ..stats import service as stats
+from . import bp, charts, exports, filters as filtering, i18n, service
+from .views import DASHBOARD_ROLES, commune_or_403
+
+SORTS = ("name", "households_total", "households_reached", "reached_percent", "residents_total")
+FOLLOW_UPS_SHOWN = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(commune_id: int) -> filtering.Filters:
+    villages = {v.id for v in service.villages_of(commune_id)}
+    officials = {u.id for u in service.officials_of(commune_id)}
+    return filtering.Filters.parse(request.args, villages, officials)
+
+
+def _coverage(commune_id: int, chosen: filtering.Filters) -> dict:
+    return stats.coverage(commune_id, tz=current_app.config["TIMEZONE"], **chosen.coverage_args())
+
+
+def _sorted_villages(villages: list[dict]) -> tuple[list[dict], str, bool]:
+    """The village rows in the order the URL asks for (`sort`, `desc`): the table sorts without a script."""
+    key = request.args.get("sort", "name")
+    key = key if key in SORTS else "name"
+    descending = request.args.get("desc") == "1"
+    if key == "name":
+        rows = sorted(villages, key=lambda v: fold(v["name"]), reverse=descending)  # Đ sorts with D
+    else:
+        rows = sorted(villages, key=lambda v: v[key] if v[key] is not None else -1, reverse=descending)
+    return rows, key, descending
+
+
+@bp.route("/communes/<int:commune_id>")
+@access.session(*DASHBOARD_ROLES)
+def overview(commune_id: int):
+    commune = commune_or_403(commune_id)
+    chosen = _filters(commune_id)
+    for name in chosen.invalid:
+        flash(i18n.gettext("Invalid filter ignored: {name}", name=name), "warning")
+    cov = _coverage(commune_id, chosen)
+    villages, sort, descending = _sorted_villages(cov["villages"])
+    trend = charts.trend(cov["weeks"], cov["households_total"], i18n.gettext("Weekly trend"),
+                         i18n.gettext("Visits"), i18n.gettext("Cumulative coverage"))
+    topic_bars = charts.bars([(i18n.topic_label(t["topic"]), t["residents_percent"] or 0.0, t["target_percent"])
+                              for t in cov["topics"]], i18n.gettext("Topics"))
+    village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
+    follow_ups = stats.follow_ups(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
+                                  tz=current_app.config["TIMEZONE"], limit=FOLLOW_UPS_SHOWN)
+    return render_template("dashboard/overview.html", commune=commune, cov=cov, filters=chosen,
+                           villages=villages, sort=sort, descending=descending, trend=trend, topic_bars=topic_bars,
+                           village_choices=village_choices, official_choices=official_choices, topics=list(TOPICS),
+                           targets=stats.get_targets(commune_id), follow_ups=follow_ups,
+                           village_names={v.id: v.name for v in village_choices},
+                           official_names={o.id: o.full_name for o in official_choices},
+                           personal=service.sees_personal(g.user))
+
+
+@bp.route("/communes/<int:commune_id>/targets", methods=["POST"])
+@access.session(*DASHBOARD_ROLES)
+def targets(commune_id: int):
+    """Save the commune's targets; an empty field removes that topic's target."""
+    commune_or_403(commune_id)
+    wanted = {}
+    for topic in TOPICS:
+        raw = request.form.get(f"target_{topic}", "").strip().replace(",", ".")
+        try:
+            wanted[topic] = float(raw) if raw else None
+        except ValueError:
+            wanted[topic] = -1.0  # refused below, like any value outside 0..100
+    if any(v is not None and not 0 <= v <= 100 for v in wanted.values()):
+        flash(i18n.gettext("A target is a percent between 0 and 100."), "error")
+    else:
+        for topic, percent in wanted.items():
+            stats.set_target(commune_id, topic, percent, by_user_id=g.user.id, commit=False)
+        db.session.commit()
+        flash(i18n.gettext("Saved."), "ok")
+    return redirect(url_for("dashboard.overview", commune_id=commune_id, **request.args) + "#targets")
+
+
+@bp.route("/communes/<int:commune_id>/never-reached")
+@access.session(*DASHBOARD_ROLES)
+def never_reached(commune_id: int):
+    """The work list of households never met, by village, made to be printed and carried."""
+    commune = commune_or_403(commune_id)
+    village_id = _filters(commune_id).village_id
+    households = stats.never_reached(commune_id, village_id=village_id)
+    by_village: dict[str, list] = {}
+    for household in households:
+        by_village.setdefault(household["village"], []).append(household)
+    return render_template("dashboard/never_reached.html", commune=commune, by_village=by_village,
+                           count=len(households), village_id=village_id,
+                           village_choices=service.villages_of(commune_id), personal=service.sees_personal(g.user))
+
+
+@bp.route("/communes/<int:commune_id>/export.<fmt>")
+@access.session(*DASHBOARD_ROLES)
+def export(commune_id: int, fmt: str):
+    """The overview's tables with the page's filters: XLSX with a sheet each, or one table (`table`) as CSV."""
+    commune = commune_or_403(commune_id)
+    sheets = exports.tables(_coverage(commune_id, _filters(commune_id)))
+    if fmt == "xlsx":
+        return _download(exports.xlsx(sheets), XLSX, f"doorstep-{commune.id}.xlsx")
+    if fmt == "csv":
+        chosen = {t.slug: t for t in sheets}.get(request.args.get("table", "villages"))
+        if chosen is None:
+            abort(404)
+        return _download(exports.csv_bytes(chosen), "text/csv; charset=utf-8",
+                         f"doorstep-{commune.id}-{chosen.slug}.csv")
+    abort(404)
+
+
+@bp.route("/communes/<int:commune_id>/visits.<fmt>")
+@access.session(*DASHBOARD_ROLES)
+def visit_log(commune_id: int, fmt: str):
+    """The visit log with the page's filters; names and addresses only for roles that work with them."""
+    commune = commune_or_403(commune_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    personal = service.sees_personal(g.user)
+    entries = service.visit_log(commune_id, _filters(commune_id), current_app.config["TIMEZONE"], personal)
+    table = exports.visit_log_table(entries, personal)
+    if fmt == "xlsx":
+        return _download(exports.xlsx([table]), XLSX, f"doorstep-{commune.id}-visits.xlsx")
+    return _download(exports.csv_bytes(table), "text/csv; charset=utf-8", f"doorstep-{commune.id}-visits.csv")
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/communes")
+@access.session("admin")
+def communes():
+    """The communes of a province side by side (an admin's first page)."""
+    provinces = service.provinces()
+    if not provinces:
+        return render_template("dashboard/communes.html", provinces=[], province=None, cov=None, chart=None)
+    wanted = request.args.get("province", type=int)
+    province = next((p for p in provinces if p.id == wanted), provinces[0])
+    cov = stats.coverage(province.id, tz=current_app.config["TIMEZONE"])
+    rows = sorted(cov["communes"], key=lambda c: fold(c["name"]))
+    chart = charts.bars([(c["name"], c["reached_percent"] or 0.0, None) for c in rows],
+                        i18n.gettext("Coverage by commune"))
+    return render_template("dashboard/communes.html", provinces=provinces, province=province, cov=cov,
+                           rows=rows, chart=chart)

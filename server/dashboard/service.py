@@ -1,0 +1,208 @@
+"""Database work of the dashboard pages that is not a coverage figure: scope, users, tablets, conflicts, visit log.
+
+Coverage numbers come from server.stats.service; nothing here counts households.
+"""
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..auth.service import hash_password
+from ..extensions import db
+from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
+from ..stats import facts as stats_facts
+from ..sync.service import take_seq
+
+# Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
+# province's administrators see aggregates.
+PERSONAL_ROLES = ("leader",)
+STALE_AFTER = timedelta(days=3)
+CONFLICT_TABLES = {"households": Household, "residents": Resident}
+
+
+class DashboardError(ValueError):
+    """A request the data does not allow; the message says why."""
+
+
+def sees_personal(user: User) -> bool:
+    return user.role in PERSONAL_ROLES
+
+
+def communes_of(user: User) -> list[Area]:
+    """The communes the user may open: its own for a leader, all for an admin."""
+    query = select(Area).where(Area.level == "commune").order_by(Area.name)
+    if user.role != "admin":
+        query = query.where(Area.id == user.commune_id)
+    return list(db.session.execute(query).scalars())
+
+
+def may_open(user: User, commune_id: int) -> bool:
+    return user.role == "admin" or user.commune_id == commune_id
+
+
+def provinces() -> list[Area]:
+    return list(db.session.execute(select(Area).where(Area.level == "province").order_by(Area.name)).scalars())
+
+
+def area(area_id: int, level: str) -> Area | None:
+    found = db.session.get(Area, area_id)
+    return found if found is not None and found.level == level else None
+
+
+def villages_of(commune_id: int) -> list[Area]:
+    return list(db.session.execute(
+        select(Area).where(Area.level == "village", Area.commune_id == commune_id).order_by(Area.name)).scalars())
+
+
+def manageable_roles(manager: User) -> tuple[str, ...]:
+    return ("official", "leader") if manager.role == "admin" else ("official",)
+
+
+def staff_of(manager: User, commune_id: int) -> list[User]:
+    """The users of a commune that `manager` manages, by name."""
+    return list(db.session.execute(
+        select(User).where(User.commune_id == commune_id, User.role.in_(manageable_roles(manager)))
+        .order_by(User.full_name, User.username)).scalars())
+
+
+def officials_of(commune_id: int) -> list[User]:
+    return list(db.session.execute(
+        select(User).where(User.commune_id == commune_id, User.role == "official")
+        .order_by(User.full_name, User.username)).scalars())
+
+
+def managed_user(manager: User, user_id: int) -> User | None:
+    """The user if `manager` may manage them, else None."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role not in manageable_roles(manager) or not may_open(manager, user.commune_id):
+        return None
+    return user
+
+
+def devices_of(user_id: int) -> list[Device]:
+    return list(db.session.execute(
+        select(Device).where(Device.user_id == user_id).order_by(Device.created_at.desc())).scalars())
+
+
+def is_stale(last_sync: datetime | None, now: datetime | None = None) -> bool:
+    """A tablet that has not synced for more than three days needs a look (or was lost)."""
+    return last_sync is None or (now or utcnow()) - last_sync > STALE_AFTER
+
+
+def reset_password(user: User, password: str, by_user_id: int) -> None:
+    """Set a new password; every dashboard session of the user ends, since it is bound to the old hash."""
+    if len(password) < 8:
+        raise DashboardError("the password needs at least 8 characters")
+    user.password_hash = hash_password(password)
+    db.session.add(AuditLog(user_id=by_user_id, action="reset_password", detail={"user": user.id}))
+    db.session.commit()
+
+
+def open_conflicts(commune_id: int) -> list[dict]:
+    """The commune's unresolved conflicts, oldest first, each with the record's current value."""
+    conflicts = list(db.session.execute(
+        select(Conflict).where(Conflict.commune_id == commune_id, Conflict.resolved.is_(False))
+        .order_by(Conflict.at, Conflict.id)).scalars())
+    names = _user_names({c.kept_by for c in conflicts} | {c.lost_by for c in conflicts})
+    result = []
+    for conflict in conflicts:
+        row = _conflict_row(conflict)
+        current = getattr(row, conflict.field, None) if row is not None else None
+        result.append({"conflict": conflict, "current": current, "row": row,
+                       "kept_by": names.get(conflict.kept_by, ""), "lost_by": names.get(conflict.lost_by, ""),
+                       "changed_since": current != conflict.kept_value})
+    return result
+
+
+def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: int) -> Conflict:
+    """Close a conflict keeping the current value (`kept`) or writing back the overwritten one (`lost`).
+
+    Writing back goes the way a push does: a new version, the field's version, and a new seq so tablets pull it.
+    """
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or conflict.commune_id != commune_id:
+        raise DashboardError("no such conflict")
+    if conflict.resolved:
+        raise DashboardError("this conflict was already resolved")
+    if pick not in ("kept", "lost"):
+        raise DashboardError("pick the kept or the lost value")
+    if pick == "lost":
+        row = _conflict_row(conflict)
+        if row is None or row.deleted:
+            raise DashboardError("the record is gone")
+        if conflict.field == "village_id" and not _is_village_of(conflict.lost_value, commune_id):
+            raise DashboardError("that village is not in this commune")
+        setattr(row, conflict.field, conflict.lost_value)
+        row.version += 1
+        row.field_versions = {**(row.field_versions or {}), conflict.field: row.version}
+        row.updated_by, row.updated_at = by_user_id, utcnow()
+        row.seq = take_seq(1)
+        # A household's village decides where its coverage counts (stats/facts.py).
+        stats_facts.refresh([row.id if isinstance(row, Household) else row.household_id])
+    conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()
+    db.session.add(AuditLog(user_id=by_user_id, action="resolve_conflict",
+                            detail={"conflict": conflict.id, "field": conflict.field, "pick": pick}))
+    db.session.commit()
+    return conflict
+
+
+def _conflict_row(conflict: Conflict):
+    model = CONFLICT_TABLES.get(conflict.table_name)
+    return db.session.get(model, conflict.row_id) if model is not None else None
+
+
+def _is_village_of(village_id, commune_id: int) -> bool:
+    found = db.session.get(Area, village_id) if isinstance(village_id, int) else None
+    return found is not None and found.level == "village" and found.commune_id == commune_id
+
+
+def _user_names(ids) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+def visit_log(commune_id: int, filters, tz: str, personal: bool):
+    """The commune's visits, newest first, as dicts; names and addresses only when `personal`."""
+    zone = ZoneInfo(tz)
+    query = (select(Visit, Household.address, Household.head_name, Area.name.label("village"),
+                    User.full_name.label("official"))
+             .join(Household, Household.id == Visit.household_id)
+             .join(Area, Area.id == Household.village_id)
+             .join(User, User.id == Visit.official_id)
+             .where(Visit.commune_id == commune_id, Visit.voided.is_(False), Household.deleted.is_(False))
+             .order_by(Visit.started_at.desc(), Visit.id))
+    if filters.date_from:
+        query = query.where(Visit.started_at >= datetime.combine(filters.date_from, time(), zone))
+    if filters.date_to:
+        query = query.where(Visit.started_at < datetime.combine(filters.date_to + timedelta(days=1), time(), zone))
+    if filters.village_id:
+        query = query.where(Household.village_id == filters.village_id)
+    if filters.official_id:
+        query = query.where(Visit.official_id == filters.official_id)
+    if filters.topic:
+        query = query.where(Visit.id.in_(select(Assist.visit_id).where(Assist.commune_id == commune_id,
+                                                                        Assist.topic == filters.topic)))
+    rows = db.session.execute(query).all()
+    assists = _assists_of(commune_id, [row.Visit.id for row in rows])
+    for row in rows:
+        visit = row.Visit
+        entry = {"started_at": visit.started_at.astimezone(zone), "village": row.village,
+                 "household_id": visit.household_id, "official": row.official, "status": visit.status,
+                 "duration_min": visit.duration_min, "follow_up_on": visit.follow_up_on,
+                 "assists": assists.get(visit.id, [])}
+        if personal:
+            entry.update(address=row.address, head_name=row.head_name)
+        yield entry
+
+
+def _assists_of(commune_id: int, visit_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list] = {}
+    for start in range(0, len(visit_ids), 5000):
+        chunk = visit_ids[start:start + 5000]
+        for visit_id, topic, outcome in db.session.execute(
+                select(Assist.visit_id, Assist.topic, Assist.outcome)
+                .where(Assist.commune_id == commune_id, Assist.visit_id.in_(chunk)).order_by(Assist.id)):
+            found.setdefault(visit_id, []).append((topic, outcome))
+    return found

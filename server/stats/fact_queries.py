@@ -1,0 +1,87 @@
+"""The coverage figures read from the facts (facts.py) instead of the visits: the same tuples as queries.py returns.
+
+They answer a selection with no start day and no official (`covers`), up to an optional last local day `to`: a
+household counts as reached, or done for a topic, when its first such day is not after `to`.
+"""
+from datetime import date
+
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..models import DoneFact, FollowUpFact, HouseholdFacts, VisitFact
+from .facts import FACTS_TZ
+from .queries import Selection, as_date
+
+
+def covers(sel: Selection) -> bool:
+    """Whether the facts hold what `sel` counts."""
+    return sel.start is None and sel.official_id is None and sel.tz == FACTS_TZ
+
+
+def _of(model, sel: Selection) -> list:
+    conditions = [model.commune_id.in_(sel.communes)]
+    if sel.village_id is not None:
+        conditions.append(model.village_id == sel.village_id)
+    return conditions
+
+
+def _day_or_none(value) -> date | None:
+    return as_date(value) if value is not None else None
+
+
+def households(sel: Selection, to: date | None) -> list:
+    """(village, local day first reached or None, households, residents), the day None when it is after `to`."""
+    rows = db.session.execute(
+        select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), func.sum(HouseholdFacts.residents))
+        .where(*_of(HouseholdFacts, sel)).group_by(HouseholdFacts.village_id, HouseholdFacts.first_met_on))
+    out = []
+    for village, day, n, residents in rows:
+        day = _day_or_none(day)
+        out.append((village, day if day is None or to is None or day <= to else None, n, int(residents)))
+    return out
+
+
+def done(sel: Selection, to: date | None) -> list:
+    """(village, topic, households done, residents done) by the end of `to`."""
+    conditions = _of(DoneFact, sel)
+    if to is not None:
+        conditions.append(DoneFact.first_done_on <= to)
+    if sel.topic is not None:
+        conditions.append(DoneFact.topic == sel.topic)
+    per_household = (select(DoneFact.village_id, DoneFact.topic,
+                            func.count(case((DoneFact.resident_key != "", 1))).label("residents"))
+                     .where(*conditions).group_by(DoneFact.household_id, DoneFact.village_id, DoneFact.topic)
+                     .subquery())
+    return db.session.execute(
+        select(per_household.c.village_id, per_household.c.topic, func.count(), func.sum(per_household.c.residents))
+        .group_by(per_household.c.village_id, per_household.c.topic)).all()
+
+
+def follow_ups(sel: Selection, today: date) -> list:
+    """(village, open, overdue): follow-ups are current tasks, so `to` does not apply."""
+    overdue = func.sum(case((FollowUpFact.follow_up_on < today, 1), else_=0))
+    return db.session.execute(select(FollowUpFact.village_id, func.count(), overdue)
+                              .where(*_of(FollowUpFact, sel)).group_by(FollowUpFact.village_id)).all()
+
+
+def _visit_conditions(sel: Selection, to: date | None) -> list:
+    conditions = _of(VisitFact, sel)
+    if to is not None:
+        conditions.append(VisitFact.day <= to)
+    return conditions
+
+
+def visits_per_day(sel: Selection, to: date | None) -> list:
+    """(local day, visits)."""
+    return [(as_date(day), int(n)) for day, n in db.session.execute(
+        select(VisitFact.day, func.sum(VisitFact.visits)).where(*_visit_conditions(sel, to)).group_by(VisitFact.day))]
+
+
+def activity(sel: Selection, to: date | None) -> list:
+    """(official, visits, households, minutes)."""
+    pairs = (select(VisitFact.official_id, func.sum(VisitFact.visits).label("visits"),
+                    func.sum(VisitFact.minutes).label("minutes"))
+             .where(*_visit_conditions(sel, to)).group_by(VisitFact.official_id, VisitFact.household_id).subquery())
+    return [(official, int(visits), n, int(minutes)) for official, visits, n, minutes in db.session.execute(
+        select(pairs.c.official_id, func.sum(pairs.c.visits), func.count(), func.sum(pairs.c.minutes))
+        .group_by(pairs.c.official_id))]

@@ -1,0 +1,111 @@
+"""Coverage facts: per-household figures that coverage() reads instead of every visit (models.py, "Coverage facts").
+
+Terms:
+- the *facts* of a household are its rows in household_facts, done_facts, follow_up_facts and visit_facts;
+- to *refresh* households is to delete their facts and compute them again from their visits, assists and
+  residents, with one INSERT ... SELECT per table: exact whatever changed, as long as every write of a visit, a
+  household or a resident refreshes the households it touched in the same transaction.
+
+Writers call refresh() after take_seq() (sync.service): the counter row is locked until commit, so two writers
+never refresh the same household at once, and each sees the other's committed rows.
+"""
+from sqlalchemy import String, cast, delete, func, insert, or_, select, true
+
+from ..extensions import db
+from ..models import Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, Visit, VisitFact
+from . import queries
+
+FACTS_TZ = "Asia/Ho_Chi_Minh"
+"""The time zone of the facts' days: coverage() asked about another zone counts from the visits instead."""
+CHUNK = 2_000
+"""Households refreshed per statement: keeps the IN list far below every database's limit on bound values."""
+TABLES = (HouseholdFacts, DoneFact, FollowUpFact, VisitFact)
+
+
+def refresh(household_ids) -> None:
+    """Compute again the facts of these households (any iterable of ids; deleted or unknown ones lose theirs)."""
+    ids = sorted({str(i) for i in household_ids if i is not None})
+    if not ids:
+        return
+    db.session.flush()  # the caller's pending ORM changes must be in the rows read below
+    for start in range(0, len(ids), CHUNK):
+        _compute(ids[start:start + CHUNK])
+
+
+def rebuild() -> None:
+    """Compute every household's facts from scratch: after bulk loads that bypass refresh()."""
+    db.session.flush()
+    _compute(None)
+
+
+def _compute(ids: list[str] | None) -> None:
+    """Replace the facts of households `ids` (None: all of them)."""
+    def within(column):
+        return column.in_(ids) if ids is not None else true()
+
+    for model in TABLES:
+        db.session.execute(delete(model).where(within(model.household_id)))
+    for model, query in ((HouseholdFacts, _household_facts(within)), (DoneFact, _done_facts(within)),
+                         (FollowUpFact, _follow_up_facts(within)), (VisitFact, _visit_facts(within))):
+        names = [column.name for column in query.selected_columns]
+        db.session.execute(insert(model).from_select(names, query))
+
+
+def _day(column):
+    return queries.local_day(column, FACTS_TZ)
+
+
+def _live_households(within, column=Household.id) -> list:
+    """Households not deleted, among those refreshed (`column` names their id in the query)."""
+    return [Household.deleted.is_(False), within(column)]
+
+
+def _household_facts(within):
+    met = (select(Visit.household_id, func.min(Visit.started_at).label("first"),
+                  func.max(Visit.started_at).label("last"))
+           .where(within(Visit.household_id), Visit.status == "met", Visit.voided.is_(False))
+           .group_by(Visit.household_id).subquery())
+    people = (select(Resident.household_id, func.count().label("n"))
+              .where(within(Resident.household_id), Resident.deleted.is_(False))
+              .group_by(Resident.household_id).subquery())
+    return (select(Household.id.label("household_id"), Household.commune_id, Household.village_id,
+                   func.coalesce(people.c.n, 0).label("residents"),
+                   _day(met.c.first).label("first_met_on"), _day(met.c.last).label("last_met_on"))
+            .outerjoin(met, met.c.household_id == Household.id)
+            .outerjoin(people, people.c.household_id == Household.id)
+            .where(*_live_households(within)))
+
+
+def _done_facts(within):
+    # Through the visits: their household_id is indexed, the assists' is not.
+    resident_key = func.coalesce(cast(Assist.resident_id, String), "")
+    triples = (select(Visit.household_id, Assist.topic, resident_key.label("resident_key"),
+                      func.min(Visit.started_at).label("first"))
+               .join(Assist, Assist.visit_id == Visit.id)
+               .outerjoin(Resident, Resident.id == Assist.resident_id)
+               .where(within(Visit.household_id), Visit.voided.is_(False), Assist.outcome == "done",
+                      # A done assist of a deleted resident counts for nobody.
+                      or_(Assist.resident_id.is_(None), Resident.deleted.is_(False)))
+               .group_by(Visit.household_id, Assist.topic, resident_key).subquery())
+    return (select(triples.c.household_id, triples.c.topic, triples.c.resident_key, Household.commune_id,
+                   Household.village_id, _day(triples.c.first).label("first_done_on"))
+            .join(Household, Household.id == triples.c.household_id).where(Household.deleted.is_(False)))
+
+
+def _follow_up_facts(within):
+    return (select(Visit.id.label("visit_id"), Visit.household_id, Household.commune_id, Household.village_id,
+                   Visit.follow_up_on)
+            .join(Household, Household.id == Visit.household_id)
+            .where(*_live_households(within, Visit.household_id), Visit.voided.is_(False), queries.open_follow_up()))
+
+
+def _visit_facts(within):
+    inner = (select(Visit.household_id, Visit.official_id, _day(Visit.started_at).label("day"),
+                    Household.commune_id, Household.village_id,
+                    func.coalesce(Visit.duration_min, 0).label("minutes"))
+             .join(Household, Household.id == Visit.household_id)
+             .where(*_live_households(within, Visit.household_id), Visit.voided.is_(False)).subquery())
+    keys = [inner.c.household_id, inner.c.official_id, inner.c.day, inner.c.commune_id, inner.c.village_id]
+    # Grouped outside the subquery so that PostgreSQL matches the computed day (see queries._grouped).
+    return select(*keys, func.count().label("visits"), func.sum(inner.c.minutes).label("minutes")).group_by(*keys)
+

@@ -1,0 +1,384 @@
+"""Coverage figures, work lists and targets of an area (DESIGN.md, "Words": coverage, reached, follow-up).
+
+Terms:
+- the *selection* of a call: the communes of the area (one, or all of a province), optionally one village, a range
+  of local days (in the commune's time zone) for visits, one topic and one official;
+- a household is *reached* when it has a counted visit (queries.py) with status met in the range; it is *done* for
+  a topic when such a visit has a `done` assist for that topic, for the household itself (resident_id NULL) or for
+  a resident that is not deleted;
+- a *follow-up* is open while no later met visit closes it, and *overdue* once its day is before today (local).
+  Follow-ups are current tasks: the date range does not apply to them; the village and official filters do.
+Every figure comes from a few GROUP BY queries: over the per-household facts (fact_queries.py, facts.py) when the
+selection has no start day and no official, else over the visits (queries.py); Python only adds per-village rows up
+into communes and totals, and per-day counts into Monday-start weeks.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from shared.vocab import TOPICS
+
+from ..extensions import db
+from ..models import Area, AuditLog, Device, Household, Target, User, UserVillage, Visit, utcnow
+from . import fact_queries, queries
+from .queries import Selection
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+STALE_AFTER = timedelta(days=3)
+"""A device not heard from for longer is flagged: its official may have visits waiting in the outbox."""
+MAX_WEEKS = 520
+
+
+class NotFound(LookupError):
+    """No such area."""
+
+
+class Invalid(ValueError):
+    """Arguments the data does not allow; `fields` says which and why, as in the API's error shape."""
+
+    def __init__(self, fields: dict):
+        super().__init__("Invalid input.")
+        self.fields = fields
+
+
+def area_of(area_id: int) -> Area:
+    """The area, or NotFound."""
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFound(area_id)
+    return area
+
+
+def select_area(area_id: int, date_from: date | None = None, date_to: date | None = None,
+                village_id: int | None = None, topic: str | None = None, official_id: int | None = None,
+                tz: str = DEFAULT_TZ) -> tuple[Area, Selection]:
+    """The area and what a call about it counts; Invalid for arguments that do not fit together."""
+    area = area_of(area_id)
+    if topic is not None and topic not in TOPICS:
+        raise Invalid({"topic": ["Unknown topic."]})
+    if date_from and date_to and date_from > date_to:
+        raise Invalid({"from": ["Must not be after 'to'."]})
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:  # ZoneInfo raises several kinds for a bad name
+        raise Invalid({"tz": ["Unknown time zone."]}) from None
+    if area.level == "province":
+        communes = tuple(db.session.execute(
+            select(Area.id).where(Area.parent_id == area.id, Area.level == "commune")).scalars())
+    else:
+        communes = (area.commune_id,)
+    if area.level == "village":
+        if village_id not in (None, area.id):
+            raise Invalid({"village": ["Not this village."]})
+        village_id = area.id
+    elif village_id is not None:
+        village = db.session.get(Area, village_id)
+        if village is None or village.level != "village" or village.commune_id not in communes:
+            raise Invalid({"village": ["Not a village of this area."]})
+    start = _instant(date_from, zone) if date_from else None
+    end = _instant(date_to + timedelta(days=1), zone) if date_to else None
+    return area, Selection(communes or (-1,), village_id, start, end, topic, official_id, tz)
+
+
+def _instant(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(timezone.utc)
+
+
+@dataclass
+class Tally:
+    """The additive figures of a village, a commune or a whole area."""
+    households_total: int = 0
+    households_reached: int = 0
+    residents_total: int = 0
+    follow_ups_open: int = 0
+    follow_ups_overdue: int = 0
+    households_done: Counter = field(default_factory=Counter)
+    residents_done: Counter = field(default_factory=Counter)
+
+    def add(self, other: "Tally") -> None:
+        for name in ("households_total", "households_reached", "residents_total", "follow_ups_open",
+                     "follow_ups_overdue"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.households_done.update(other.households_done)
+        self.residents_done.update(other.residents_done)
+
+    def figures(self, topics: list[str], targets: dict) -> dict:
+        return {
+            "households_total": self.households_total, "households_reached": self.households_reached,
+            "reached_percent": percent(self.households_reached, self.households_total),
+            "residents_total": self.residents_total,
+            "follow_ups_open": self.follow_ups_open, "follow_ups_overdue": self.follow_ups_overdue,
+            "topics": [{"topic": topic,
+                        "households_done": self.households_done[topic],
+                        "households_percent": percent(self.households_done[topic], self.households_total),
+                        "residents_done": self.residents_done[topic],
+                        "residents_percent": percent(self.residents_done[topic], self.residents_total),
+                        "target_percent": targets.get(topic)} for topic in topics],
+        }
+
+
+def percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+@dataclass
+class Gathered:
+    """What the aggregate queries of one coverage call return, before it is added up."""
+    villages: dict[int, Tally]
+    reached_by_day: Counter
+    visits_by_day: Counter
+    activity: dict[int, list]  # official -> [visits, households, minutes]
+
+
+def gather(sel: Selection, today: date, date_to: date | None = None) -> Gathered:
+    """Run the aggregate queries of a coverage call: over the facts when they hold what `sel` counts
+    (fact_queries.py), else over the visits (queries.py). `date_to` is the last local day `sel` counts."""
+    if fact_queries.covers(sel):
+        return gather_facts(sel, today, date_to)
+    return gather_live(sel, today)
+
+
+def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
+    """The figures of a selection without start day or official, from a few hundred grouped fact rows."""
+    tallies: dict[int, Tally] = {}
+    reached_by_day, visits_by_day, activity = Counter(), Counter(), {}
+
+    def of(village_id: int) -> Tally:
+        return tallies.setdefault(village_id, Tally())
+
+    for village_id, day, n, residents in fact_queries.households(sel, date_to):
+        of(village_id).households_total += n
+        of(village_id).residents_total += residents
+        if day is not None:
+            of(village_id).households_reached += n
+            reached_by_day[day] += n
+    for village_id, topic, households, residents in fact_queries.done(sel, date_to):
+        of(village_id).households_done[topic] = households
+        of(village_id).residents_done[topic] = int(residents)
+    for village_id, open_, overdue in fact_queries.follow_ups(sel, today):
+        of(village_id).follow_ups_open, of(village_id).follow_ups_overdue = open_, int(overdue or 0)
+    for day, n in fact_queries.visits_per_day(sel, date_to):
+        visits_by_day[day] += n
+    for official_id, visits, households, minutes in fact_queries.activity(sel, date_to):
+        activity[official_id] = [visits, households, minutes]
+    return Gathered(tallies, reached_by_day, visits_by_day, activity)
+
+
+def gather_live(sel: Selection, today: date) -> Gathered:
+    """Run the six aggregate queries over the visits (see queries.py)."""
+    tallies: dict[int, Tally] = {}
+    reached_by_day, visits_by_day, activity = Counter(), Counter(), {}
+
+    def of(village_id: int) -> Tally:
+        return tallies.setdefault(village_id, Tally())
+
+    for village_id, day, n in queries.households_and_first_reached(sel):
+        of(village_id).households_total += n
+        if day is not None:
+            of(village_id).households_reached += n
+            reached_by_day[day] += n
+    for village_id, n in queries.residents_per_village(sel).items():
+        of(village_id).residents_total = n
+    for village_id, topic, households, residents in queries.done_per_village(sel):
+        of(village_id).households_done[topic] = households
+        of(village_id).residents_done[topic] = int(residents)
+    for village_id, open_, overdue in queries.follow_ups_per_village(sel, today):
+        of(village_id).follow_ups_open, of(village_id).follow_ups_overdue = open_, int(overdue or 0)
+    for official_id, day, n, minutes in queries.visits_per_official_and_day(sel):
+        visits_by_day[day] += n
+        row = activity.setdefault(official_id, [0, 0, 0])
+        row[0], row[2] = row[0] + n, row[2] + int(minutes)
+    for official_id, n in queries.households_per_official(sel).items():
+        activity.setdefault(official_id, [0, 0, 0])[1] = n
+    return Gathered(tallies, reached_by_day, visits_by_day, activity)
+
+
+def coverage(area_id: int, date_from: date | None = None, date_to: date | None = None, village_id: int | None = None,
+             topic: str | None = None, official_id: int | None = None, tz: str = DEFAULT_TZ,
+             now: datetime | None = None) -> dict:
+    """The coverage figures of a commune, a village or a province (see the module's terms); `now` defaults to now."""
+    area, sel = select_area(area_id, date_from, date_to, village_id, topic, official_id, tz)
+    now = now or utcnow()
+    today = now.astimezone(ZoneInfo(tz)).date()
+    topics = [topic] if topic else list(TOPICS)
+    targets = _targets_of(sel.communes)
+    gathered = gather(sel, today, date_to)
+    tallies = gathered.villages
+    areas = db.session.execute(
+        select(Area.id, Area.name, Area.commune_id, Area.level)
+        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village"))).order_by(Area.name)).all()
+    villages = [a for a in areas if a.level == "village" and sel.village_id in (None, a.id)]
+    communes = {a.id: (a, Tally()) for a in areas if a.level == "commune"}
+    total = Tally()
+    for village in villages:
+        tally = tallies.get(village.id, Tally())
+        communes[village.commune_id][1].add(tally)
+        total.add(tally)
+    result = {
+        "area_id": area.id, "name": area.name, "level": area.level,
+        "date_from": date_from, "date_to": date_to, "village_id": sel.village_id, "topic": topic,
+        "official_id": official_id,
+        **total.figures(topics, targets.get(sel.communes[0], {}) if area.level != "province" else {}),
+        "villages": [] if area.level == "province" else [
+            {"area_id": v.id, "name": v.name,
+             **tallies.get(v.id, Tally()).figures(topics, targets.get(v.commune_id, {}))} for v in villages],
+        "officials": officials(sel, now, gathered.activity),
+        "weeks": weeks(gathered.visits_by_day, gathered.reached_by_day, date_from, date_to, today),
+    }
+    if area.level == "province":
+        result["communes"] = [{"area_id": c.id, "name": c.name, **tally.figures(topics, targets.get(c.id, {}))}
+                              for c, tally in communes.values()]
+    return result
+
+
+def officials(sel: Selection, now: datetime, activity: dict[int, list]) -> list[dict]:
+    """Each official's visits, households and minutes (`activity`), and when each of their devices last synced.
+
+    Listed: the officials assigned to the selection (so that one with no visit shows), and anyone who logged a
+    counted visit; only the one official when the selection names one."""
+    assigned = and_(User.role == "official", User.active.is_(True), User.commune_id.in_(sel.communes))
+    if sel.village_id is not None:
+        in_village = select(UserVillage.user_id).where(UserVillage.village_id == sel.village_id)
+        assigned = and_(assigned, User.id.in_(in_village))
+    who = select(User.id, User.full_name).where(or_(assigned, User.id.in_(list(activity))))
+    if sel.official_id is not None:
+        who = who.where(User.id == sel.official_id)
+    users = db.session.execute(who.order_by(User.full_name, User.id)).all()
+    devices: dict[int, list] = {}
+    for device in db.session.execute(
+            select(Device.user_id, Device.id, Device.label, Device.last_sync_at, Device.last_seen_at)
+            .where(Device.user_id.in_([u.id for u in users]), Device.revoked_at.is_(None)).order_by(Device.label)):
+        heard = max((t for t in (device.last_sync_at, device.last_seen_at) if t is not None), default=None)
+        devices.setdefault(device.user_id, []).append(
+            {"device_id": device.id, "label": device.label, "last_sync_at": heard,
+             "stale": heard is None or now - heard > STALE_AFTER})
+    rows = []
+    for user in users:
+        visits, households, minutes = activity.get(user.id, (0, 0, 0))
+        own = devices.get(user.id, [])
+        last = max((d["last_sync_at"] for d in own if d["last_sync_at"]), default=None)
+        rows.append({"user_id": user.id, "full_name": user.full_name, "visits": visits, "households": households,
+                     "minutes": minutes, "last_sync_at": last,
+                     "stale": last is None or now - last > STALE_AFTER, "devices": own})
+    return rows
+
+
+def weeks(visits: Counter, firsts: Counter, date_from: date | None, date_to: date | None, today: date) -> list[dict]:
+    """Visits per Monday-start local week and households reached by the end of it, from per-day counts."""
+    days = set(visits) | set(firsts)
+    if not days and date_from is None:
+        return []
+    start = date_from or min(days)
+    end = max([min(date_to or today, today), *days])
+    monday, last_monday = _monday(start), _monday(end)
+    # A range reaching back decades would otherwise list thousands of empty weeks.
+    monday = max(monday, last_monday - timedelta(weeks=MAX_WEEKS))
+    per_week, reached_per_week = Counter(), Counter()
+    for day, n in visits.items():
+        per_week[_monday(day)] += n
+    for day, n in firsts.items():
+        reached_per_week[_monday(day)] += n
+    series, cumulative = [], sum(n for week, n in reached_per_week.items() if week < monday)
+    while monday <= last_monday:
+        cumulative += reached_per_week[monday]
+        series.append({"week": monday, "visits": per_week[monday], "households_reached_cumulative": cumulative})
+        monday += timedelta(weeks=1)
+    return series
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def never_reached(area_id: int, village_id: int | None = None, limit: int | None = None) -> list[dict]:
+    """The work list: households of the area with no met visit (ever), with their not-home attempts."""
+    _, sel = select_area(area_id, village_id=village_id)
+    met = exists().where(Visit.household_id == Household.id, Visit.status == "met", Visit.voided.is_(False))
+    attempts = (select(Visit.household_id, func.count().label("n"), func.max(Visit.started_at).label("last_at"))
+                .where(Visit.commune_id.in_(sel.communes), Visit.voided.is_(False))
+                .group_by(Visit.household_id).subquery())
+    query = (select(Household.id, Household.village_id, Area.name, Household.address, Household.head_name,
+                    attempts.c.n, attempts.c.last_at)
+             .join(Area, Area.id == Household.village_id)
+             .outerjoin(attempts, attempts.c.household_id == Household.id)
+             .where(*queries.households_of(sel), ~met)
+             .order_by(Area.name, Household.address, Household.id).limit(limit))
+    return [{"household_id": row.id, "village_id": row.village_id, "village": row.name, "address": row.address,
+             "head_name": row.head_name, "attempts": row.n or 0, "last_attempt_at": _utc(row.last_at)}
+            for row in db.session.execute(query)]
+
+
+def follow_ups(area_id: int, village_id: int | None = None, official_id: int | None = None,
+               overdue_only: bool = False, tz: str = DEFAULT_TZ, now: datetime | None = None,
+               limit: int | None = None) -> list[dict]:
+    """Open follow-ups of the area, soonest due first, each flagged when overdue."""
+    _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
+    today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
+    query = (queries.visits_at_households()
+             .add_columns(Visit.id, Visit.household_id, Household.village_id, Household.address, Household.head_name,
+                          Visit.follow_up_on, Visit.official_id, Visit.started_at)
+             .where(*queries.counted_visits(sel, dated=False), queries.open_follow_up())
+             .order_by(Visit.follow_up_on, Household.address, Visit.id).limit(limit))
+    if overdue_only:
+        query = query.where(Visit.follow_up_on < today)
+    return [{"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
+             "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
+             "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
+            for row in db.session.execute(query)]
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A UTC timestamp read through an aggregate (which loses the column's type on SQLite), made aware."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def _targets_of(communes: tuple[int, ...]) -> dict[int, dict[str, float]]:
+    targets: dict[int, dict[str, float]] = {}
+    for commune_id, topic, value in db.session.execute(
+            select(Target.commune_id, Target.topic, Target.percent).where(Target.commune_id.in_(communes))):
+        targets.setdefault(commune_id, {})[topic] = value
+    return targets
+
+
+def _commune(commune_id: int) -> Area:
+    area = area_of(commune_id)
+    if area.level != "commune":
+        raise Invalid({"commune": ["Not a commune."]})
+    return area
+
+
+def get_targets(commune_id: int) -> dict[str, float]:
+    """The commune's target percent per topic, in the order of the topics; topics without a target are left out."""
+    _commune(commune_id)
+    stored = _targets_of((commune_id,)).get(commune_id, {})
+    return {topic: stored[topic] for topic in TOPICS if topic in stored}
+
+
+def set_target(commune_id: int, topic: str, percent_: float | None, by_user_id: int | None = None,
+               commit: bool = True) -> dict[str, float]:
+    """Set (or, with None, remove) the commune's target for a topic; returns the commune's targets."""
+    _commune(commune_id)
+    if topic not in TOPICS:
+        raise Invalid({"topic": ["Unknown topic."]})
+    if percent_ is not None and (isinstance(percent_, bool) or not isinstance(percent_, (int, float))
+                                 or not 0 <= percent_ <= 100):
+        raise Invalid({"percent": ["Must be a number from 0 to 100."]})
+    row = db.session.get(Target, (commune_id, topic))
+    if percent_ is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(Target(commune_id=commune_id, topic=topic, percent=float(percent_)))
+    else:
+        row.percent = float(percent_)
+    db.session.add(AuditLog(user_id=by_user_id, action="set_target",
+                            detail={"commune": commune_id, "topic": topic, "percent": percent_}))
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return get_targets(commune_id)
