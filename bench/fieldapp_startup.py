@@ -1,65 +1,103 @@
-"""Cold start of the field app to its first screen: the median of several runs, each in a fresh Python process.
+"""Cold start of the field app to its first screen, with two baselines: the median of several fresh Python processes.
 
-A run starts `python -c ...` that imports the app, builds it and stops after the first frame is drawn; the time is
-measured from just before the process starts to the moment the first frame is on screen (printed by the child).
-Offscreen rendering (SDL offscreen + Mesa) unless a display is set, so it runs on a CI machine too.
-Wall time is what the official waits; on a busy machine it grows with the load, so the CPU time of a run and the
-load average are printed beside it.
+Each run is a child process that prints when its own code starts (the interpreter is up) and when the first frame
+of its first screen has been drawn (the window's first on_flip), then stops. So a run splits into:
+- interpreter: from just before the process starts to the first line of its code (Python itself, site-packages);
+- to first screen: from there to the first frame drawn: imports, the window, the app's build, the first draw;
+- shutdown: from that frame to the process's exit.
+Baselines, measured in the same loop: `import kivy` alone, and an empty Kivy App (one Label) to its first frame.
+The field app runs twice: first run (the login screen, no database yet) and logged in (Home over a user's database
+that has a token, as every start after the first; the server is not reachable, as in the field).
+Offscreen rendering (SDL offscreen + Mesa) unless a display is set, so it runs on a CI machine too. Wall time grows
+with what else the machine runs: the load average is printed.
 Usage: python bench/fieldapp_startup.py [runs]
 """
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-CHILD = r"""
-import sys, time
-from kivy.clock import Clock
-from fieldapp.app import DoorstepApp
+FIRST_FRAME = r"""
+from kivy.core.window import Window
 
-app = DoorstepApp()
-# The first frame is drawn right after on_start: report at the next clock tick, then stop.
-app.bind(on_start=lambda *_: Clock.schedule_once(
-    lambda dt: (print("FIRST_FRAME", time.time(), app.manager.current, flush=True), app.stop()), 0))
+def _drawn(*_):
+    manager = getattr(App.get_running_app(), "manager", None)
+    print("FIRST_FRAME", time.time(), manager.current if manager else "-", flush=True)
+    Window.unbind(on_flip=_drawn)
+    App.get_running_app().stop()
+app.bind(on_start=lambda *_: Window.bind(on_flip=_drawn))
 app.run()
 """
+CHILDREN = {
+    "import kivy": "import time; print('CODE', time.time(), flush=True)\nimport kivy\n"
+                   "print('FIRST_FRAME', time.time(), flush=True)\n",
+    "empty Kivy App": "import time; print('CODE', time.time(), flush=True)\nfrom kivy.app import App\n"
+                      "from kivy.uix.label import Label\n"
+                      "class Empty(App):\n    def build(self):\n        return Label(text='Doorstep')\n"
+                      "    def load_kv(self, filename=None):\n        return False  # no kv file (and no source file)\n"
+                      "app = Empty()\n" + FIRST_FRAME,
+    "field app, first run (login)": "import time; print('CODE', time.time(), flush=True)\n"
+                                    "from kivy.app import App\nfrom fieldapp.app import DoorstepApp\n"
+                                    "app = DoorstepApp()\n" + FIRST_FRAME,
+}
+CHILDREN["field app, logged in (home)"] = CHILDREN["field app, first run (login)"]
 
 
-def one_run(env) -> tuple[float, float, str]:
-    """(wall seconds to the first frame, CPU seconds of the whole child run, the first screen's name)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def one_run(code, env) -> tuple[float, float, float, str]:
+    """(interpreter, to first screen, shutdown) in seconds of wall time, and the name of the first screen."""
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=60)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    for line in out.stdout.splitlines():
-        if line.startswith("FIRST_FRAME"):
-            _, when, screen = line.split()
-            return float(when) - start, cpu, screen
-    raise RuntimeError(f"no first frame:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    end = time.time()
+    marks = {line.split()[0]: line.split()[1:] for line in out.stdout.splitlines()
+             if line.startswith(("CODE", "FIRST_FRAME"))}
+    if "FIRST_FRAME" not in marks:
+        raise RuntimeError(f"no first frame:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    code_at, frame_at = float(marks["CODE"][0]), float(marks["FIRST_FRAME"][0])
+    return code_at - start, frame_at - code_at, end - frame_at, (marks["FIRST_FRAME"][1:] or ["-"])[0]
+
+
+def logged_in_data_dir() -> str:
+    """A data folder whose last user has a token: the app opens on Home (its sync then fails: nothing listens)."""
+    folder = tempfile.mkdtemp(prefix="doorstep-bench-home-")
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from fieldapp import config
+    from fieldapp.store import Store
+    store = Store(config.db_path("canbo1", Path(folder)))
+    store.set_account(server_url="http://127.0.0.1:9", username="canbo1", token="t" * 43,
+                      user={"id": 1, "full_name": "Trần Thị Hoa", "role": "official"})
+    store.close()
+    with open(os.path.join(folder, "last_user.txt"), "w", encoding="utf-8") as fh:
+        fh.write("canbo1")
+    return folder
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    home = tempfile.mkdtemp(prefix="kivy-home-")
-    env = {**os.environ, "KIVY_HOME": home, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
-           "DOORSTEP_DATA_DIR": tempfile.mkdtemp(prefix="doorstep-bench-"),
-           "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
-    if not env.get("DISPLAY"):
-        env["SDL_VIDEODRIVER"] = "offscreen"
-    one_run(env)  # warm the OS file cache once, as on a tablet that has run the app before
-    times, cpus = [], []
-    for _ in range(runs):
-        seconds, cpu, screen = one_run(env)
-        times.append(seconds)
-        cpus.append(cpu)
-    # Wall time depends on what else the machine runs; CPU time (which includes the shutdown) does not.
-    print(f"fieldapp cold start to first screen ({screen}): median {statistics.median(times):.2f} s wall "
-          f"over {runs} runs (min {min(times):.2f}, max {max(times):.2f}); "
-          f"median CPU of a whole run {statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.1f}")
+    base = {**os.environ, "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-home-"), "KIVY_NO_ARGS": "1",
+            "KIVY_NO_CONSOLELOG": "1", "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    if not base.get("DISPLAY"):
+        base["SDL_VIDEODRIVER"] = "offscreen"
+    envs = {name: {**base, "DOORSTEP_DATA_DIR": tempfile.mkdtemp(prefix="doorstep-bench-")} for name in CHILDREN}
+    envs["field app, logged in (home)"]["DOORSTEP_DATA_DIR"] = logged_in_data_dir()
+    results = {name: [] for name in CHILDREN}
+    for name, code in CHILDREN.items():
+        one_run(code, envs[name])  # warm the OS file cache, as on a tablet that has run the app before
+    for _ in range(runs):  # interleaved, so that a burst of load on the machine hits every kind alike
+        for name, code in CHILDREN.items():
+            if "first run" in name:
+                envs[name]["DOORSTEP_DATA_DIR"] = tempfile.mkdtemp(prefix="doorstep-bench-")
+            results[name].append(one_run(code, envs[name]))
+    print(f"cold start, median of {runs} runs (wall seconds; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores)")
+    print(f"{'':32} {'interpreter':>12} {'to first screen':>16} {'(min-max)':>12} {'shutdown':>9}  screen")
+    for name, rows in results.items():
+        interp, screen, down = (statistics.median(r[i] for r in rows) for i in range(3))
+        lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)
+        shown = ",".join(sorted({r[3] for r in rows}))
+        print(f"{name:32} {interp:12.2f} {screen:16.2f} {f'{lo:.2f}-{hi:.2f}':>12} {down:9.2f}  {shown}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ SCREENS = {
     "settings": ("settings", "SettingsScreen"),
 }
 TOP_LEVEL = ("home", "households", "problems", "settings")
+FIRST_SYNC_AFTER = 2.0
+"""Seconds between the start and the first sync: on two slow cores the sync (requests, marshmallow, sqlite work)
+would otherwise compete with drawing the first screen."""
 
 
 class DoorstepApp(App):
@@ -47,7 +50,7 @@ class DoorstepApp(App):
         load_kv("widgets")
         if self.core is None:
             from .core import Core  # imported here: it opens the database and starts the sync thread
-            self.core = Core(post=self.post)
+            self.core = Core(post=self.post, first_sync_after=FIRST_SYNC_AFTER)
         self.prefs = Prefs(self.core.data_dir)
         i18n.set_language(self.prefs.get("language", "vi"))
         self.manager = ScreenManager(transition=NoTransition())  # cheap tablets: no animation to wait for

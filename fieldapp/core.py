@@ -8,8 +8,9 @@ Terms:
   on_progress(phase, done, total)  during a sync (see sync/engine.py);
   on_sync_done(outcome)        outcome = {ok, kind, message, result}; kind is None, "offline", "login_needed",
                                "forbidden", "too_old" or "error".
-- *auto-sync*: when logged in, the worker syncs after each saved visit and every PULL_EVERY seconds; when the server
-  cannot be reached it probes again after a jittered, growing delay (capped at MAX_BACKOFF), honouring Retry-After.
+- *auto-sync*: when logged in, the worker syncs right after a login, after each local save (visit, household,
+  resident) and every PULL_EVERY seconds; when the server cannot be reached it probes again after a jittered, growing
+  delay (first_backoff doubling up to max_backoff), honouring Retry-After.
 Local reads and saves are quick sqlite3 calls: screens call them directly on `core.store` (or the helpers here).
 """
 import queue
@@ -35,8 +36,12 @@ def _direct(fn):
 
 class Core:
     def __init__(self, data_dir: str | Path | None = None, post=None, auto_sync: bool = True,
-                 client_factory=ApiClient):
-        """Core over the per-user databases in `data_dir` (config.data_dir() when None); opens the last user's."""
+                 client_factory=ApiClient, first_backoff: float = FIRST_BACKOFF, max_backoff: float = MAX_BACKOFF,
+                 first_sync_after: float = 0.0):
+        """Core over the per-user databases in `data_dir` (config.data_dir() when None); opens the last user's.
+
+        The worker's first scheduled sync comes `first_sync_after` seconds from now (a login or a save sooner)."""
+        self.first_backoff, self.max_backoff = first_backoff, max_backoff
         self.data_dir = Path(data_dir) if data_dir else config.data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.post = post or _direct
@@ -49,7 +54,7 @@ class Core:
         self.syncing = False
         self.last_error: str | None = None
         self._fails = 0
-        self._next_tick = time.monotonic()
+        self._next_tick = time.monotonic() + first_sync_after
         self._sync_wanted = True
         self._tasks: queue.Queue = queue.Queue()
         self._stopped = False
@@ -87,8 +92,10 @@ class Core:
                 self.open_user(username)
                 account = self.engine.login(server_url, username, password)
                 (self.data_dir / LAST_USER).write_text(username, encoding="utf-8")
-                self.online, self._fails, self._sync_wanted = True, 0, True
-                self._next_tick = time.monotonic()  # first sync right away: the villages and households
+                self.online, self._fails = True, 0
+                # The worker had put its next try PULL_EVERY away while nobody was logged in: sync now instead,
+                # for the villages' households and whatever waited in the outbox for this login.
+                self.request_sync()
                 outcome = {"ok": True, "kind": None, "message": None, "account": account}
             except Exception as exc:  # reported to the screen, never raised on the worker
                 outcome = {**_outcome_of(exc), "account": None}
@@ -110,10 +117,39 @@ class Core:
     # --- local work the screens do, with the sync it calls for ---
     def log_visit(self, household_id: str, **visit) -> str:
         """store.log_visit(...), then a sync soon when online; returns the visit id."""
-        visit_id = self.store.log_visit(household_id, **visit)
+        return self._changed(self.store.log_visit(household_id, **visit))
+
+    def save_household(self, data: dict, id: str | None = None) -> str:
+        """store.save_household(...), then a sync soon when online; returns the household id."""
+        return self._changed(self.store.save_household(data, id=id))
+
+    def save_resident(self, data: dict, id: str | None = None) -> str:
+        """store.save_resident(...), then a sync soon when online; returns the resident id."""
+        return self._changed(self.store.save_resident(data, id=id))
+
+    def delete_resident(self, resident_id: str) -> None:
+        """store.delete_resident(...), then a sync soon when online."""
+        self.store.delete_resident(resident_id)
+        self._changed(None)
+
+    def _changed(self, result):
+        # Offline, a save must not cut the backoff short: the worker's next probe will find the server.
         self.request_sync(soon=self.online is not False)
         self._notify()
-        return visit_id
+        return result
+
+    def set_server(self, url: str) -> str:
+        """Talk to the server at `url` from now on (kept in the store); ValueError unless http(s). Returns the url."""
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
+            raise ValueError(url)
+        self.store.set_account(server_url=url)
+        self.engine.client.base_url = url
+        # A new address may answer where the old one did not: try it now rather than after the backoff.
+        self._fails, self.online = 0, None
+        self.request_sync()
+        self._notify()
+        return url
 
     def request_sync(self, soon: bool = True) -> None:
         """Ask the worker for a sync: now (soon=True) or at its next scheduled try."""
@@ -189,7 +225,7 @@ class Core:
 
     def _back_off(self, retry_after: float | None) -> None:
         self.online = False
-        delay = wait_time(self._fails, FIRST_BACKOFF, retry_after, cap=MAX_BACKOFF)
+        delay = wait_time(self._fails, self.first_backoff, retry_after, cap=self.max_backoff)
         self._fails += 1
         self._next_tick = time.monotonic() + max(delay, 0.2)
         self._notify()

@@ -6,6 +6,7 @@ import os
 from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 KV_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "kv")
 
@@ -33,6 +34,8 @@ class BaseScreen(Screen):
     def refresh(self):
         pass
 
-    def changed(self):
-        """A local save happened: ask the core to sync soon (it will wait if the server is unreachable)."""
-        self.core.request_sync(soon=self.core.online is not False)
+    def to_top(self):
+        """Scroll back to the top: a screen reused for another record must not open where the last one was left."""
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, ScrollView):
+                widget.scroll_y = 1

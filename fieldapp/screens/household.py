@@ -21,6 +21,8 @@ class HouseholdScreen(BaseScreen):
     details = StringProperty("")
 
     def show(self, household_id=None, **params):
+        if household_id != getattr(self, "household_id", None):
+            self.to_top()
         self.household_id = household_id
         self.refresh()
 

@@ -23,6 +23,7 @@ class HouseholdEditScreen(BaseScreen):
 
     def show(self, household_id=None, **params):
         self.household_id = household_id
+        self.to_top()
         h = self.core.store.household(household_id) if household_id else None
         self.ids.bar.title = tr("edit.title_edit" if h else "edit.title_new")
         for key in ("head_name", "address", "phone", "note"):
@@ -58,11 +59,10 @@ class HouseholdEditScreen(BaseScreen):
             self.message = tr("edit.pick_village")
             return
         try:
-            self.household_id = self.core.store.save_household(data, id=self.household_id)
+            self.household_id = self.core.save_household(data, id=self.household_id)
         except ValueError as err:
             self.message = tr("edit.invalid", fields=_error_text(err))
             return
-        self.changed()
         self.message = tr("edit.saved")
         self._residents(self.core.store.household(self.household_id))
 
@@ -98,11 +98,10 @@ class HouseholdEditScreen(BaseScreen):
                 "sex": next((c.value for c in self.ids.sex.children if c.state == "down"), None),
                 "has_smartphone": self.ids.smartphone.state == "down"}
         try:
-            self.core.store.save_resident(data, id=self.resident_id)
+            self.core.save_resident(data, id=self.resident_id)
         except ValueError as err:
             self.resident_message = tr("edit.invalid", fields=_error_text(err))
             return
-        self.changed()
         self._residents(self.core.store.household(self.household_id))
         self.new_resident()
         self.resident_message = tr("edit.saved")
@@ -112,9 +111,8 @@ class HouseholdEditScreen(BaseScreen):
         rid = self.resident_id
 
         def really():
-            self.core.store.delete_resident(rid)
-            self.changed()
+            self.core.delete_resident(rid)
             self._residents(self.core.store.household(self.household_id))
             self.new_resident()
         Confirm(question=tr("edit.delete_question", name=self.ids.full_name.text), danger=True,
-                yes_text=tr("edit.delete"), on_yes=really).open()
+                yes_text=tr("edit.delete"), if_yes=really).open()

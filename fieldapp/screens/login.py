@@ -36,5 +36,4 @@ class LoginScreen(BaseScreen):
             self.message = tr(f"login.error.{outcome['kind']}")
             return
         self.ids.password.text = ""
-        self.core.sync_now()  # fetch my villages' households now, and send what waited for this login
         self.app.go("home")

@@ -25,4 +25,4 @@ class ProblemsScreen(BaseScreen):
         def done():
             self.core.store.dismiss_problem(problem_id)
             self.refresh()
-        Confirm(question=tr("problems.dismiss_question"), yes_text=tr("problems.dismiss"), on_yes=done).open()
+        Confirm(question=tr("problems.dismiss_question"), yes_text=tr("problems.dismiss"), if_yes=done).open()

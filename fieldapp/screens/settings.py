@@ -1,7 +1,7 @@
 """Settings: language, server, the account, and logging out without losing unsynced work by accident.
 
-Logging out keeps the user's database (its unsynced changes go out at the next login). Deleting them is a separate,
-red button that asks twice and says how many changes would be lost.
+Logging out keeps the user's database (its unsynced changes go out at the next login); with unsynced changes it
+asks twice. Deleting them is a separate, red button that asks twice and says how many changes would be lost.
 """
 from kivy.properties import StringProperty
 
@@ -31,27 +31,35 @@ class SettingsScreen(BaseScreen):
             self.app.set_language(lang)
 
     def save_server(self):
-        url = self.ids.server.text.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
+        try:
+            self.ids.server.text = self.core.set_server(self.ids.server.text)
+        except ValueError:
             self.message = tr("settings.bad_server")
             return
-        self.core.store.set_account(server_url=url)
-        self.core.engine.client.base_url = url
         self.message = tr("settings.server_saved")
 
     def log_out(self):
         pending = self.core.store.pending()
-        question = tr("settings.logout_pending", n=pending) if pending else tr("settings.logout_question")
-        Confirm(question=question, yes_text=tr("settings.logout"), on_yes=lambda: self._log_out(False)).open()
+        if not pending:
+            Confirm(question=tr("settings.logout_question"), yes_text=tr("settings.logout"),
+                    if_yes=lambda: self._log_out(False)).open()
+            return
+        # Unsent work can then leave the tablet only when this same user logs in again: ask twice.
+        Confirm(question=tr("settings.logout_pending", n=pending), yes_text=tr("settings.logout"),
+                if_yes=lambda: self._confirm_log_out(pending)).open()
+
+    def _confirm_log_out(self, pending):
+        Confirm(question=tr("settings.logout_again", n=pending), danger=True,
+                yes_text=tr("settings.logout_final", n=pending), if_yes=lambda: self._log_out(False)).open()
 
     def wipe(self):
         pending = self.core.store.pending()
         Confirm(question=tr("settings.wipe_question", n=pending), danger=True, yes_text=tr("settings.wipe"),
-                on_yes=lambda: self._confirm_wipe(pending)).open()
+                if_yes=lambda: self._confirm_wipe(pending)).open()
 
     def _confirm_wipe(self, pending):
         Confirm(question=tr("settings.wipe_again", n=pending), danger=True,
-                yes_text=tr("settings.wipe_final", n=pending), on_yes=lambda: self._log_out(True)).open()
+                yes_text=tr("settings.wipe_final", n=pending), if_yes=lambda: self._log_out(True)).open()
 
     def _log_out(self, wipe):
         def done(_outcome):

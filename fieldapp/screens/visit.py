@@ -92,6 +92,7 @@ class VisitScreen(BaseScreen):
     def show(self, household_id=None, replaces_id=None, **params):
         self.household = self.core.store.household(household_id)
         self.replaces_id = replaces_id
+        self.to_top()
         self.outcomes: dict[str, dict[str, str]] = {}
         self.ids.notes.text = ""
         self.ids.follow_up.text = ""

@@ -69,14 +69,18 @@ class ListRow(ButtonBehavior, BoxLayout):
 
 
 class Confirm(ModalView):
-    """A yes/no question; `on_yes` runs only after the yes button is tapped."""
+    """A yes/no question; `if_yes` runs only after the yes button is tapped.
+
+    Not `on_yes`: Kivy takes any on_* keyword of a widget's constructor as an event binding, so the callback would
+    never have been stored and every "yes" would have done nothing."""
     question = StringProperty("")
     yes_text = StringProperty("")
     no_text = StringProperty("")
     danger = BooleanProperty(False)
-    on_yes = ObjectProperty(None, allownone=True)
+    if_yes = ObjectProperty(None, allownone=True)
 
     def answer(self, yes: bool):
-        self.dismiss()
-        if yes and self.on_yes:
-            self.on_yes()
+        # At once, without the fade: a second question may follow and must be the only one on screen.
+        self.dismiss(animation=False)
+        if yes and self.if_yes:
+            self.if_yes()

@@ -12,8 +12,6 @@ import json
 import random
 import time
 
-import requests
-
 from shared import SCHEMA_VERSION
 
 from .. import APP_VERSION
@@ -31,11 +29,20 @@ class ApiClient:
         self.device_id, self.token = device_id, token
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.bytes_up = self.bytes_down = 0
-        self.session = requests.Session()
+        self._session = None
+
+    @property
+    def session(self):
+        """The requests.Session, made at the first request: importing requests costs ~0.1 s of the app's start."""
+        if self._session is None:
+            import requests
+            self._session = requests.Session()
+        return self._session
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     # --- the endpoints of the contract ---
     def login(self, username: str, password: str, device_label: str = "") -> dict:
@@ -63,6 +70,7 @@ class ApiClient:
 
     def probe(self) -> bool:
         """True when the server answers at all (any HTTP status), within the connect timeout."""
+        import requests
         try:
             self.session.get(self.base_url + "/api/v1/openapi.json", timeout=(self.timeout[0], self.timeout[0]),
                              stream=True).close()
@@ -85,6 +93,7 @@ class ApiClient:
         raise AssertionError("unreachable")
 
     def _once(self, method, path, body, params):
+        import requests
         headers = {"X-Device-Id": self.device_id or "", "X-App-Version": APP_VERSION,
                    "X-Schema-Version": str(SCHEMA_VERSION), "Accept-Encoding": "gzip"}
         if self.token:

@@ -3,7 +3,9 @@
 Shared with the UI tests (tests/fieldapp/test_ui*.py):
 - `server`: a LiveServer: the Flask app on a SQLite file, served by werkzeug in a thread on a free port, with a
   World of areas and users (tests/conftest.py). `server.url`, `server.world`, `server.count(table)`,
-  `server.revoke(username)`, `server.add_household(...)`;
+  `server.revoke(username)`, `server.pause()` / `server.resume()` (the server goes away, connections and all, then
+  comes back on the same port);
+- `Listener(app, port)`: werkzeug serving a WSGI app in a thread, whose stop() also cuts kept-alive connections;
 - `proxy`: a CutProxy in front of `server`: `proxy.url` forwards everything; `proxy.drop_next_reply()` lets the
   next request reach the server and then closes the connection before the reply arrives;
 - `store` / `make_store(name)`: a Store on a file in tmp_path;
@@ -26,6 +28,36 @@ from shared.ids import new_id
 from tests.conftest import World
 
 
+class Listener:
+    """werkzeug serving `app` on 127.0.0.1:`port` (0: any free port) in a thread.
+
+    stop() closes the listening socket AND the kept-alive connections: werkzeug's threaded server would otherwise go
+    on answering a client's pooled connection after shutdown, which is not what a server that went away does.
+    """
+
+    def __init__(self, app, port: int = 0):
+        self.http = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.http.server_port
+        self.connections = []
+        accept = self.http.get_request
+
+        def get_request():
+            conn, address = accept()
+            self.connections.append(conn)
+            return conn, address
+        self.http.get_request = get_request
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        for conn in self.connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
+
+
 class LiveServer:
     def __init__(self, path):
         config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
@@ -35,10 +67,17 @@ class LiveServer:
             ensure_counter()
         self.world = World(self.app)
         self.password = World.PASSWORD
-        self.http = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.http.server_port}"
-        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
-        self.thread.start()
+        self.listener = Listener(self.app)
+        self.port = self.listener.port
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def pause(self) -> None:
+        """The server goes away: nothing answers on its port."""
+        self.listener.stop()
+
+    def resume(self) -> None:
+        """The server is back, at the same address."""
+        self.listener = Listener(self.app, self.port)
 
     def count(self, table: str, where: str = "1=1") -> int:
         """Rows of a server table (plain SQL on the server's database)."""
@@ -65,7 +104,7 @@ class LiveServer:
             db.session.commit()
 
     def stop(self) -> None:
-        self.http.shutdown()
+        self.listener.stop()
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -126,7 +165,7 @@ def server(tmp_path):
 
 @pytest.fixture
 def proxy(server):
-    cut = CutProxy(server.http.server_port)
+    cut = CutProxy(server.port)
     yield cut
     cut.close()
 
