@@ -142,17 +142,18 @@ def measure(url: str, runs: int) -> None:
         _, sel = service.select_area(commune)
         today = date.today()
         live = lambda: service.gather_live(sel, today)  # noqa: E731
-        print(f"  figures from the facts equal those from the visits: {service.gather_facts(sel, today, None) == live()}")
+        same = service.gather_facts(sel, today, None) == live()
+        print(f"  figures from the facts equal those from the visits: {same}")
         rows = [
             ("baseline: SELECT count(*) FROM visits", lambda: count(Visit)),
             ("coverage(commune)", lambda: service.coverage(commune)),
-            ("coverage(commune, to: 4 weeks ago)", lambda: service.coverage(commune, date_to=today - timedelta(weeks=4))),
+            ("coverage(commune, to: 4 weeks ago)",
+             lambda: service.coverage(commune, date_to=today - timedelta(weeks=4))),
             ("coverage(commune, last 4 weeks)", lambda: service.coverage(commune, today - timedelta(weeks=4), today)),
             ("  facts: households, residents, reached", lambda: fact_queries.households(sel, None)),
             ("  facts: done per village and topic", lambda: fact_queries.done(sel, None)),
             ("  facts: follow-ups per village", lambda: fact_queries.follow_ups(sel, today)),
-            ("  facts: visits per day", lambda: fact_queries.visits_per_day(sel, None)),
-            ("  facts: activity per official", lambda: fact_queries.activity(sel, None)),
+            ("  facts: visits per official and day", lambda: fact_queries.visits(sel, None)),
             ("  all queries over the visits (before)", live),
             ("  households, reached, first reached", lambda: queries.households_and_first_reached(sel)),
             ("  residents per village", lambda: queries.residents_per_village(sel)),

@@ -154,7 +154,18 @@ def seed_demo(reset, seed, communes, households_per_village, weeks, visits_per_h
         click.echo(f"  ... and {len(summary.logins) - len(shown)} more in the synthetic communes, same passwords.")
 
 
-COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo]
+@click.command("rebuild-stats")
+@with_appcontext
+def rebuild_stats():
+    """Compute the coverage facts of every household again, from the visits: after loading rows in bulk."""
+    from .stats import facts
+    facts.rebuild()
+    db.session.commit()
+    click.echo("Coverage facts rebuilt.")
+
+
+COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
+            rebuild_stats]
 
 
 def register_cli(app: Flask) -> None:

@@ -3,7 +3,7 @@
 Every row a device may pull carries `seq`, the commit-ordered change number taken from `sync_counter`, and the
 commune it belongs to, so that the data can later be partitioned by commune or province.
 """
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, SmallInteger,
                         String, Text, TypeDecorator, Uuid)
@@ -110,6 +110,10 @@ class Household(SyncedRow, db.Model):
 
     residents = relationship("Resident", back_populates="household", order_by="Resident.birth_year")
 
+    # A tablet pulls its villages' rows in seq order; a leader's tablet its commune's.
+    __table_args__ = (Index("ix_households_village_seq", "village_id", "seq"),
+                      Index("ix_households_commune_seq", "commune_id", "seq"))
+
 
 class Resident(SyncedRow, db.Model):
     __tablename__ = "residents"
@@ -122,6 +126,9 @@ class Resident(SyncedRow, db.Model):
     has_smartphone: Mapped[bool | None] = mapped_column(Boolean)
 
     household = relationship("Household", back_populates="residents")
+
+    __table_args__ = (Index("ix_residents_village_seq", "village_id", "seq"),
+                      Index("ix_residents_commune_seq", "commune_id", "seq"))
 
 
 class Visit(db.Model):
@@ -152,6 +159,7 @@ class Visit(db.Model):
 
     __table_args__ = (
         Index("ix_visits_village_seq", "village_id", "seq"),
+        Index("ix_visits_commune_seq", "commune_id", "seq"),
         Index("ix_visits_commune_started", "commune_id", "started_at"),
     )
 
@@ -221,3 +229,62 @@ class AuditLog(db.Model):
     user_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(40))
     detail = mapped_column(JSON, default=dict)
+
+
+# --- Coverage facts (server/stats/facts.py) ---------------------------------------------------------------------
+# Figures derived from the visits, assists and residents of one household, kept so that coverage() reads a few
+# narrow rows instead of every visit. Only live (not deleted) households have facts; each row carries the
+# household's current commune and village. Days are local days in facts.FACTS_TZ.
+
+class HouseholdFacts(db.Model):
+    __tablename__ = "household_facts"
+    household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(Integer)
+    residents: Mapped[int] = mapped_column(Integer)  # residents not deleted
+    first_met_on: Mapped[date | None] = mapped_column(Date)  # None: never met
+    last_met_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_household_facts_commune_village", "commune_id", "village_id"),)
+
+
+class DoneFact(db.Model):
+    """The first day a topic was done for a live resident of the household (resident_key: the resident's id), or for
+    the household as a whole (resident_key '': for itself or for any of its live residents)."""
+    __tablename__ = "done_facts"
+    household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    resident_key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(Integer)
+    first_done_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_done_facts_commune_village", "commune_id", "village_id"),)
+
+
+class FollowUpFact(db.Model):
+    """An open follow-up: a visit of the household whose follow-up no later met visit has closed."""
+    __tablename__ = "follow_up_facts"
+    visit_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    household_id: Mapped[str] = mapped_column(UUID, index=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(Integer)
+    follow_up_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_follow_up_facts_commune_village", "commune_id", "village_id"),)
+
+
+class VisitFact(db.Model):
+    """The counted (not voided) visits of the household by one official on one day, and their minutes;
+    `households` is 1 on the official's first day at the household, else 0, so that its sum counts households."""
+    __tablename__ = "visit_facts"
+    household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    official_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(Integer)
+    visits: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_visit_facts_commune_village", "commune_id", "village_id"),)

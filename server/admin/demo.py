@@ -15,6 +15,7 @@ from shared.text import fold
 from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, Household, Resident, Target, User, UserVillage, Visit
+from ..stats import facts
 from ..sync.service import take_seq
 from . import demo_data as words
 from .bulk import Writer
@@ -89,6 +90,8 @@ def seed(seed: int = 1, communes: int = 0, households_per_village: int = 25, wee
         db.session.add_all(Target(commune_id=commune.id, topic=t, percent=p) for t, p in words.TARGETS.items())
         db.session.commit()
     writer.flush()
+    facts.rebuild()  # the bulk writer bypasses the push, which keeps the coverage facts
+    db.session.commit()
     summary.counts = {model.__tablename__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
                       for model in (Area, User, Household, Resident, Visit, Assist)}
     return summary

@@ -15,12 +15,17 @@ bp.after_request(security.set_headers)
 def _template_helpers() -> dict:
     return {"_": i18n.gettext, "lang": i18n.current(), "csrf_token": security.csrf_token,
             "topic_label": i18n.topic_label, "role_label": i18n.role_label, "status_label": i18n.status_label,
-            "user": g.get("user"), "local": _local}
+            "user": g.get("user"), "local": _local, "day": _day}
 
 
 def _local(moment) -> str:
     """A stored UTC instant as the commune's local time, to the minute."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+def _day(value) -> str:
+    """A date as Vietnamese readers write it: dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 from . import manage, pages, views  # noqa: E402,F401  (routes register on bp)

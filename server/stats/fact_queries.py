@@ -48,13 +48,11 @@ def done(sel: Selection, to: date | None) -> list:
         conditions.append(DoneFact.first_done_on <= to)
     if sel.topic is not None:
         conditions.append(DoneFact.topic == sel.topic)
-    per_household = (select(DoneFact.village_id, DoneFact.topic,
-                            func.count(case((DoneFact.resident_key != "", 1))).label("residents"))
-                     .where(*conditions).group_by(DoneFact.household_id, DoneFact.village_id, DoneFact.topic)
-                     .subquery())
+    whole = DoneFact.resident_key == ""  # the row of the household as a whole
     return db.session.execute(
-        select(per_household.c.village_id, per_household.c.topic, func.count(), func.sum(per_household.c.residents))
-        .group_by(per_household.c.village_id, per_household.c.topic)).all()
+        select(DoneFact.village_id, DoneFact.topic, func.sum(case((whole, 1), else_=0)),
+               func.sum(case((whole, 0), else_=1)))
+        .where(*conditions).group_by(DoneFact.village_id, DoneFact.topic)).all()
 
 
 def follow_ups(sel: Selection, today: date) -> list:
@@ -64,24 +62,14 @@ def follow_ups(sel: Selection, today: date) -> list:
                               .where(*_of(FollowUpFact, sel)).group_by(FollowUpFact.village_id)).all()
 
 
-def _visit_conditions(sel: Selection, to: date | None) -> list:
+def visits(sel: Selection, to: date | None) -> list:
+    """(official, local day, visits, minutes, households first visited by the official that day)."""
     conditions = _of(VisitFact, sel)
     if to is not None:
         conditions.append(VisitFact.day <= to)
-    return conditions
-
-
-def visits_per_day(sel: Selection, to: date | None) -> list:
-    """(local day, visits)."""
-    return [(as_date(day), int(n)) for day, n in db.session.execute(
-        select(VisitFact.day, func.sum(VisitFact.visits)).where(*_visit_conditions(sel, to)).group_by(VisitFact.day))]
-
-
-def activity(sel: Selection, to: date | None) -> list:
-    """(official, visits, households, minutes)."""
-    pairs = (select(VisitFact.official_id, func.sum(VisitFact.visits).label("visits"),
-                    func.sum(VisitFact.minutes).label("minutes"))
-             .where(*_visit_conditions(sel, to)).group_by(VisitFact.official_id, VisitFact.household_id).subquery())
-    return [(official, int(visits), n, int(minutes)) for official, visits, n, minutes in db.session.execute(
-        select(pairs.c.official_id, func.sum(pairs.c.visits), func.count(), func.sum(pairs.c.minutes))
-        .group_by(pairs.c.official_id))]
+    rows = db.session.execute(
+        select(VisitFact.official_id, VisitFact.day, func.sum(VisitFact.visits), func.sum(VisitFact.minutes),
+               func.sum(VisitFact.households))
+        .where(*conditions).group_by(VisitFact.official_id, VisitFact.day))
+    return [(official, as_date(day), int(n), int(minutes), int(households))
+            for official, day, n, minutes, households in rows]

@@ -3,13 +3,13 @@
 Terms:
 - the *facts* of a household are its rows in household_facts, done_facts, follow_up_facts and visit_facts;
 - to *refresh* households is to delete their facts and compute them again from their visits, assists and
-  residents, with one INSERT ... SELECT per table: exact whatever changed, as long as every write of a visit, a
+  residents, with one INSERT ... SELECT per table (two for done_facts): exact whatever changed, as long as every write of a visit, a
   household or a resident refreshes the households it touched in the same transaction.
 
 Writers call refresh() after take_seq() (sync.service): the counter row is locked until commit, so two writers
 never refresh the same household at once, and each sees the other's committed rows.
 """
-from sqlalchemy import String, cast, delete, func, insert, or_, select, true
+from sqlalchemy import String, bindparam, case, cast, delete, func, insert, literal, or_, select, true
 
 from ..extensions import db
 from ..models import Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, Visit, VisitFact
@@ -20,6 +20,9 @@ FACTS_TZ = "Asia/Ho_Chi_Minh"
 CHUNK = 2_000
 """Households refreshed per statement: keeps the IN list far below every database's limit on bound values."""
 TABLES = (HouseholdFacts, DoneFact, FollowUpFact, VisitFact)
+_STATEMENTS: dict[tuple[str, bool], list] = {}
+"""The DELETE and INSERT statements of a refresh (of some households, or of all), per dialect, built once:
+building them cost as much as running them for a push of 100 visits on SQLite."""
 
 
 def refresh(household_ids) -> None:
@@ -40,15 +43,25 @@ def rebuild() -> None:
 
 def _compute(ids: list[str] | None) -> None:
     """Replace the facts of households `ids` (None: all of them)."""
-    def within(column):
-        return column.in_(ids) if ids is not None else true()
+    key = (db.engine.dialect.name, ids is None)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _statements(everything=ids is None)
+    connection = db.session.connection()
+    for statement in _STATEMENTS[key]:
+        connection.execute(statement, {} if ids is None else {"ids": ids})
 
-    for model in TABLES:
-        db.session.execute(delete(model).where(within(model.household_id)))
-    for model, query in ((HouseholdFacts, _household_facts(within)), (DoneFact, _done_facts(within)),
-                         (FollowUpFact, _follow_up_facts(within)), (VisitFact, _visit_facts(within))):
+
+def _statements(everything: bool) -> list:
+    def within(column):
+        return true() if everything else column.in_(bindparam("ids", expanding=True))
+
+    statements = [delete(model.__table__).where(within(model.__table__.c.household_id)) for model in TABLES]
+    for model, query in ((HouseholdFacts, _household_facts(within)), (DoneFact, _done_facts(within, True)),
+                         (DoneFact, _done_facts(within, False)), (FollowUpFact, _follow_up_facts(within)),
+                         (VisitFact, _visit_facts(within))):
         names = [column.name for column in query.selected_columns]
-        db.session.execute(insert(model).from_select(names, query))
+        statements.append(insert(model.__table__).from_select(names, query))
+    return statements
 
 
 def _day(column):
@@ -76,20 +89,22 @@ def _household_facts(within):
             .where(*_live_households(within)))
 
 
-def _done_facts(within):
-    # Through the visits: their household_id is indexed, the assists' is not.
-    resident_key = func.coalesce(cast(Assist.resident_id, String), "")
-    triples = (select(Visit.household_id, Assist.topic, resident_key.label("resident_key"),
-                      func.min(Visit.started_at).label("first"))
-               .join(Assist, Assist.visit_id == Visit.id)
-               .outerjoin(Resident, Resident.id == Assist.resident_id)
-               .where(within(Visit.household_id), Visit.voided.is_(False), Assist.outcome == "done",
-                      # A done assist of a deleted resident counts for nobody.
-                      or_(Assist.resident_id.is_(None), Resident.deleted.is_(False)))
-               .group_by(Visit.household_id, Assist.topic, resident_key).subquery())
-    return (select(triples.c.household_id, triples.c.topic, triples.c.resident_key, Household.commune_id,
-                   Household.village_id, _day(triples.c.first).label("first_done_on"))
-            .join(Household, Household.id == triples.c.household_id).where(Household.deleted.is_(False)))
+def _done_facts(within, per_resident: bool):
+    """The first day of each topic done per live resident (`per_resident`), or per household as a whole."""
+    key = cast(Assist.resident_id, String) if per_resident else literal("")
+    done = (select(Visit.household_id, Assist.topic, key.label("resident_key"),
+                   func.min(Visit.started_at).label("first"))
+            # Through the visits: their household_id is indexed, the assists' is not.
+            .join(Assist, Assist.visit_id == Visit.id)
+            .outerjoin(Resident, Resident.id == Assist.resident_id)
+            .where(within(Visit.household_id), Visit.voided.is_(False), Assist.outcome == "done",
+                   # A done assist of a deleted resident counts for nobody.
+                   Resident.deleted.is_(False) if per_resident
+                   else or_(Assist.resident_id.is_(None), Resident.deleted.is_(False)))
+            .group_by(Visit.household_id, Assist.topic, *([Assist.resident_id] if per_resident else [])).subquery())
+    return (select(done.c.household_id, done.c.topic, done.c.resident_key, Household.commune_id,
+                   Household.village_id, _day(done.c.first).label("first_done_on"))
+            .join(Household, Household.id == done.c.household_id).where(Household.deleted.is_(False)))
 
 
 def _follow_up_facts(within):
@@ -107,5 +122,8 @@ def _visit_facts(within):
              .where(*_live_households(within, Visit.household_id), Visit.voided.is_(False)).subquery())
     keys = [inner.c.household_id, inner.c.official_id, inner.c.day, inner.c.commune_id, inner.c.village_id]
     # Grouped outside the subquery so that PostgreSQL matches the computed day (see queries._grouped).
-    return select(*keys, func.count().label("visits"), func.sum(inner.c.minutes).label("minutes")).group_by(*keys)
+    days = select(*keys, func.count().label("visits"), func.sum(inner.c.minutes).label("minutes")).group_by(*keys)
+    days = days.subquery()
+    first = func.min(days.c.day).over(partition_by=[days.c.household_id, days.c.official_id])
+    return select(*days.c, case((days.c.day == first, 1), else_=0).label("households"))
 

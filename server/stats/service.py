@@ -160,10 +160,10 @@ def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
         of(village_id).residents_done[topic] = int(residents)
     for village_id, open_, overdue in fact_queries.follow_ups(sel, today):
         of(village_id).follow_ups_open, of(village_id).follow_ups_overdue = open_, int(overdue or 0)
-    for day, n in fact_queries.visits_per_day(sel, date_to):
+    for official_id, day, n, minutes, households in fact_queries.visits(sel, date_to):
         visits_by_day[day] += n
-    for official_id, visits, households, minutes in fact_queries.activity(sel, date_to):
-        activity[official_id] = [visits, households, minutes]
+        row = activity.setdefault(official_id, [0, 0, 0])
+        row[0], row[1], row[2] = row[0] + n, row[1] + households, row[2] + minutes
     return Gathered(tallies, reached_by_day, visits_by_day, activity)
 
 

@@ -1,5 +1,6 @@
 """Push local changes, pull the caller's scope."""
-from flask import g
+import orjson
+from flask import current_app, g
 from flask_smorest import Blueprint
 
 from shared import MIN_SCHEMA_VERSION
@@ -13,6 +14,13 @@ from . import service
 blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract of DESIGN.md.")
 
 
+def _json(payload: dict):
+    """The reply as prebuilt JSON: the schemas of @blp.response document it, but dumping a page of 1,000 records
+    through them took longer than reading the page from the database."""
+    return current_app.response_class(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS),
+                                      mimetype="application/json")
+
+
 @blp.route("/push", methods=["POST"])
 @access.token("official", "leader", "admin")
 @blp.arguments(PushSchema)
@@ -21,7 +29,7 @@ def push(batch):
     """Apply a batch of changes in one transaction; each change gets its own status."""
     if batch["schema_version"] < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"schema_version": ["No longer supported."]})
-    return service.push(g.user, g.device, scope_of(g.user), batch)
+    return _json(service.push(g.user, g.device, scope_of(g.user), batch))
 
 
 @blp.route("/pull", methods=["GET"])
@@ -31,6 +39,6 @@ def push(batch):
 def pull(args):
     """One page of changes in the caller's scope after the cursor `since`."""
     try:
-        return service.pull(g.device, scope_of(g.user), args["since"], args["limit"])
+        return _json(service.pull(g.device, scope_of(g.user), args["since"], args["limit"]))
     except service.ResetRequired:
         raise ApiError(410, "Your data must be downloaded again.", code="reset_required")

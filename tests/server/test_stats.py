@@ -439,7 +439,8 @@ def cases(world) -> dict:
     "range" and "official" from the visits."""
     return {"all": {}, "range": {"date_from": date(2026, 10, 20), "date_to": date(2026, 11, 8)},
             "to": {"date_to": date(2026, 11, 8)}, "village": {"village": world.a2},
-            "village to": {"village": world.a1, "date_to": date(2026, 11, 15)}, "official": {"official": world.official2}}
+            "village to": {"village": world.a1, "date_to": date(2026, 11, 15)},
+            "official": {"official": world.official2}}
 
 
 def test_coverage_matches_brute_force_on_random_data(data, world):

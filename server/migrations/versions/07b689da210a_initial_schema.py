@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 19b40c27ed3d
+Revision ID: 07b689da210a
 Revises: 
-Create Date: 2026-11-27 20:36:56.566092
+Create Date: 2026-11-27 21:48:01.710053
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import server.models  # noqa: F401  (the column types UTCDateTime and Uuid live 
 
 
 # revision identifiers, used by Alembic.
-revision = '19b40c27ed3d'
+revision = '07b689da210a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -66,6 +66,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_conflicts_commune_id'), ['commune_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conflicts_row_id'), ['row_id'], unique=False)
 
+    op.create_table('done_facts',
+    sa.Column('household_id', sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('resident_key', sa.String(length=36), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('first_done_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('household_id', 'topic', 'resident_key', name=op.f('pk_done_facts'))
+    )
+    with op.batch_alter_table('done_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_done_facts_commune_village', ['commune_id', 'village_id'], unique=False)
+
+    op.create_table('follow_up_facts',
+    sa.Column('visit_id', sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column('household_id', sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('follow_up_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('visit_id', name=op.f('pk_follow_up_facts'))
+    )
+    with op.batch_alter_table('follow_up_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_up_facts_commune_village', ['commune_id', 'village_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_facts_household_id'), ['household_id'], unique=False)
+
+    op.create_table('household_facts',
+    sa.Column('household_id', sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('residents', sa.Integer(), nullable=False),
+    sa.Column('first_met_on', sa.Date(), nullable=True),
+    sa.Column('last_met_on', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('household_id', name=op.f('pk_household_facts'))
+    )
+    with op.batch_alter_table('household_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_household_facts_commune_village', ['commune_id', 'village_id'], unique=False)
+
     op.create_table('sync_batches',
     sa.Column('batch_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('device_id', sa.Uuid(as_uuid=False), nullable=False),
@@ -82,6 +118,20 @@ def upgrade():
     sa.Column('purged_through', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_counter'))
     )
+    op.create_table('visit_facts',
+    sa.Column('household_id', sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column('official_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('households', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('household_id', 'official_id', 'day', name=op.f('pk_visit_facts'))
+    )
+    with op.batch_alter_table('visit_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_facts_commune_village', ['commune_id', 'village_id'], unique=False)
+
     op.create_table('households',
     sa.Column('id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('address', sa.String(length=200), nullable=False),
@@ -102,8 +152,10 @@ def upgrade():
     )
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_households_commune_id'), ['commune_id'], unique=False)
+        batch_op.create_index('ix_households_commune_seq', ['commune_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_households_seq'), ['seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_households_village_id'), ['village_id'], unique=False)
+        batch_op.create_index('ix_households_village_seq', ['village_id', 'seq'], unique=False)
 
     op.create_table('targets',
     sa.Column('commune_id', sa.Integer(), nullable=False),
@@ -169,9 +221,11 @@ def upgrade():
     )
     with op.batch_alter_table('residents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_residents_commune_id'), ['commune_id'], unique=False)
+        batch_op.create_index('ix_residents_commune_seq', ['commune_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_seq'), ['seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_village_id'), ['village_id'], unique=False)
+        batch_op.create_index('ix_residents_village_seq', ['village_id', 'seq'], unique=False)
 
     op.create_table('user_villages',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -206,6 +260,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visits'))
     )
     with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.create_index('ix_visits_commune_seq', ['commune_id', 'seq'], unique=False)
         batch_op.create_index('ix_visits_commune_started', ['commune_id', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_official_id'), ['official_id'], unique=False)
@@ -244,13 +299,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_visits_official_id'))
         batch_op.drop_index(batch_op.f('ix_visits_household_id'))
         batch_op.drop_index('ix_visits_commune_started')
+        batch_op.drop_index('ix_visits_commune_seq')
 
     op.drop_table('visits')
     op.drop_table('user_villages')
     with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.drop_index('ix_residents_village_seq')
         batch_op.drop_index(batch_op.f('ix_residents_village_id'))
         batch_op.drop_index(batch_op.f('ix_residents_seq'))
         batch_op.drop_index(batch_op.f('ix_residents_household_id'))
+        batch_op.drop_index('ix_residents_commune_seq')
         batch_op.drop_index(batch_op.f('ix_residents_commune_id'))
 
     op.drop_table('residents')
@@ -264,16 +322,35 @@ def downgrade():
     op.drop_table('users')
     op.drop_table('targets')
     with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.drop_index('ix_households_village_seq')
         batch_op.drop_index(batch_op.f('ix_households_village_id'))
         batch_op.drop_index(batch_op.f('ix_households_seq'))
+        batch_op.drop_index('ix_households_commune_seq')
         batch_op.drop_index(batch_op.f('ix_households_commune_id'))
 
     op.drop_table('households')
+    with op.batch_alter_table('visit_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_facts_commune_village')
+
+    op.drop_table('visit_facts')
     op.drop_table('sync_counter')
     with op.batch_alter_table('sync_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_batches_device_id'))
 
     op.drop_table('sync_batches')
+    with op.batch_alter_table('household_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_household_facts_commune_village')
+
+    op.drop_table('household_facts')
+    with op.batch_alter_table('follow_up_facts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_facts_household_id'))
+        batch_op.drop_index('ix_follow_up_facts_commune_village')
+
+    op.drop_table('follow_up_facts')
+    with op.batch_alter_table('done_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_done_facts_commune_village')
+
+    op.drop_table('done_facts')
     with op.batch_alter_table('conflicts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflicts_row_id'))
         batch_op.drop_index(batch_op.f('ix_conflicts_commune_id'))
