@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import DoneFact, FollowUpFact, HouseholdFacts, VisitFact
+from ..models import DoneFact, FollowUpFact, Household, HouseholdFacts, Visit, VisitFact
 from .facts import FACTS_TZ
 from .queries import Selection, as_date
 
@@ -73,3 +73,14 @@ def visits(sel: Selection, to: date | None) -> list:
         .where(*conditions).group_by(VisitFact.official_id, VisitFact.day))
     return [(official, as_date(day), int(n), int(minutes), int(households))
             for official, day, n, minutes, households in rows]
+
+
+def open_follow_ups(sel: Selection):
+    """The open follow-ups of `sel` with their visit and household, in the columns service.follow_ups() lists."""
+    return (select(FollowUpFact.visit_id.label("id"), FollowUpFact.household_id, FollowUpFact.village_id,
+                   Household.address, Household.head_name, FollowUpFact.follow_up_on, Visit.official_id,
+                   Visit.started_at)
+            .join(Household, Household.id == FollowUpFact.household_id)
+            .join(Visit, Visit.id == FollowUpFact.visit_id)
+            .where(*_of(FollowUpFact, sel))
+            .order_by(FollowUpFact.follow_up_on, Household.address, FollowUpFact.visit_id))

@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from shared.vocab import TOPICS
 
 from ..extensions import db
-from ..models import Area, AuditLog, Device, Household, Target, User, UserVillage, Visit, utcnow
+from ..models import Area, AuditLog, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
 from . import fact_queries, queries
 from .queries import Selection
 
@@ -317,13 +317,17 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
     """Open follow-ups of the area, soonest due first, each flagged when overdue."""
     _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
-    query = (queries.visits_at_households()
-             .add_columns(Visit.id, Visit.household_id, Household.village_id, Household.address, Household.head_name,
-                          Visit.follow_up_on, Visit.official_id, Visit.started_at)
-             .where(*queries.counted_visits(sel, dated=False), queries.open_follow_up())
-             .order_by(Visit.follow_up_on, Household.address, Visit.id).limit(limit))
+    if fact_queries.covers(sel):
+        query, due = fact_queries.open_follow_ups(sel), FollowUpFact.follow_up_on
+    else:
+        query, due = (queries.visits_at_households()
+                      .add_columns(Visit.id, Visit.household_id, Household.village_id, Household.address,
+                                   Household.head_name, Visit.follow_up_on, Visit.official_id, Visit.started_at)
+                      .where(*queries.counted_visits(sel, dated=False), queries.open_follow_up())
+                      .order_by(Visit.follow_up_on, Household.address, Visit.id)), Visit.follow_up_on
+    query = query.limit(limit)
     if overdue_only:
-        query = query.where(Visit.follow_up_on < today)
+        query = query.where(due < today)
     return [{"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
              "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
              "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}

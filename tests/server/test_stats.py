@@ -228,6 +228,8 @@ def test_follow_ups_close_on_a_later_met_visit_and_fall_overdue_in_local_time(da
     # A date range leaves current tasks alone.
     ranged = service.coverage(world.commune_a, date_from=date(2026, 11, 26), now=NOW)
     assert ranged["follow_ups_open"] == 4
+    # Another zone of the same offset counts from the visits instead of the facts: the same list.
+    assert service.follow_ups(world.commune_a, tz="Asia/Bangkok", now=NOW) == listed
 
 
 def test_officials_activity_and_stale_devices(data, world):
