@@ -3,8 +3,6 @@ import csv
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from shared.vocab import OUTCOMES, TOPICS, VISIT_STATUSES, label
 
@@ -89,6 +87,10 @@ def _inert(value):
 
 def xlsx(sheets: list[Table]) -> bytes:
     """A workbook with one sheet per table, headers in bold, the header row frozen."""
+    # Imported here: openpyxl costs every server worker 13 MB, and only exports use it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for table in sheets:
