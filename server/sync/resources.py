@@ -1,6 +1,6 @@
 """Push local changes, pull the caller's scope."""
 import orjson
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from shared import MIN_SCHEMA_VERSION
@@ -12,6 +12,14 @@ from ..errors import ApiError
 from . import service
 
 blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract of DESIGN.md.")
+
+
+@blp.before_request
+def _readable_schema():
+    """An app whose X-Schema-Version the server can no longer read is told to update (426) before its request is read."""
+    claimed = request.headers.get("X-Schema-Version", "")
+    if claimed.isdigit() and int(claimed) < MIN_SCHEMA_VERSION:
+        raise ApiError(426, "This app is too old: update it.", {"X-Schema-Version": ["No longer supported."]})
 
 
 def _json(payload: dict):

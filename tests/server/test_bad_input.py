@@ -146,3 +146,7 @@ def test_too_old_schema_is_426(client, world):
     reply = client.post("/api/v1/sync/push", headers=headers,
                         json={"batch_id": new_id(), "schema_version": 0, "changes": []})
     assert reply.status_code in (400, 426)
+    old_app = {**headers, "X-Schema-Version": "0"}
+    assert error_of(client.get("/api/v1/sync/pull", headers=old_app), 426)["fields"] == {
+        "X-Schema-Version": ["No longer supported."]}
+    assert client.get("/api/v1/sync/pull", headers=headers).status_code == 200
