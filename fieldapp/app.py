@@ -117,10 +117,6 @@ class DoorstepApp(App):
         self.current = name
         screen.show(**params)
 
-    def refresh_current(self):
-        if self.manager.current:
-            self.manager.current_screen.refresh()
-
     def set_language(self, lang):
         """Switch language by rebuilding the screens: their texts are read from the catalog when they are built."""
         i18n.set_language(lang)

@@ -90,16 +90,6 @@ class Edits:
             marks.refresh(db, [household_id])
         return visit_id
 
-    def void_visit(self, visit_id: str) -> None:
-        """Void a visit logged by mistake: it stays, out of the coverage."""
-        with self.write() as db:
-            row = db.execute("SELECT household_id, version FROM visits WHERE id = ?", (visit_id,)).fetchone()
-            if row is None:
-                return
-            db.execute("UPDATE visits SET voided = 1 WHERE id = ?", (visit_id,))
-            self._queue(db, "visits", visit_id, {}, row["version"], op="delete")
-            marks.refresh(db, [row["household_id"]])
-
     def set_account(self, **values) -> None:
         """Set account values: server_url, username, user, scope, device_id, token, needs_login (None deletes)."""
         allowed = {"server_url", "username", "user", "scope", "device_id", "token", "needs_login"}

@@ -4,7 +4,6 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Household, Resident, Visit
 from ..sync import records
-from ..sync.records import scope_filter
 
 TABLES = {"households": Household, "residents": Resident, "visits": Visit}
 
@@ -13,7 +12,7 @@ def page(table: str, scope: dict, page_no: int, per_page: int, village_id: int |
     """One page of a table's live rows in `scope`, oldest first, with the total."""
     model = TABLES[table]
     query = select(model).where(model.voided.is_(False) if model is Visit else model.deleted.is_(False))
-    where = scope_filter(model, scope)
+    where = records.scope_filter(model, scope)
     if where is not None:
         query = query.where(where)
     if village_id is not None:
