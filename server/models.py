@@ -236,6 +236,13 @@ class AuditLog(db.Model):
 # narrow rows instead of every visit. Only live (not deleted) households have facts; each row carries the
 # household's current commune and village. Days are local days in facts.FACTS_TZ.
 
+class StaleHousehold(db.Model):
+    """A household whose facts are out of date: a push wrote it, one of its residents or one of its visits. Readers
+    of the facts refresh these first (facts.catch_up), so a push does not pay for figures nobody has asked for yet."""
+    __tablename__ = "stale_households"
+    household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+
+
 class HouseholdFacts(db.Model):
     __tablename__ = "household_facts"
     household_id: Mapped[str] = mapped_column(UUID, primary_key=True)

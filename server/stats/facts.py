@@ -3,16 +3,21 @@
 Terms:
 - the *facts* of a household are its rows in household_facts, done_facts, follow_up_facts and visit_facts;
 - to *refresh* households is to delete their facts and compute them again from their visits, assists and
-  residents, with one INSERT ... SELECT per table (two for done_facts): exact whatever changed, as long as every write of a visit, a
-  household or a resident refreshes the households it touched in the same transaction.
+  residents, with one INSERT ... SELECT per table (two for done_facts): exact whatever changed;
+- a *stale* household is one whose facts a write has made out of date: it has a row in stale_households;
+- to *catch up* is to refresh every stale household and forget that it was stale.
 
-Writers call refresh() after take_seq() (sync.service): the counter row is locked until commit, so two writers
-never refresh the same household at once, and each sees the other's committed rows.
+A push marks the households it wrote as stale (mark_stale) in its own transaction; whoever reads the facts catches up
+first (catch_up), so the figures read are exact. Refreshing at read time costs a push nothing and refreshes a
+household once however many pushes touched it since the last read. Other writers may refresh at once instead.
+Both hold the `sync_counter` row lock (sync.service.take_seq) from their first write until commit, so a catch-up
+never misses a household marked by a push that commits while it runs.
 """
-from sqlalchemy import String, bindparam, case, cast, delete, func, insert, literal, or_, select, true
+from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true, update
 
 from ..extensions import db
-from ..models import Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, Visit, VisitFact
+from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold,
+                      SyncCounter, Visit, VisitFact)
 from . import queries
 
 FACTS_TZ = "Asia/Ho_Chi_Minh"
@@ -35,10 +40,40 @@ def refresh(household_ids) -> None:
         _compute(ids[start:start + CHUNK])
 
 
+def mark_stale(household_ids) -> None:
+    """Mark these households' facts as out of date, in the caller's transaction (one statement)."""
+    ids = sorted({str(i) for i in household_ids if i is not None})
+    if ids:
+        table = StaleHousehold.__table__
+        db.session.execute(_dialect_insert(table).on_conflict_do_nothing(), [{"household_id": i} for i in ids])
+
+
+def catch_up() -> int:
+    """Refresh the stale households and commit; returns how many. Call it before reading the facts."""
+    if not db.session.execute(select(exists().select_from(StaleHousehold))).scalar():
+        return 0  # the usual case: no lock taken, nothing written
+    # The counter lock: no push is between its writes and its commit while the stale list is read and cleared.
+    db.session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v))
+    ids = db.session.execute(select(StaleHousehold.household_id)).scalars().all()
+    refresh(ids)
+    db.session.execute(delete(StaleHousehold))
+    db.session.commit()
+    return len(ids)
+
+
 def rebuild() -> None:
     """Compute every household's facts from scratch: after bulk loads that bypass refresh()."""
     db.session.flush()
     _compute(None)
+    db.session.execute(delete(StaleHousehold))
+
+
+def _dialect_insert(table):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
 
 
 def _compute(ids: list[str] | None) -> None:

@@ -23,7 +23,7 @@ from shared.vocab import TOPICS
 
 from ..extensions import db
 from ..models import Area, AuditLog, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
-from . import fact_queries, queries
+from . import fact_queries, facts, queries
 from .queries import Selection
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -137,6 +137,7 @@ def gather(sel: Selection, today: date, date_to: date | None = None) -> Gathered
     """Run the aggregate queries of a coverage call: over the facts when they hold what `sel` counts
     (fact_queries.py), else over the visits (queries.py). `date_to` is the last local day `sel` counts."""
     if fact_queries.covers(sel):
+        facts.catch_up()
         return gather_facts(sel, today, date_to)
     return gather_live(sel, today)
 
@@ -318,6 +319,7 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
     _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
     if fact_queries.covers(sel):
+        facts.catch_up()
         query, due = fact_queries.open_follow_ups(sel), FollowUpFact.follow_up_on
     else:
         query, due = (queries.visits_at_households()

@@ -22,7 +22,7 @@ from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
 from ..extensions import db
 from ..models import Area, Assist, Conflict, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
 from ..stats import facts
-from . import records
+from . import records, writer
 
 CHANGE = ChangeSchema()
 RECORD = {table: schema() for table, schema in RECORD_SCHEMAS.items()}
@@ -374,8 +374,8 @@ def _write(work: Batch) -> None:
         db.session.execute(update(Visit).where(Visit.id == visit_id)
                            .values(voided=True, version=Visit.version + 1, seq=seq))
         seq += 1
-    # In the same transaction and under the counter lock, so the coverage facts never lag (stats/facts.py).
-    facts.refresh(_households_of(work))
+    # Under the counter lock, so that the next reader of the coverage facts refreshes them (stats/facts.py).
+    facts.mark_stale(_households_of(work))
 
 
 def _households_of(work: Batch) -> set:
@@ -389,12 +389,9 @@ def _households_of(work: Batch) -> set:
 def _insert_visits(work: Batch, seq: int) -> int:
     rows = []
     for row, _ in work.new_visits:
-        rows.append({k: v for k, v in row.items() if k != "assists"} | {"seq": seq})
-        seq += 1
-    # Core on the session's connection: the ORM's bulk insert path costs more than the insert itself.
-    connection = db.session.connection()
-    insert = _dialect_insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]).returning(Visit.id)
-    inserted = set(connection.execute(insert, rows).scalars())
+        row["seq"], seq = seq, seq + 1
+        rows.append(row)
+    inserted = writer.insert_visits(rows)
     assists = []
     for row, result in work.new_visits:
         if row["id"] not in inserted:
@@ -406,17 +403,8 @@ def _insert_visits(work: Batch, seq: int) -> int:
             assists.append({"visit_id": row["id"], "resident_id": assist["resident_id"] and str(assist["resident_id"]),
                             "topic": assist["topic"], "outcome": assist["outcome"], "note": assist["note"],
                             "household_id": row["household_id"], "commune_id": row["commune_id"]})
-    if assists:
-        connection.execute(Assist.__table__.insert(), assists)
+    writer.insert_assists(assists)
     return seq
-
-
-def _dialect_insert(model):
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
 
 
 HANDLERS = {"households": _household, "residents": _resident, "visits": _visit}

@@ -1,14 +1,16 @@
 """Coverage figures, work lists and targets: exact numbers on small data, and against a brute-force count."""
 import random
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sqlalchemy import insert, select, text
 
 from server.extensions import db
-from server.models import Area, Assist, Device, Household, Resident, User, Visit
+from server.models import Area, Assist, Device, Household, Resident, StaleHousehold, User, Visit
 from server.stats import fact_queries, facts, service
 from shared.ids import new_id
 from shared.vocab import OUTCOMES, TOPICS
@@ -503,6 +505,7 @@ def assert_facts_exact(world) -> dict:
     """The commune's overview, after checking that the facts give what the visits give."""
     _, sel = service.select_area(world.commune_a)
     today = datetime.now(VN).date()
+    facts.catch_up()
     assert service.gather_facts(sel, today, None) == service.gather_live(sel, today)
     return service.coverage(world.commune_a)
 
@@ -519,7 +522,11 @@ def test_pushes_keep_the_facts_exact(client, world, app):
                       follow_up_on=(datetime.now(VN).date() - timedelta(days=1)).isoformat())
     push(client, official, h1, h2, r1, r2, v1, v2)
     with app.app_context():
+        # The push only marked its households; the first reader refreshes them, once.
+        assert set(db.session.execute(select(StaleHousehold.household_id)).scalars()) == {h1["id"], h2["id"]}
         first = assert_facts_exact(world)
+        assert db.session.execute(select(StaleHousehold)).first() is None
+        assert facts.catch_up() == 0
     assert (first["households_total"], first["households_reached"], first["residents_total"]) == (2, 1, 2)
     assert topic_row(first, "vneid_account")["residents_done"] == 2
     assert (first["follow_ups_open"], first["follow_ups_overdue"]) == (1, 1)
@@ -547,6 +554,45 @@ def test_pushes_keep_the_facts_exact(client, world, app):
         third = assert_facts_exact(world)
     assert (third["households_total"], third["households_reached"], third["residents_total"]) == (1, 1, 0)
     assert sum(w["visits"] for w in third["weeks"]) == 2  # v2 and v3, at the household left
+
+
+def test_readers_catching_up_during_pushes_lose_no_stale_household(app, live_server, client, world):
+    leader = world.login(client, world.leader)
+    writers = [world.login(client, world.official) for _ in range(3)]
+    homes = [household_change(world.a1) for _ in range(4)]
+    push(client, writers[0], *homes)
+    stop, failures = threading.Event(), []
+
+    def write(headers, home):
+        for n in range(8):
+            batch = [visit_change(home["id"], started_at=local_iso(1 + n % 3),
+                                  assists=[{"topic": list(TOPICS)[n % len(TOPICS)], "outcome": "done"}])]
+            reply = requests.post(f"{live_server}/api/v1/sync/push", headers=headers, timeout=30,
+                                  json={"batch_id": new_id(), "schema_version": 1, "changes": batch})
+            if reply.status_code != 200:
+                failures.append(reply.status_code)
+
+    def read():
+        while not stop.is_set():
+            reply = requests.get(f"{live_server}/api/v1/stats/coverage", params={"area": world.commune_a},
+                                 headers=leader, timeout=30)
+            if reply.status_code != 200:
+                failures.append(reply.status_code)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    threads = [threading.Thread(target=write, args=(writers[i % 3], home)) for i, home in enumerate(homes)]
+    for t in readers + threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join(60)
+    assert failures == []
+    with app.app_context():
+        figures = assert_facts_exact(world)
+    assert sum(w["visits"] for w in figures["weeks"]) == 32
+    assert figures["households_reached"] == 4
 
 
 def test_rebuild_stats_counts_rows_loaded_in_bulk(app, world):
