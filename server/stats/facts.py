@@ -13,7 +13,7 @@ household once however many pushes touched it since the last read. Other writers
 Both hold the `sync_counter` row lock (sync.service.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
-from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true, update
+from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, text, true, update
 
 from ..extensions import db
 from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold,
@@ -43,9 +43,13 @@ def refresh(household_ids) -> None:
 def mark_stale(household_ids) -> None:
     """Mark these households' facts as out of date, in the caller's transaction (one statement)."""
     ids = sorted({str(i) for i in household_ids if i is not None})
-    if ids:
-        table = StaleHousehold.__table__
-        db.session.execute(_dialect_insert(table).on_conflict_do_nothing(), [{"household_id": i} for i in ids])
+    if not ids:
+        return
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("INSERT INTO stale_households (household_id) SELECT unnest(CAST(:ids AS uuid[])) "
+                                "ON CONFLICT DO NOTHING"), {"ids": ids})
+    else:
+        db.session.execute(insert(StaleHousehold).prefix_with("OR IGNORE"), [{"household_id": i} for i in ids])
 
 
 def catch_up() -> int:
@@ -66,14 +70,6 @@ def rebuild() -> None:
     db.session.flush()
     _compute(None)
     db.session.execute(delete(StaleHousehold))
-
-
-def _dialect_insert(table):
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table)
 
 
 def _compute(ids: list[str] | None) -> None:

@@ -22,7 +22,7 @@ from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
 from ..extensions import db
 from ..models import Area, Assist, Conflict, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
 from ..stats import facts
-from . import records, writer
+from . import reader, records, writer
 
 CHANGE = ChangeSchema()
 RECORD = {table: schema() for table, schema in RECORD_SCHEMAS.items()}
@@ -422,7 +422,7 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
     horizon = counter.v
     # First the seq numbers of up to `limit` rows of each table, then whole rows only up to the page's last seq:
     # reading `limit` whole rows of every table to keep `limit` of them in all cost three times the work.
-    seqs = {table: records.page_seqs(table, scope, since, limit, horizon) for table in records.MODELS}
+    seqs = {table: reader.page_seqs(table, scope, since, limit, horizon) for table in records.MODELS}
     full = any(len(found) == limit for found in seqs.values())
     ordered = sorted(seq for found in seqs.values() for seq in found)
     last = ordered[min(limit, len(ordered)) - 1] if ordered else since
@@ -430,7 +430,7 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
     for table, found in seqs.items():
         mine = [seq for seq in found if seq <= last]
         if mine:
-            rows.extend(records.page_rows(table, scope, since, limit, last, mine))
+            rows.extend(reader.page_rows(table, scope, mine))
     rows.sort(key=lambda r: r["seq"])
     has_more = full or len(ordered) > limit
     page = rows[:limit]

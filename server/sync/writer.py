@@ -92,7 +92,9 @@ def _pg_insert(table: str, columns: tuple, rows: list[dict], tail: str) -> list:
     arrays = [[_pg_value(name, row[name]) for row in rows] for name in columns]
     unnest = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in columns)
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest}) {tail}", arrays)
+    # Binary: the text form of an array quotes each element, which cost more than the insert.
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest}) {tail}", arrays,
+                   binary=True)
     return cursor.fetchall() if tail.endswith("::text") else []
 
 

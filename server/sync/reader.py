@@ -1,0 +1,134 @@
+"""The rows a pull reads, with the database driver directly.
+
+A pull page is read in two steps: first the seq numbers of the page (`page_seqs`, from the indexes alone), then only
+those rows, whole (`page_rows`). SQLAlchemy's row and type handling cost more than the database's own reading, so
+these statements are written by hand, and the database writes ids, times and dates as the text the wire carries.
+Each record is exactly what records.record_of gives for the same row (tests/server/test_pull_rows.py checks it).
+"""
+from sqlalchemy import Boolean, Date, DateTime, Integer, Uuid
+
+from ..extensions import db
+from ..models import Assist, Visit
+from .records import ASSIST_FIELDS, FIELDS, MODELS, scope_filter
+
+GONE = {"households": "deleted", "residents": "deleted", "visits": "voided"}
+"""The column that says a row is gone (deleted, or a voided visit): `deleted` on the wire."""
+
+
+def page_seqs(table: str, scope: dict, since: int, limit: int, horizon: int) -> list[int]:
+    """The seq numbers of the first `limit` rows of `table` in `scope` after `since`, up to `horizon`."""
+    model = MODELS[table]
+    sql = f"SELECT seq FROM {model.__tablename__} WHERE seq > {_mark()} AND seq <= {_mark()}"
+    sql += _and(scope_filter(model, scope)) + f" ORDER BY seq LIMIT {_mark()}"
+    return [seq for (seq,) in _fetch(sql, [since, horizon, limit])]
+
+
+def page_rows(table: str, scope: dict, seqs: list[int]) -> list[dict]:
+    """The rows of `table` numbered `seqs` (from page_seqs: a seq is never given to another row), in seq order, as
+    wire records with their seq. The scope is checked again, but not through its index: SQLite would then read every
+    row of the villages to sort them."""
+    model = MODELS[table]
+    columns = [model.__table__.c[name] for name in ("id", "version", "seq", GONE.get(table), *FIELDS[table]) if name]
+    sql, params = _select_by(columns, model.__table__.c.seq, seqs)
+    sql += _and(scope_filter(model, scope, by_index=False)) + " ORDER BY seq"
+    convert = _converters(columns)
+    fields, gone = FIELDS[table], table in GONE
+    out = []
+    for row in _fetch(sql, params):
+        values = _converted(row, convert)
+        out.append({"table": table, "id": values[0], "version": values[1], "seq": values[2],
+                    "deleted": bool(values[3]) if gone else False,
+                    "data": dict(zip(fields, values[4:] if gone else values[3:]))})
+    if model is Visit and out:
+        _attach_assists(out)
+    return out
+
+
+def _attach_assists(records: list[dict]) -> None:
+    """Put each visit's assists in its data, with one query for the whole page."""
+    by_id = {r["id"]: r["data"] for r in records}
+    for data in by_id.values():
+        data["assists"] = []
+    table = Assist.__table__
+    columns = [table.c.visit_id, *(table.c[f] for f in ASSIST_FIELDS)]
+    sql, params = _select_by(columns, table.c.visit_id, list(by_id))
+    for visit_id, *values in _fetch(sql + " ORDER BY id", params):
+        by_id[visit_id]["assists"].append(dict(zip(ASSIST_FIELDS, values)))
+
+
+def _postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _mark() -> str:
+    return "%s" if _postgresql() else "?"
+
+
+def _and(where) -> str:
+    if where is None:
+        return ""
+    return f" AND {where.compile(dialect=db.engine.dialect, compile_kwargs={'literal_binds': True})}"
+
+
+def _select_by(columns: list, key, values: list) -> tuple[str, list]:
+    """SELECT `columns`, as wire text where the database can write it, of the rows whose column `key` is among
+    `values`: the SQL for the driver, to be continued, and its parameters."""
+    table, uuid_key = key.table.name, isinstance(key.type, Uuid)
+    names = ", ".join(_as_wire(column) for column in columns)
+    if _postgresql():
+        return (f"SELECT {names} FROM {table} WHERE {key.name} = ANY(%s::{'uuid' if uuid_key else 'bigint'}[])",
+                [values])
+    params = [v.replace("-", "") for v in values] if uuid_key else values
+    return f"SELECT {names} FROM {table} WHERE {key.name} IN ({', '.join('?' * len(params))})", params
+
+
+def _as_wire(column) -> str:
+    """The column's SQL, written by the database as the wire has it where that is text."""
+    name, kind = column.name, column.type
+    if isinstance(kind, Uuid):
+        if _postgresql():
+            return f"{name}::text"
+        # SQLite holds the 32 hex digits: the dashed form, as the Uuid type reads it.
+        return "||'-'||".join(f"substr({name}, {start}, {length})"
+                              for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+    if name == "id" and isinstance(kind, Integer):
+        return f"CAST({name} AS TEXT)"  # an area's number: ids are strings on the wire
+    if _postgresql() and isinstance(kind, Date):
+        return f"to_char({name}, 'YYYY-MM-DD')"  # whatever the server's DateStyle
+    if _postgresql() and isinstance(getattr(kind, "impl", None), DateTime):
+        return f"to_char({name}, 'YYYY-MM-DD HH24:MI:SS.US')"
+    return name  # SQLite holds dates as their ISO text already
+
+
+def _converters(columns: list) -> list[tuple[int, object]]:
+    """(position, function) for the values the database cannot write as the wire has them."""
+    out = []
+    for i, column in enumerate(columns):
+        if isinstance(getattr(column.type, "impl", None), DateTime):  # models.UTCDateTime
+            out.append((i, _utc_iso))
+        elif isinstance(column.type, Boolean) and not _postgresql():
+            out.append((i, bool))  # SQLite holds 0 or 1
+    return out
+
+
+def _converted(row: tuple, convert: list) -> list:
+    values = list(row)
+    for i, function in convert:
+        if values[i] is not None:
+            values[i] = function(values[i])
+    return values
+
+
+def _utc_iso(value: str) -> str:
+    """'2026-11-20 02:05:07.000123', a naive UTC time, as datetime.isoformat() writes the aware time: without the
+    fraction when it is zero."""
+    fraction = value[19:]
+    if fraction in ("", ".000000"):
+        fraction = ""
+    return f"{value[:10]}T{value[11:19]}{fraction}+00:00"
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor.execute(sql, params)
+    return cursor.fetchall()
