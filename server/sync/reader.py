@@ -1,7 +1,7 @@
 """The rows a pull reads, with the database driver directly.
 
-A pull page is read in two steps: first the seq numbers of the page (`page_seqs`, from the indexes alone), then only
-those rows, whole (`page_rows`). SQLAlchemy's row and type handling cost more than the database's own reading, so
+A pull page is read in two steps: first the seq numbers of up to a page of rows of each table (`page_seqs`, from
+the indexes alone), then whole rows only up to the page's last seq (`page_rows`). SQLAlchemy's row and type handling cost more than the database's own reading, so
 these statements are written by hand, and the database writes ids, times and dates as the text the wire carries.
 Each record is exactly what records.record_of gives for the same row (tests/server/test_pull_rows.py checks it).
 """
@@ -23,37 +23,42 @@ def page_seqs(table: str, scope: dict, since: int, limit: int, horizon: int) -> 
     return [seq for (seq,) in _fetch(sql, [since, horizon, limit])]
 
 
-def page_rows(table: str, scope: dict, seqs: list[int]) -> list[dict]:
-    """The rows of `table` numbered `seqs` (from page_seqs: a seq is never given to another row), in seq order, as
-    wire records with their seq. The scope is checked again, but not through its index: SQLite would then read every
-    row of the villages to sort them."""
+def page_rows(table: str, scope: dict, since: int, last: int) -> list[dict]:
+    """The rows of `table` in `scope` with a seq after `since` and up to `last`, in seq order, as wire records with
+    their seq. With both bounds, the village or commune index gives them whatever else the table holds."""
     model = MODELS[table]
     columns = [model.__table__.c[name] for name in ("id", "version", "seq", GONE.get(table), *FIELDS[table]) if name]
-    sql, params = _select_by(columns, model.__table__.c.seq, seqs)
-    sql += _and(scope_filter(model, scope, by_index=False)) + " ORDER BY seq"
+    sql = f"SELECT {_as_wire(columns)} FROM {model.__tablename__} {_within(model, scope)} ORDER BY seq"
     convert = _converters(columns)
     fields, gone = FIELDS[table], table in GONE
     out = []
-    for row in _fetch(sql, params):
+    for row in _fetch(sql, [since, last]):
         values = _converted(row, convert)
         out.append({"table": table, "id": values[0], "version": values[1], "seq": values[2],
                     "deleted": bool(values[3]) if gone else False,
                     "data": dict(zip(fields, values[4:] if gone else values[3:]))})
     if model is Visit and out:
-        _attach_assists(out)
+        _attach_assists(out, scope, since, last)
     return out
 
 
-def _attach_assists(records: list[dict]) -> None:
-    """Put each visit's assists in its data, with one query for the whole page."""
+def _attach_assists(records: list[dict], scope: dict, since: int, last: int) -> None:
+    """Put each visit's assists in its data, with one query for the visits of the page."""
     by_id = {r["id"]: r["data"] for r in records}
     for data in by_id.values():
         data["assists"] = []
     table = Assist.__table__
     columns = [table.c.visit_id, *(table.c[f] for f in ASSIST_FIELDS)]
-    sql, params = _select_by(columns, table.c.visit_id, list(by_id))
-    for visit_id, *values in _fetch(sql + " ORDER BY id", params):
+    sql = (f"SELECT {_as_wire(columns)} FROM assists JOIN visits ON visits.id = assists.visit_id "
+           f"{_within(Visit, scope)} ORDER BY assists.id")
+    for visit_id, *values in _fetch(sql, [since, last]):
         by_id[visit_id]["assists"].append(dict(zip(ASSIST_FIELDS, values)))
+
+
+def _within(model, scope: dict) -> str:
+    """The WHERE clause of the rows of `model` in `scope` with a seq in (first parameter, second parameter]."""
+    name = model.__tablename__
+    return f"WHERE {name}.seq > {_mark()} AND {name}.seq <= {_mark()}{_and(scope_filter(model, scope))}"
 
 
 def _postgresql() -> bool:
@@ -70,28 +75,20 @@ def _and(where) -> str:
     return f" AND {where.compile(dialect=db.engine.dialect, compile_kwargs={'literal_binds': True})}"
 
 
-def _select_by(columns: list, key, values: list) -> tuple[str, list]:
-    """SELECT `columns`, as wire text where the database can write it, of the rows whose column `key` is among
-    `values`: the SQL for the driver, to be continued, and its parameters."""
-    table, uuid_key = key.table.name, isinstance(key.type, Uuid)
-    names = ", ".join(_as_wire(column) for column in columns)
-    if _postgresql():
-        return (f"SELECT {names} FROM {table} WHERE {key.name} = ANY(%s::{'uuid' if uuid_key else 'bigint'}[])",
-                [values])
-    params = [v.replace("-", "") for v in values] if uuid_key else values
-    return f"SELECT {names} FROM {table} WHERE {key.name} IN ({', '.join('?' * len(params))})", params
+def _as_wire(columns: list) -> str:
+    """The columns' SQL, each written by the database as the wire has it where that is text."""
+    return ", ".join(_column_as_wire(column) for column in columns)
 
 
-def _as_wire(column) -> str:
-    """The column's SQL, written by the database as the wire has it where that is text."""
-    name, kind = column.name, column.type
+def _column_as_wire(column) -> str:
+    name, kind = f"{column.table.name}.{column.name}", column.type
     if isinstance(kind, Uuid):
         if _postgresql():
             return f"{name}::text"
         # SQLite holds the 32 hex digits: the dashed form, as the Uuid type reads it.
         return "||'-'||".join(f"substr({name}, {start}, {length})"
                               for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
-    if name == "id" and isinstance(kind, Integer):
+    if column.name == "id" and isinstance(kind, Integer):
         return f"CAST({name} AS TEXT)"  # an area's number: ids are strings on the wire
     if _postgresql() and isinstance(kind, Date):
         return f"to_char({name}, 'YYYY-MM-DD')"  # whatever the server's DateStyle

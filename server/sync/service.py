@@ -428,9 +428,8 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
     last = ordered[min(limit, len(ordered)) - 1] if ordered else since
     rows = []
     for table, found in seqs.items():
-        mine = [seq for seq in found if seq <= last]
-        if mine:
-            rows.extend(reader.page_rows(table, scope, mine))
+        if found and found[0] <= last:
+            rows.extend(reader.page_rows(table, scope, since, last))
     rows.sort(key=lambda r: r["seq"])
     has_more = full or len(ordered) > limit
     page = rows[:limit]
