@@ -96,37 +96,36 @@ def _column_as_wire(column) -> str:
         return f"CAST({name} AS TEXT)"  # an area's number: ids are strings on the wire
     if _postgresql() and isinstance(kind, Date):
         return f"to_char({name}, 'YYYY-MM-DD')"  # whatever the server's DateStyle
-    if _postgresql() and isinstance(getattr(kind, "impl", None), DateTime):
-        return f"to_char({name}, 'YYYY-MM-DD HH24:MI:SS.US')"
+    if isinstance(getattr(kind, "impl", None), DateTime):
+        return _utc_iso(name)
     return name  # SQLite holds dates as their ISO text already
 
 
-def _converters(columns: list) -> list[tuple[int, object]]:
-    """(position, function) for the values the database cannot write as the wire has them."""
-    out = []
-    for i, column in enumerate(columns):
-        if isinstance(getattr(column.type, "impl", None), DateTime):  # models.UTCDateTime
-            out.append((i, _utc_iso))
-        elif isinstance(column.type, Boolean) and not _postgresql():
-            out.append((i, bool))  # SQLite holds 0 or 1
-    return out
+def _utc_iso(name: str) -> str:
+    """A models.UTCDateTime column (naive UTC) as datetime.isoformat() writes the aware time, with microseconds
+    only when they are not zero: '2026-11-20T02:05:07+00:00'."""
+    if _postgresql():
+        whole, fraction = f"to_char({name}, 'YYYY-MM-DD\"T\"HH24:MI:SS')", f"to_char({name}, '.US')"
+    else:  # SQLAlchemy's text: '2026-11-20 02:05:07.000000'
+        whole, fraction = f"substr({name}, 1, 10)||'T'||substr({name}, 12, 8)", f"substr({name}, 20)"
+    return f"{whole}||CASE WHEN {fraction} IN ('', '.000000') THEN '' ELSE {fraction} END||'+00:00'"
 
 
-def _converted(row: tuple, convert: list) -> list:
+def _converters(columns: list) -> list[int]:
+    """The positions of the values the database cannot give as the wire has them: SQLite's booleans, 0 or 1."""
+    if _postgresql():
+        return []
+    return [i for i, column in enumerate(columns) if isinstance(column.type, Boolean)]
+
+
+def _converted(row: tuple, convert: list):
+    if not convert:
+        return row
     values = list(row)
-    for i, function in convert:
+    for i in convert:
         if values[i] is not None:
-            values[i] = function(values[i])
+            values[i] = bool(values[i])
     return values
-
-
-def _utc_iso(value: str) -> str:
-    """'2026-11-20 02:05:07.000123', a naive UTC time, as datetime.isoformat() writes the aware time: without the
-    fraction when it is zero."""
-    fraction = value[19:]
-    if fraction in ("", ".000000"):
-        fraction = ""
-    return f"{value[:10]}T{value[11:19]}{fraction}+00:00"
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:

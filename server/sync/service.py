@@ -435,7 +435,8 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
     page = rows[:limit]
     # A row changed between the two reads has a seq above the horizon now: it comes in a later page.
     cursor = (page[-1]["seq"] if page else last) if has_more else horizon
-    device.last_sync_at = utcnow()
+    if not has_more:
+        device.last_sync_at = utcnow()  # a pull is a sync once it has reached the end: a page less to write
     db.session.commit()
     for r in page:
         del r["seq"]
