@@ -17,6 +17,15 @@ def uuid7(ms: int | None = None) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_canonical(value) -> bool:
+    """Whether `value` is an id as the wire carries it: str(uuid.UUID(...)), lowercase hex with four dashes."""
+    return (type(value) is str and len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-"
+            and _HEX.issuperset(value.replace("-", "")))
+
+
 def new_id() -> str:
     """A new UUIDv7 as the canonical string that travels on the wire."""
     return str(uuid7())

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .ids import is_canonical
 from .vocab import OUTCOMES, PUSH_TABLES, ROLES, SEXES, TABLES, TOPICS, VISIT_STATUSES
 
 MAX_BATCH = 500
@@ -140,12 +141,7 @@ class ChangeSchema(StrictSchema):
 # caller then loads with the schema, which gives the same result or the error messages. On success they return what
 # the schema's load returns, except that ids stay the canonical strings they came as (str of the schema's UUID).
 # Keep them in step with the schemas: a change to VisitData, AssistData or ChangeSchema must be made here too.
-_HEX = frozenset("0123456789abcdef")
-
-
-def _canonical_uuid(value) -> bool:
-    return (type(value) is str and len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-"
-            and _HEX.issuperset(value.replace("-", "")))
+_canonical_uuid = is_canonical
 
 
 def _number(value, low: float, high: float) -> float | None:

@@ -1,10 +1,13 @@
-"""The rows a pull reads, with the database driver directly.
+"""The rows a pull reads, and those a push refers to, with the database driver directly.
 
 A pull page is read in two steps: first the seq numbers of up to a page of rows of each table (`page_seqs`, from
 the indexes alone), then whole rows only up to the page's last seq (`page_rows`). SQLAlchemy's row and type handling cost more than the database's own reading, so
 these statements are written by hand, and the database writes ids, times and dates as the text the wire carries.
 Each record is exactly what records.record_of gives for the same row (tests/server/test_pull_rows.py checks it).
 """
+import collections
+import functools
+
 from sqlalchemy import Boolean, Date, DateTime, Integer, Uuid
 
 from ..extensions import db
@@ -40,6 +43,28 @@ def page_rows(table: str, scope: dict, since: int, last: int) -> list[dict]:
     if model is Visit and out:
         _attach_assists(out)
     return out
+
+
+def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
+    """The rows of `model` with these ids (canonical strings), as named tuples of the id and `names`, by id: the
+    rows a push only refers to (a visit's household and residents)."""
+    if not ids:
+        return {}
+    table = model.__table__
+    columns = [table.c.id, *(table.c[name] for name in names)]
+    if _postgresql():
+        where, params = "id = ANY(%s::uuid[])", [ids]
+    else:
+        params = [i.replace("-", "") for i in ids]
+        where = f"id IN ({', '.join('?' * len(params))})"
+    row_type = _row_type(table.name, names)
+    return {row[0]: row_type(*row)
+            for row in _fetch(f"SELECT {_as_wire(columns)} FROM {table.name} WHERE {where}", params)}
+
+
+@functools.cache
+def _row_type(table: str, names: tuple[str, ...]):
+    return collections.namedtuple(f"{table}_row", ("id", *names))
 
 
 def _attach_assists(records: list[dict]) -> None:
