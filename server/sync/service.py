@@ -49,7 +49,7 @@ def push(user, device, scope: dict, batch: dict) -> dict:
         stored = db.session.execute(select(SyncBatch.response).where(SyncBatch.batch_id == batch_id)).scalar()
         if stored is not None:
             db.session.rollback()
-            return json.loads(stored)
+            return orjson.loads(stored)
         try:
             reply = _apply(user, device, scope, batch_id, batch["changes"])
             db.session.commit()
@@ -108,7 +108,7 @@ def _apply(user, device, scope, batch_id: str, raw_changes: list) -> dict:
                 HANDLERS[change["table"]](work, change)
         _write(work)
     reply = {"batch_id": batch_id, "results": work.results}
-    db.session.add(SyncBatch(batch_id=batch_id, device_id=device.id, response=json.dumps(reply)))
+    db.session.add(SyncBatch(batch_id=batch_id, device_id=device.id, response=orjson.dumps(reply).decode()))
     device.last_sync_at = utcnow()
     return reply
 
