@@ -13,7 +13,7 @@ from datetime import timezone
 
 import orjson
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.ids import is_canonical
@@ -108,7 +108,8 @@ def _apply(user, device, scope, batch_id: str, raw_changes: list) -> dict:
                 HANDLERS[change["table"]](work, change)
         _write(work)
     reply = {"batch_id": batch_id, "results": work.results}
-    db.session.add(SyncBatch(batch_id=batch_id, device_id=device.id, response=orjson.dumps(reply).decode()))
+    db.session.execute(insert(SyncBatch).values(batch_id=batch_id, device_id=device.id,
+                                                response=orjson.dumps(reply).decode()))
     device.last_sync_at = utcnow()
     return reply
 

@@ -66,22 +66,28 @@ def _sqlite_values(row: dict, columns: tuple) -> tuple:
     values = []
     for name in columns:
         value = row[name]
-        if value is not None:
-            if name in _UUIDS:
-                value = value.replace("-", "")
-            elif name in _TIMES:
-                value = _utc_text(value)
-            elif name == "follow_up_on":
-                value = value.isoformat()
-            elif name == "voided":
-                value = int(value)
+        if value is not None and name in _SQLITE_TEXT:
+            value = _SQLITE_TEXT[name](value)
         values.append(value)
     return tuple(values)
+
+
+def _hex(value: str) -> str:
+    return value.replace("-", "")
+
+
+def _iso(value) -> str:
+    return value.isoformat()
 
 
 def _utc_text(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text of the naive UTC time that models.UTCDateTime stores."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_SQLITE_TEXT = {**dict.fromkeys(_UUIDS, _hex), **dict.fromkeys(_TIMES, _utc_text), "follow_up_on": _iso,
+                "voided": int}
+"""How SQLite is given each column's value that is not stored as Python gives it."""
 
 
 def _dashed(hex_id: str) -> str:
