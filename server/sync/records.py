@@ -22,16 +22,13 @@ def wire(value):
     return value
 
 
-def scope_filter(model, scope: dict, by_index: bool = True):
-    """The WHERE clause of the rows `scope` may read; None means everything (an admin). `by_index=False` keeps the
-    database from reading the rows through the village or commune index (`+ 0`), where another index is better."""
+def scope_filter(model, scope: dict):
+    """The WHERE clause of the rows `scope` may read; None means everything (an admin)."""
     if scope["role"] == "admin":
         return None
-    by_village = scope["role"] == "official" and model is not Area
-    column = model.village_id if by_village else model.commune_id
-    if not by_index:
-        column = column + 0
-    return column.in_(scope["village_ids"]) if by_village else column == scope["commune_id"]
+    if scope["role"] == "official" and model is not Area:
+        return model.village_id.in_(scope["village_ids"])
+    return model.commune_id == scope["commune_id"]
 
 
 def scope_hash(scope: dict) -> str:
