@@ -1,5 +1,6 @@
 """Time-ordered UUID version 7 ids (RFC 9562): created offline, unique everywhere, and sorted by creation time."""
 import os
+import re
 import time
 import uuid
 
@@ -17,13 +18,12 @@ def uuid7(ms: int | None = None) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-_HEX = frozenset("0123456789abcdef")
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
 def is_canonical(value) -> bool:
     """Whether `value` is an id as the wire carries it: str(uuid.UUID(...)), lowercase hex with four dashes."""
-    return (type(value) is str and len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-"
-            and _HEX.issuperset(value.replace("-", "")))
+    return type(value) is str and _CANONICAL(value) is not None
 
 
 def new_id() -> str:

@@ -13,7 +13,7 @@ household once however many pushes touched it since the last read. Other writers
 Both hold the `sync_counter` row lock (sync.service.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
-from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, text, true, update
+from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true, update
 
 from ..extensions import db
 from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold,
@@ -41,15 +41,18 @@ def refresh(household_ids) -> None:
 
 
 def mark_stale(household_ids) -> None:
-    """Mark these households' facts as out of date, in the caller's transaction (one statement)."""
+    """Mark these households' facts as out of date, in the caller's transaction (one statement, with the driver:
+    through the ORM it cost a push as much as its visits' insert)."""
     ids = sorted({str(i) for i in household_ids if i is not None})
     if not ids:
         return
+    cursor = db.session.connection().connection.driver_connection.cursor()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("INSERT INTO stale_households (household_id) SELECT unnest(CAST(:ids AS uuid[])) "
-                                "ON CONFLICT DO NOTHING"), {"ids": ids})
-    else:
-        db.session.execute(insert(StaleHousehold).prefix_with("OR IGNORE"), [{"household_id": i} for i in ids])
+        cursor.execute("INSERT INTO stale_households (household_id) SELECT unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
+                       [ids], binary=True)
+    else:  # SQLite holds an id as its 32 hex digits, as the Uuid type writes it
+        cursor.executemany("INSERT OR IGNORE INTO stale_households (household_id) VALUES (?)",
+                           [(i.replace("-", ""),) for i in ids])
 
 
 def catch_up() -> int:

@@ -36,7 +36,8 @@ class ResetRequired(Exception):
 
 def take_seq(count: int) -> int:
     """Reserve `count` change numbers and return the first. Call it late: it holds the counter lock until commit."""
-    last = db.session.execute(
+    # On the session's connection: an UPDATE through the ORM session also looks for the row among its objects.
+    last = db.session.connection().execute(
         update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v + count).returning(SyncCounter.v)
     ).scalar_one()
     return last - count + 1

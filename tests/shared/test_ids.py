@@ -1,7 +1,7 @@
 import time
 import uuid
 
-from shared.ids import new_id, uuid7, uuid7_time_ms
+from shared.ids import is_canonical, new_id, uuid7, uuid7_time_ms
 
 
 def test_uuid7_has_version_variant_and_time():
@@ -16,3 +16,11 @@ def test_ids_sort_by_creation_time_and_are_unique():
     assert str(early) < str(late)
     ids = {new_id() for _ in range(10_000)}
     assert len(ids) == 10_000
+
+
+def test_is_canonical_accepts_only_the_wire_form():
+    ident = new_id()
+    assert is_canonical(ident) and is_canonical(str(uuid.UUID(ident)))
+    for other in (ident.upper(), ident.replace("-", ""), ident + "\n", " " + ident, "{" + ident + "}",
+                  ident[:-1] + "g", uuid.UUID(ident), None, 7):
+        assert not is_canonical(other), other
