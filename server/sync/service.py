@@ -358,8 +358,8 @@ DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # times
 
 
 def _same_payload(stored: str, digest: str, data: dict) -> bool:
-    """Whether a stored visit's hash is that of `data`. Visits stored before 28/11/2026 were hashed over the standard
-    library's JSON, four times slower to write; their replays must still be duplicates."""
+    """Whether a stored visit's hash is that of `data`. Servers up to commit a41774c hashed the standard
+    library's JSON, four times slower to write; the replays of the visits they stored must still be duplicates."""
     return stored == digest or stored == hashlib.sha256(
         json.dumps(data, sort_keys=True, default=_canonical).encode()).hexdigest()
 
