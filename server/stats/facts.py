@@ -56,15 +56,19 @@ def mark_stale(household_ids) -> None:
 
 
 def catch_up() -> int:
-    """Refresh the stale households and commit; returns how many. Call it before reading the facts."""
+    """Refresh the stale households, committing every CHUNK of them, and return how many. Call it before reading
+    the facts: they are then exact for every push that committed before the call."""
     if not db.session.execute(select(exists().select_from(StaleHousehold))).scalar():
         return 0  # the usual case: no lock taken, nothing written
-    # The counter lock: no push is between its writes and its commit while the stale list is read and cleared.
-    db.session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v))
     ids = db.session.execute(select(StaleHousehold.household_id)).scalars().all()
-    refresh(ids)
-    db.session.execute(delete(StaleHousehold))
-    db.session.commit()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        # The counter lock: no push is between its writes and its commit while these households are refreshed and
+        # forgotten. Held for one chunk at a time, so that a long catch-up does not keep pushes waiting.
+        db.session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v))
+        refresh(chunk)
+        db.session.execute(delete(StaleHousehold).where(StaleHousehold.household_id.in_(chunk)))
+        db.session.commit()
     return len(ids)
 
 

@@ -556,6 +556,18 @@ def test_pushes_keep_the_facts_exact(client, world, app):
     assert sum(w["visits"] for w in third["weeks"]) == 2  # v2 and v3, at the household left
 
 
+def test_a_catch_up_goes_chunk_by_chunk(client, world, app, monkeypatch):
+    official = world.login(client, world.official)
+    homes = [household_change(world.a1) for _ in range(5)]
+    push(client, official, *homes, *[visit_change(h["id"], started_at=local_iso(2)) for h in homes])
+    monkeypatch.setattr(facts, "CHUNK", 2)
+    with app.app_context():
+        assert facts.catch_up() == 5
+        assert db.session.execute(select(StaleHousehold)).first() is None
+        figures = assert_facts_exact(world)
+    assert (figures["households_total"], figures["households_reached"]) == (5, 5)
+
+
 def test_readers_catching_up_during_pushes_lose_no_stale_household(app, live_server, client, world):
     leader = world.login(client, world.leader)
     writers = [world.login(client, world.official) for _ in range(3)]
