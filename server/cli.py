@@ -164,8 +164,17 @@ def rebuild_stats():
     click.echo("Coverage facts rebuilt.")
 
 
+@click.command("refresh-stats")
+@with_appcontext
+def refresh_stats():
+    """Refresh the coverage facts of the households that pushes marked stale: run it every few minutes (cron, a
+    systemd timer) so that the dashboard's first page after a busy hour does not do it."""
+    from .stats import facts
+    click.echo(f"Coverage facts refreshed for {facts.catch_up()} households.")
+
+
 COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats]
+            rebuild_stats, refresh_stats]
 
 
 def register_cli(app: Flask) -> None:

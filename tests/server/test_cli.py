@@ -5,7 +5,7 @@ from sqlalchemy import func, inspect, select
 from server import cli
 from server.auth.service import check_credentials
 from server.extensions import db
-from server.models import Area, Device, Household, User
+from server.models import Area, Device, Household, HouseholdFacts, User
 
 PASSWORD = "mật-khẩu-mới-1"
 
@@ -125,3 +125,16 @@ def test_doorstep_has_the_run_command_with_host_and_port():
     assert "--host" in result.output and "--port" in result.output
     listing = CliRunner().invoke(cli.main, ["--help"]).output
     assert "seed-demo" in listing and "import-households" in listing
+
+
+def test_refresh_stats_catches_up_the_households_pushes_marked(world, client):
+    from tests.conftest import household_change, push, visit_change
+
+    official = world.login(client, world.official)
+    home = household_change(world.a1)
+    push(client, official, home, visit_change(home["id"]))
+    result = run(world.app, "refresh-stats")
+    assert result.exit_code == 0 and "for 1 households" in result.output
+    assert "for 0 households" in run(world.app, "refresh-stats").output
+    with world.app.app_context():
+        assert db.session.execute(select(HouseholdFacts.household_id)).scalar_one() == home["id"]
