@@ -13,7 +13,7 @@ from datetime import timezone
 
 import orjson
 from marshmallow import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.ids import is_canonical
@@ -34,12 +34,17 @@ class ResetRequired(Exception):
     """The caller must pull its scope from zero (410)."""
 
 
+# Built once: building these statements cost more than running them.
+_TAKE_SEQ = (update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v + bindparam("count"))
+             .returning(SyncCounter.v))
+_RECEIPT = select(SyncBatch.response).where(SyncBatch.batch_id == bindparam("batch_id"))
+_STORE_RECEIPT = insert(SyncBatch)
+
+
 def take_seq(count: int) -> int:
     """Reserve `count` change numbers and return the first. Call it late: it holds the counter lock until commit."""
     # On the session's connection: an UPDATE through the ORM session also looks for the row among its objects.
-    last = db.session.connection().execute(
-        update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v + count).returning(SyncCounter.v)
-    ).scalar_one()
+    last = db.session.connection().execute(_TAKE_SEQ, {"count": count}).scalar_one()
     return last - count + 1
 
 
@@ -47,7 +52,7 @@ def push(user, device, scope: dict, batch: dict) -> dict:
     """Apply one batch in one transaction and return its reply; a batch seen before returns the stored reply."""
     batch_id = str(batch["batch_id"])
     for attempt in range(RETRIES):
-        stored = db.session.execute(select(SyncBatch.response).where(SyncBatch.batch_id == batch_id)).scalar()
+        stored = db.session.connection().execute(_RECEIPT, {"batch_id": batch_id}).scalar()
         if stored is not None:
             db.session.rollback()
             return orjson.loads(stored)
@@ -109,8 +114,8 @@ def _apply(user, device, scope, batch_id: str, raw_changes: list) -> dict:
                 HANDLERS[change["table"]](work, change)
         _write(work)
     reply = {"batch_id": batch_id, "results": work.results}
-    db.session.execute(insert(SyncBatch).values(batch_id=batch_id, device_id=device.id,
-                                                response=orjson.dumps(reply).decode()))
+    db.session.connection().execute(_STORE_RECEIPT, {"batch_id": batch_id, "device_id": device.id,
+                                                     "response": orjson.dumps(reply).decode()})
     device.last_sync_at = utcnow()
     return reply
 

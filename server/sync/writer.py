@@ -82,7 +82,7 @@ def _iso(value) -> str:
 
 def _utc_text(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text of the naive UTC time that models.UTCDateTime stores."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 _SQLITE_TEXT = {**dict.fromkeys(_UUIDS, _hex), **dict.fromkeys(_TIMES, _utc_text), "follow_up_on": _iso,
