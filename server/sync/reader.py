@@ -102,7 +102,9 @@ def _attach_assists(records: list[dict]) -> None:
     else:
         params = [visit_id.replace("-", "") for visit_id in by_id]
         where = f"visit_id IN ({', '.join('?' * len(params))})"
-    for visit_id, *values in _fetch(f"SELECT {_as_wire(columns)} FROM assists WHERE {where} ORDER BY id", params):
+    # Ordered as the visit_id index is (SQLite then sorts nothing); a visit's assists keep the order of their ids.
+    sql = f"SELECT {_as_wire(columns)} FROM assists WHERE {where} ORDER BY visit_id, id"
+    for visit_id, *values in _fetch(sql, params):
         by_id[visit_id]["assists"].append(dict(zip(ASSIST_FIELDS, values)))
 
 

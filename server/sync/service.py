@@ -437,17 +437,23 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
     # Only rows up to the committed counter: every one of them has committed, so none can appear later below it.
     horizon = counter.v
     # First the seq numbers of up to `limit` rows of each table, then whole rows only up to the page's last seq:
-    # reading `limit` whole rows of every table to keep `limit` of them in all cost three times the work.
-    seqs = {table: reader.page_seqs(table, scope, since, limit, horizon) for table in records.MODELS}
-    full = any(len(found) == limit for found in seqs.values())
-    ordered = sorted(seq for found in seqs.values() for seq in found)
+    # reading `limit` whole rows of every table to keep `limit` of them in all cost three times the work. Once
+    # `limit` seq numbers are known, the next table is read only below the highest that can still be on the page.
+    seqs, ordered, bound = {}, [], horizon
+    for table in records.MODELS:
+        seqs[table] = reader.page_seqs(table, scope, since, limit, bound)
+        ordered = sorted(ordered + seqs[table])[:limit]
+        if len(ordered) >= limit:
+            bound = ordered[limit - 1]
+    # A full page may have more after it: tables read below `bound` or up to `limit` say nothing of what follows.
+    full = len(ordered) >= limit
     last = ordered[min(limit, len(ordered)) - 1] if ordered else since
     rows = []
     for table, found in seqs.items():
         if found and found[0] <= last:
             rows.extend(reader.page_rows(table, scope, since, last))
     rows.sort(key=lambda r: r["seq"])
-    has_more = full or len(ordered) > limit
+    has_more = full
     page = rows[:limit]
     # A row changed between the two reads has a seq above the horizon now: it comes in a later page.
     cursor = (page[-1]["seq"] if page else last) if has_more else horizon
