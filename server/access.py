@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g, redirect, request, session as flask_session, url_for
+from sqlalchemy.orm import joinedload
 
 from .errors import ApiError
 from .extensions import db
@@ -79,8 +80,8 @@ def _authenticate_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "Log in first.")
-    device = db.session.execute(
-        db.select(Device).where(Device.token_hash == hash_token(header[7:].strip()))
+    device = db.session.execute(  # with its user in the same query: one round trip less per request
+        db.select(Device).options(joinedload(Device.user)).where(Device.token_hash == hash_token(header[7:].strip()))
     ).scalar_one_or_none()
     now = utcnow()
     max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
