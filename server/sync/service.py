@@ -354,12 +354,12 @@ def _void(work: Batch, change: dict, existing, report: bool = True) -> None:
     return result
 
 
+DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # times through _canonical
+
+
 def _digest(data: dict) -> str:
     """The sha256 of a visit's data as canonical JSON: keys sorted, times in UTC."""
     return hashlib.sha256(orjson.dumps(data, default=_canonical, option=DIGEST_OPTIONS)).hexdigest()
-
-
-DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # times through _canonical
 
 
 def _same_payload(stored: str, digest: str, data: dict) -> bool:
@@ -446,14 +446,13 @@ def pull(device, scope: dict, since: int, limit: int) -> dict:
         if len(ordered) >= limit:
             bound = ordered[limit - 1]
     # A full page may have more after it: tables read below `bound` or up to `limit` say nothing of what follows.
-    full = len(ordered) >= limit
-    last = ordered[min(limit, len(ordered)) - 1] if ordered else since
+    has_more = len(ordered) >= limit
+    last = ordered[-1] if ordered else since
     rows = []
     for table, found in seqs.items():
         if found and found[0] <= last:
             rows.extend(reader.page_rows(table, scope, since, last))
     rows.sort(key=lambda r: r["seq"])
-    has_more = full
     page = rows[:limit]
     # A row changed between the two reads has a seq above the horizon now: it comes in a later page.
     cursor = (page[-1]["seq"] if page else last) if has_more else horizon
