@@ -70,18 +70,26 @@ def _index_ranges(model, scope: dict) -> list[str]:
 def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
     """The rows of `model` with these ids (canonical strings), as named tuples of the id and `names`, by id: the
     rows a push only refers to (a visit's household and residents)."""
-    if not ids:
-        return {}
     table = model.__table__
     columns = [table.c.id, *(table.c[name] for name in names)]
-    if _postgresql():
-        where, params = "id = ANY(%s::uuid[])", [ids]
-    else:
-        params = [i.replace("-", "") for i in ids]
-        where = f"id IN ({', '.join('?' * len(params))})"
     row_type = _row_type(table.name, names)
-    return {row[0]: row_type(*row)
-            for row in _fetch(f"SELECT {_as_wire(columns)} FROM {table.name} WHERE {where}", params)}
+    rows = {}
+    # In slices: a batch may name tens of thousands of residents, and SQLite binds at most 32,766 values
+    # (999 before 3.32).
+    for start in range(0, len(ids), SLICE):
+        some = ids[start:start + SLICE]
+        if _postgresql():
+            where, params = "id = ANY(%s::uuid[])", [some]
+        else:
+            params = [i.replace("-", "") for i in some]
+            where = f"id IN ({', '.join('?' * len(params))})"
+        rows.update((row[0], row_type(*row))
+                    for row in _fetch(f"SELECT {_as_wire(columns)} FROM {table.name} WHERE {where}", params))
+    return rows
+
+
+SLICE = 900
+"""Ids looked up per statement."""
 
 
 @functools.cache

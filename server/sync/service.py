@@ -115,7 +115,7 @@ def _apply(user, device, scope, batch_id: str, raw_changes: list) -> dict:
         _write(work)
     reply = {"batch_id": batch_id, "results": work.results}
     db.session.connection().execute(_STORE_RECEIPT, {"batch_id": batch_id, "device_id": device.id,
-                                                     "response": orjson.dumps(reply).decode()})
+                                                     "response": _receipt_json(reply)})
     device.last_sync_at = utcnow()
     return reply
 
@@ -352,6 +352,11 @@ def _void(work: Batch, change: dict, existing, report: bool = True) -> None:
     result = work.result(change, "applied", version=existing.version + 1) if report else None
     work.voids.append(change["id"])
     return result
+
+
+def _receipt_json(reply: dict) -> str:
+    # Errors may be keyed by an item's position (an int), as marshmallow gives them; JSON keys are strings.
+    return orjson.dumps(reply, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # times through _canonical

@@ -150,3 +150,16 @@ def test_too_old_schema_is_426(client, world):
     assert error_of(client.get("/api/v1/sync/pull", headers=old_app), 426)["fields"] == {
         "X-Schema-Version": ["No longer supported."]}
     assert client.get("/api/v1/sync/pull", headers=headers).status_code == 200
+
+
+def test_a_batch_naming_tens_of_thousands_of_residents_is_answered_record_by_record(client, world):
+    headers = world.login(client, world.official)
+    home = household_change(world.a1)
+    push(client, headers, home)
+    visits = [visit_change(home["id"], assists=[{"topic": "vneid_account", "outcome": "done", "resident_id": new_id()}
+                                                for _ in range(100)]) for _ in range(330)]
+    reply = push(client, headers, *visits)
+    assert reply.status_code == 200
+    results = reply.get_json()["results"]
+    assert len(results) == 330 and {r["status"] for r in results} == {"rejected"}
+    assert results[0]["errors"] == {"assists": {"0": {"resident_id": ["Not a resident of this household."]}}}

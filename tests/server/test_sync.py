@@ -32,6 +32,16 @@ def test_replayed_batch_gets_identical_reply_and_no_new_rows(app, client, world)
     assert (count(app, Household), count(app, Visit), count(app, Assist), count(app, SyncBatch)) == rows == (1, 2, 1, 1)
 
 
+def test_a_replayed_rejection_keyed_by_position_is_identical(client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    bad = visit_change(hh["id"], assists=[{"topic": "vneid_account", "outcome": "done", "resident_id": new_id()}])
+    first = push(client, headers, hh, bad, batch_id=(batch := new_id()))
+    assert first.get_json()["results"][1]["errors"] == {"assists": {"0": {"resident_id": [
+        "Not a resident of this household."]}}}
+    assert push(client, headers, hh, bad, batch_id=batch).get_json() == first.get_json()
+
+
 def test_same_visit_in_a_new_batch_is_a_duplicate_and_other_content_a_conflict(app, client, world):
     headers = world.login(client, world.official)
     hh = household_change(world.a1)
