@@ -74,8 +74,7 @@ def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
     columns = [table.c.id, *(table.c[name] for name in names)]
     row_type = _row_type(table.name, names)
     rows = {}
-    # In slices: a batch may name tens of thousands of residents, and SQLite binds at most 32,766 values
-    # (999 before 3.32).
+    # In slices: a batch may name tens of thousands of residents.
     for start in range(0, len(ids), SLICE):
         some = ids[start:start + SLICE]
         if _postgresql():
@@ -89,7 +88,7 @@ def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
 
 
 SLICE = 900
-"""Ids looked up per statement."""
+"""Ids looked up per statement: SQLite binds at most 32,766 values, and 999 before its version 3.32."""
 
 
 @functools.cache
@@ -105,15 +104,17 @@ def _attach_assists(records: list[dict]) -> None:
         data["assists"] = []
     table = Assist.__table__
     columns = [table.c.visit_id, *(table.c[f] for f in ASSIST_FIELDS)]
-    if _postgresql():
-        where, params = "visit_id = ANY(%s::uuid[])", [list(by_id)]
-    else:
-        params = [visit_id.replace("-", "") for visit_id in by_id]
-        where = f"visit_id IN ({', '.join('?' * len(params))})"
-    # Ordered as the visit_id index is (SQLite then sorts nothing); a visit's assists keep the order of their ids.
-    sql = f"SELECT {_as_wire(columns)} FROM assists WHERE {where} ORDER BY visit_id, id"
-    for visit_id, *values in _fetch(sql, params):
-        by_id[visit_id]["assists"].append(dict(zip(ASSIST_FIELDS, values)))
+    ids = list(by_id)
+    for start in range(0, len(ids), SLICE):
+        if _postgresql():
+            where, params = "visit_id = ANY(%s::uuid[])", [ids[start:start + SLICE]]
+        else:
+            params = [visit_id.replace("-", "") for visit_id in ids[start:start + SLICE]]
+            where = f"visit_id IN ({', '.join('?' * len(params))})"
+        # Ordered as the visit_id index is (SQLite then sorts nothing); a visit's assists keep their ids' order.
+        sql = f"SELECT {_as_wire(columns)} FROM assists WHERE {where} ORDER BY visit_id, id"
+        for visit_id, *values in _fetch(sql, params):
+            by_id[visit_id]["assists"].append(dict(zip(ASSIST_FIELDS, values)))
 
 
 def _postgresql() -> bool:
