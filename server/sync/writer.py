@@ -12,20 +12,20 @@ the driver prepares once.
 """
 from datetime import datetime, timezone
 
-from ..extensions import db
+from sqlalchemy import Boolean, Date, DateTime, Uuid
+from sqlalchemy.dialects import postgresql
 
-VISIT_COLUMNS = ("id", "household_id", "village_id", "commune_id", "official_id", "device_id", "started_at",
-                 "duration_min", "status", "notes", "follow_up_on", "lat", "lon", "accuracy_m", "replaces_id",
-                 "voided", "payload_hash", "version", "received_at", "seq")
-ASSIST_COLUMNS = ("visit_id", "resident_id", "topic", "outcome", "note", "household_id", "commune_id")
-_PG_TYPES = {"id": "uuid", "household_id": "uuid", "village_id": "int", "commune_id": "int", "official_id": "int",
-             "device_id": "uuid", "started_at": "timestamp", "duration_min": "int", "status": "text",
-             "notes": "text", "follow_up_on": "date", "lat": "float8", "lon": "float8", "accuracy_m": "float8",
-             "replaces_id": "uuid", "voided": "bool", "payload_hash": "text", "version": "int",
-             "received_at": "timestamp", "seq": "int8", "visit_id": "uuid", "resident_id": "uuid", "topic": "text",
-             "outcome": "text", "note": "text"}
-_UUIDS = frozenset(("id", "household_id", "device_id", "replaces_id", "visit_id", "resident_id"))
-_TIMES = frozenset(("started_at", "received_at"))
+from ..extensions import db
+from ..models import Assist, Visit
+
+VISIT_COLUMNS = tuple(column.name for column in Visit.__table__.c)
+ASSIST_COLUMNS = tuple(column.name for column in Assist.__table__.c if column.name != "id")
+_COLUMNS = {**{name: Assist.__table__.c[name] for name in ASSIST_COLUMNS}, **Visit.__table__.c}
+"""The columns written, by name: a name written in both tables means the same type in both."""
+
+
+def _is_utc_time(column) -> bool:
+    return isinstance(getattr(column.type, "impl", None), DateTime)  # models.UTCDateTime
 
 
 def insert_visits(rows: list[dict]) -> set[str]:
@@ -85,9 +85,22 @@ def _utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_SQLITE_TEXT = {**dict.fromkeys(_UUIDS, _hex), **dict.fromkeys(_TIMES, _utc_text), "follow_up_on": _iso,
-                "voided": int}
-"""How SQLite is given each column's value that is not stored as Python gives it."""
+def _sqlite_converter(column):
+    """How SQLite is given the column's values, where they are not stored as Python gives them."""
+    if isinstance(column.type, Uuid):
+        return _hex
+    if _is_utc_time(column):
+        return _utc_text
+    if isinstance(column.type, Date):
+        return _iso
+    if isinstance(column.type, Boolean):
+        return int
+    return None
+
+
+_SQLITE_TEXT = {name: convert for name, column in _COLUMNS.items() if (convert := _sqlite_converter(column))}
+_PG_TYPES = {name: column.type.compile(dialect=postgresql.dialect()) for name, column in _COLUMNS.items()}
+_TIMES = frozenset(name for name, column in _COLUMNS.items() if _is_utc_time(column))
 
 
 def _dashed(hex_id: str) -> str:

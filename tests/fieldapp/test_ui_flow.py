@@ -7,17 +7,15 @@ import os
 
 import pytest
 
-from tests.fieldapp.ui import HOUSEHOLDS, PASSWORD, Driver, Server, nav
+from tests.fieldapp.ui import PASSWORD, Driver, Server, nav
 
 pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture
 def server(tmp_path):
-    s = Server(tmp_path)
-    s.seed([({"v1": s.village, "v2": s.village2}[v], *rest) for v, *rest in HOUSEHOLDS])
-    yield s
-    s.close()
+    with Server.holding_households(tmp_path) as s:
+        yield s
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fieldapp.ui import HOUSEHOLDS, PASSWORD, Driver, Server, nav
+from tests.fieldapp.ui import PASSWORD, Driver, Server, nav
 
 pytestmark = pytest.mark.timeout(240)
 EN = json.loads((Path(__file__).resolve().parents[2] / "fieldapp" / "i18n" / "en.json").read_text("utf-8"))
@@ -15,10 +15,8 @@ EN = json.loads((Path(__file__).resolve().parents[2] / "fieldapp" / "i18n" / "en
 
 @pytest.fixture
 def server(tmp_path):
-    s = Server(tmp_path)
-    s.seed([({"v1": s.village, "v2": s.village2}[v], *rest) for v, *rest in HOUSEHOLDS])
-    yield s
-    s.close()
+    with Server.holding_households(tmp_path) as s:
+        yield s
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Kivy renders offscreen (SDL offscreen driver, Mesa's software GL). The app is no
 prepares it the way run() does and then turns the event loop frame by frame, so it can tap, type and wait for the
 sync thread's results, which arrive through Clock like on a tablet. Import this module before anything imports kivy.
 """
+import contextlib
 import os
 import tempfile
 
@@ -105,6 +106,17 @@ class Server:
             self.listener.stop()
         with self.app.app_context():
             db.engine.dispose()
+
+    @classmethod
+    @contextlib.contextmanager
+    def holding_households(cls, tmp_path):
+        """A server holding HOUSEHOLDS, closed on leaving."""
+        server = cls(tmp_path)
+        server.seed([({"v1": server.village, "v2": server.village2}[v], *rest) for v, *rest in HOUSEHOLDS])
+        try:
+            yield server
+        finally:
+            server.close()
 
 
 HOUSEHOLDS = [

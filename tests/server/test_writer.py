@@ -33,6 +33,15 @@ def rows(world, household: str, official: int) -> tuple[list[dict], list[dict]]:
     return visits, assists
 
 
+def a_household_and_official(world) -> tuple[str, int]:
+    """A stored household of village a1, and the official's user id: what the visits refer to."""
+    household = new_id()
+    db.session.execute(insert(Household), [{"id": household, "village_id": world.a1, "commune_id": world.commune_a,
+                                            "address": "Số 3", "head_name": "Lê Thị Mai", "seq": 1,
+                                            "field_versions": {}}])
+    return household, db.session.execute(select(User.id).where(User.username == world.official)).scalar_one()
+
+
 def stored() -> list:
     """Every column of every visit and assist as the database holds it, without the assists' own numbers."""
     visits = db.session.execute(text("SELECT * FROM visits ORDER BY seq")).all()
@@ -43,12 +52,7 @@ def stored() -> list:
 
 def test_the_writer_stores_what_sqlalchemy_stores(app, world):
     with app.app_context():
-        official = db.session.execute(select(User.id).where(User.username == world.official)).scalar_one()
-        household = new_id()
-        db.session.execute(insert(Household), [{"id": household, "village_id": world.a1, "commune_id": world.commune_a,
-                                                "address": "Số 3", "head_name": "Lê Thị Mai", "seq": 1,
-                                                "field_versions": {}}])
-        visits, assists = rows(world, household, official)
+        visits, assists = rows(world, *a_household_and_official(world))
         db.session.execute(insert(Visit), [{**v} for v in visits])
         db.session.execute(insert(Assist), assists)
         by_sqlalchemy = stored()
@@ -66,12 +70,7 @@ def test_the_writer_stores_what_sqlalchemy_stores(app, world):
 
 def test_the_writer_skips_ids_already_stored(app, world):
     with app.app_context():
-        official = db.session.execute(select(User.id).where(User.username == world.official)).scalar_one()
-        household = new_id()
-        db.session.execute(insert(Household), [{"id": household, "village_id": world.a1, "commune_id": world.commune_a,
-                                                "address": "Số 3", "head_name": "Lê Thị Mai", "seq": 1,
-                                                "field_versions": {}}])
-        first, second = rows(world, household, official)[0]
+        first, second = rows(world, *a_household_and_official(world))[0]
         assert writer.insert_visits([first]) == {first["id"]}
         again = {**first, "notes": "Another push of the same id, committed first", "seq": 9}
         assert writer.insert_visits([again, {**second, "seq": 10}]) == {second["id"]}
