@@ -285,7 +285,7 @@ def _write(households: list[dict], commune_id: int, report: ImportReport, by_use
     db.session.execute(insert(Household), household_rows)
     if resident_rows:
         db.session.execute(insert(Resident), resident_rows)
-    facts.refresh(row["id"] for row in household_rows)  # new households count in the coverage totals
+    facts.mark_stale(row["id"] for row in household_rows)  # new households count in the coverage totals
     report.households, report.residents = len(household_rows), len(resident_rows)
     db.session.add(AuditLog(user_id=by_user_id, action="import_households",
                             detail={"commune": commune_id, "households": report.households,

@@ -138,7 +138,7 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
         row.updated_by, row.updated_at = by_user_id, utcnow()
         row.seq = take_seq(1)
         # A household's village decides where its coverage counts (stats/facts.py).
-        stats_facts.refresh([row.id if isinstance(row, Household) else row.household_id])
+        stats_facts.mark_stale([row.id if isinstance(row, Household) else row.household_id])
     conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()
     db.session.add(AuditLog(user_id=by_user_id, action="resolve_conflict",
                             detail={"conflict": conflict.id, "field": conflict.field, "pick": pick}))

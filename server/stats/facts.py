@@ -7,9 +7,9 @@ Terms:
 - a *stale* household is one whose facts a write has made out of date: it has a row in stale_households;
 - to *catch up* is to refresh every stale household and forget that it was stale.
 
-A push marks the households it wrote as stale (mark_stale) in its own transaction; whoever reads the facts catches up
-first (catch_up), so the figures read are exact. Refreshing at read time costs a push nothing and refreshes a
-household once however many pushes touched it since the last read. Other writers may refresh at once instead.
+Every writer (a push, an import, a resolved conflict) marks the households it wrote as stale (mark_stale) in its own
+transaction; whoever reads the facts catches up first (catch_up), so the figures read are exact. Refreshing at read
+time costs a writer nothing and refreshes a household once however many pushes touched it since the last read.
 Both hold the `sync_counter` row lock (sync.service.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
