@@ -10,7 +10,6 @@ at BENCH_DATABASE_URL, in a schema of its own, dropped at the end.
 import argparse
 import random
 import sys
-import time
 import uuid
 from pathlib import Path
 

@@ -2,8 +2,6 @@
 from kivy.properties import DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from shared.vocab import TOPICS
-
 from ..i18n import label, time_text, tr
 from . import BaseScreen
 from .theme import NONE, OUTCOME_COLORS

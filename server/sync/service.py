@@ -83,7 +83,7 @@ class Batch:
         self.results: list[dict] = []
         self.touched: list = []          # ORM households and residents that need a new seq
         self.new_visits: list[tuple] = []  # (row, result, data) of each validated visit to insert
-        self.voids: list[tuple[str, dict]] = []  # (visit id, result) to void
+        self.voids: list[str] = []  # ids of the visits to void
         # Rows the batch refers to, read by _prefetch: households and residents as ORM rows (they may change),
         # visits as plain rows (they never do), villages as village id -> commune id.
         self.households: dict[str, Household] = {}

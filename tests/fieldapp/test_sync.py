@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from fieldapp.sync import ApiClient, AuthError, Retryable, SyncEngine
+from fieldapp.sync import ApiClient, AuthError, Retryable
 
 
 def _dead_url() -> str:
