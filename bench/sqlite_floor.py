@@ -42,10 +42,11 @@ def main() -> None:
         seq = 1_000_000
         for start in range(0, args.visits, args.batch):
             began = time.perf_counter()
-            visit_values = [writer._sqlite_values({**row, "seq": seq + n}, writer.VISIT_COLUMNS)
-                            for n, row in enumerate(rows[start:start + args.batch])]
-            assist_values = [writer._sqlite_values(a, writer.ASSIST_COLUMNS)
-                             for group in assists[start:start + args.batch] for a in group]
+            visit_values = writer._sqlite_values([{**row, "seq": seq + n}
+                                                  for n, row in enumerate(rows[start:start + args.batch])],
+                                                 writer.VISIT_COLUMNS)
+            assist_values = writer._sqlite_values([a for group in assists[start:start + args.batch] for a in group],
+                                                  writer.ASSIST_COLUMNS)
             seq += args.batch
             converted = time.perf_counter()
             connection.execute("UPDATE sync_counter SET v = v + ? WHERE id = 1", (args.batch,))

@@ -74,17 +74,32 @@ def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
     columns = [table.c.id, *(table.c[name] for name in names)]
     row_type = _row_type(table.name, names)
     rows = {}
-    # In slices: a batch may name tens of thousands of residents.
-    for start in range(0, len(ids), SLICE):
-        some = ids[start:start + SLICE]
-        if _postgresql():
-            where, params = "id = ANY(%s::uuid[])", [some]
-        else:
-            params = [i.replace("-", "") for i in some]
-            where = f"id IN ({', '.join('?' * len(params))})"
-        rows.update((row[0], row_type(*row))
-                    for row in _fetch(f"SELECT {_as_wire(columns)} FROM {table.name} WHERE {where}", params))
+    if _postgresql():
+        select = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE id = ANY(%s::uuid[])"
+        # In slices: a batch may name tens of thousands of residents.
+        for start in range(0, len(ids), SLICE):
+            rows.update((row[0], row_type(*row)) for row in _fetch(select, [ids[start:start + SLICE]]))
+        return rows
+    # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the query.
+    dashed = {i.replace("-", ""): i for i in ids}
+    hexes = list(dashed)
+    uuids = [n for n, column in enumerate(columns) if n and isinstance(column.type, Uuid)]
+    select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE id IN "
+    for start in range(0, len(hexes), SLICE):
+        some = hexes[start:start + SLICE]
+        for row in _fetch(select + f"({', '.join('?' * len(some))})", some):
+            values = list(row)
+            values[0] = dashed[values[0]]
+            for n in uuids:
+                if values[n] is not None:
+                    values[n] = dash(values[n])
+            rows[values[0]] = row_type(*values)
     return rows
+
+
+def dash(hex_id: str) -> str:
+    """An id as SQLite stores it (32 hex digits) in its canonical form."""
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 SLICE = 900

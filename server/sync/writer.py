@@ -10,6 +10,8 @@ these few statements are written by hand. The values stored are exactly those SQ
 booleans as 0/1; on PostgreSQL, one `INSERT ... SELECT FROM unnest(...)` per table, a statement of fixed shape that
 the driver prepares once.
 """
+import functools
+import operator
 from datetime import datetime, timezone
 
 from sqlalchemy import Boolean, Date, DateTime, Uuid
@@ -17,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import Assist, Visit
+from . import reader
 
 VISIT_COLUMNS = tuple(column.name for column in Visit.__table__.c)
 ASSIST_COLUMNS = tuple(column.name for column in Assist.__table__.c if column.name != "id")
@@ -35,13 +38,13 @@ def insert_visits(rows: list[dict]) -> set[str]:
         return {row[0] for row in found}
     cursor = _sqlite_cursor()
     cursor.executemany(_sqlite_statement("INSERT OR IGNORE INTO visits", VISIT_COLUMNS),
-                       [_sqlite_values(row, VISIT_COLUMNS) for row in rows])
+                       _sqlite_values(rows, VISIT_COLUMNS))
     if cursor.rowcount == len(rows):
         return {row["id"] for row in rows}
     # A concurrent push stored some of these ids first: ours are those carrying this batch's seq numbers.
     seqs = [row["seq"] for row in rows]
     cursor.execute("SELECT id FROM visits WHERE seq BETWEEN ? AND ?", (min(seqs), max(seqs)))
-    return {_dashed(hex_id) for (hex_id,) in cursor.fetchall()}
+    return {reader.dash(hex_id) for (hex_id,) in cursor.fetchall()}
 
 
 def insert_assists(rows: list[dict]) -> None:
@@ -51,7 +54,7 @@ def insert_assists(rows: list[dict]) -> None:
         _pg_insert("assists", ASSIST_COLUMNS, rows, "")
         return
     _sqlite_cursor().executemany(_sqlite_statement("INSERT INTO assists", ASSIST_COLUMNS),
-                                 [_sqlite_values(row, ASSIST_COLUMNS) for row in rows])
+                                 _sqlite_values(rows, ASSIST_COLUMNS))
 
 
 def _sqlite_cursor():
@@ -62,14 +65,24 @@ def _sqlite_statement(head: str, columns: tuple) -> str:
     return f"{head} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _sqlite_values(row: dict, columns: tuple) -> tuple:
-    values = []
-    for name in columns:
-        value = row[name]
-        if value is not None and name in _SQLITE_TEXT:
-            value = _SQLITE_TEXT[name](value)
-        values.append(value)
-    return tuple(values)
+def _sqlite_values(rows: list[dict], columns: tuple) -> list[list]:
+    """Each row's values in the order of `columns`, as SQLite is given them."""
+    get, conversions = _sqlite_plan(columns)
+    out = []
+    for row in rows:
+        values = list(get(row))
+        for i, convert in conversions:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        out.append(values)
+    return out
+
+
+@functools.cache
+def _sqlite_plan(columns: tuple) -> tuple:
+    """How to read the columns' values from a row, and which of them to convert, by position."""
+    return operator.itemgetter(*columns), tuple((i, _SQLITE_TEXT[name]) for i, name in enumerate(columns)
+                                                if name in _SQLITE_TEXT)
 
 
 def _hex(value: str) -> str:
@@ -82,7 +95,7 @@ def _iso(value) -> str:
 
 def _utc_text(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text of the naive UTC time that models.UTCDateTime stores."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]  # without its "+00:00"
 
 
 def _sqlite_converter(column):
@@ -101,10 +114,6 @@ def _sqlite_converter(column):
 _SQLITE_TEXT = {name: convert for name, column in _COLUMNS.items() if (convert := _sqlite_converter(column))}
 _PG_TYPES = {name: column.type.compile(dialect=postgresql.dialect()) for name, column in _COLUMNS.items()}
 _TIMES = frozenset(name for name, column in _COLUMNS.items() if _is_utc_time(column))
-
-
-def _dashed(hex_id: str) -> str:
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 def _pg_insert(table: str, columns: tuple, rows: list[dict], tail: str) -> list:
