@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g, redirect, request, session as flask_session, url_for
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .errors import ApiError
@@ -76,13 +77,16 @@ def enforce():
     return None
 
 
+# With its user in the same query, one round trip less per request; built once, as building it cost more than
+# running it.
+_DEVICE_OF_TOKEN = select(Device).options(joinedload(Device.user)).where(Device.token_hash == bindparam("token_hash"))
+
+
 def _authenticate_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "Log in first.")
-    device = db.session.execute(  # with its user in the same query: one round trip less per request
-        db.select(Device).options(joinedload(Device.user)).where(Device.token_hash == hash_token(header[7:].strip()))
-    ).scalar_one_or_none()
+    device = db.session.execute(_DEVICE_OF_TOKEN, {"token_hash": hash_token(header[7:].strip())}).scalar_one_or_none()
     now = utcnow()
     max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
     if device is None or device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:

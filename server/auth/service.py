@@ -2,7 +2,7 @@
 import secrets
 
 from flask import current_app
-
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -67,9 +67,11 @@ def set_active(user: User, active: bool, by_user_id: int | None) -> None:
     db.session.commit()
 
 
+_VILLAGES_OF = select(UserVillage.village_id).where(UserVillage.user_id == bindparam("user_id"))
+
+
 def village_ids(user: User) -> list[int]:
-    return sorted(db.session.execute(
-        db.select(UserVillage.village_id).where(UserVillage.user_id == user.id)).scalars())
+    return sorted(db.session.execute(_VILLAGES_OF, {"user_id": user.id}).scalars())
 
 
 def scope_of(user: User) -> dict:
