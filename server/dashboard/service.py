@@ -11,7 +11,7 @@ from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
 from ..stats import facts as stats_facts
-from ..sync.service import take_seq
+from ..sync.service import move_members, take_seq
 
 # Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
 # province's administrators see aggregates.
@@ -137,6 +137,9 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
         row.field_versions = {**(row.field_versions or {}), conflict.field: row.version}
         row.updated_by, row.updated_at = by_user_id, utcnow()
         row.seq = take_seq(1)
+        if isinstance(row, Household) and conflict.field == "village_id":
+            db.session.flush()
+            move_members([row.id])
         # A household's village decides where its coverage counts (stats/facts.py).
         stats_facts.mark_stale([row.id if isinstance(row, Household) else row.household_id])
     conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()

@@ -21,7 +21,7 @@ from shared.merge import merge_fields
 from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
 
 from ..extensions import db
-from ..models import Area, Conflict, Device, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
+from ..models import Area, Assist, Conflict, Device, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
 from ..stats import facts
 from . import reader, records, writer
 
@@ -85,6 +85,7 @@ class Batch:
         self.touched: list = []          # ORM households and residents that need a new seq
         self.new_visits: list[tuple] = []  # (row, result, data) of each validated visit to insert
         self.voids: list[str] = []  # ids of the visits to void
+        self.moved: set[str] = set()  # households whose village changed
         # Rows the batch refers to, read by _prefetch: households and residents as ORM rows (they may change),
         # visits as plain rows (they never do), villages as village id -> commune id.
         self.households: dict[str, Household] = {}
@@ -286,6 +287,9 @@ def _update(work: Batch, change: dict, row, fields: tuple) -> None:
                                     kept_by=work.user.id, lost_by=row.updated_by, commune_id=row.commune_id))
         for name, value in merged.updates.items():
             setattr(row, name, value)
+        if table == "households" and "village_id" in merged.updates:
+            row.commune_id = work.villages[row.village_id]
+            work.moved.add(row.id)
         row.field_versions = {**(row.field_versions or {}), **{f: new_version for f in merged.updates}}
         row.version, row.updated_by, row.updated_at = new_version, work.user.id, utcnow()
         work.touched.append(row)
@@ -399,8 +403,39 @@ def _write(work: Batch) -> None:
         db.session.execute(update(Visit).where(Visit.id == visit_id)
                            .values(voided=True, version=Visit.version + 1, seq=seq))
         seq += 1
+    if work.moved:
+        db.session.flush()  # the batch's new residents of a moved household move with it
+        move_members(work.moved)
     # Under the counter lock, so that the next reader of the coverage facts refreshes them (stats/facts.py).
     facts.mark_stale(_households_of(work))
+
+
+def move_members(households) -> None:
+    """Give the residents and visits of households whose village changed their household's village and commune, with
+    new seq numbers, so that the officials of the new village pull them and may write them. Call it under the counter
+    lock, after the households' new village is written."""
+    connection = db.session.connection()
+    table, ids = Household.__table__, list(households)
+    where = {row.id: row for row in connection.execute(
+        select(table.c.id, table.c.village_id, table.c.commune_id).where(table.c.id.in_(ids)))}
+    for model in (Resident, Visit):
+        members = model.__table__
+        rows = connection.execute(select(members.c.id, members.c.household_id)
+                                  .where(members.c.household_id.in_(ids)).order_by(members.c.seq)).all()
+        if not rows:
+            continue
+        seq = take_seq(len(rows))
+        connection.execute(
+            update(members).where(members.c.id == bindparam("row_id"))
+            .values(village_id=bindparam("village"), commune_id=bindparam("commune"), seq=bindparam("new_seq")),
+            [{"row_id": row.id, "village": where[row.household_id].village_id,
+              "commune": where[row.household_id].commune_id, "new_seq": seq + n} for n, row in enumerate(rows)])
+        if model is Visit:  # an admin may move a household to another commune: its assists count there
+            assists = Assist.__table__
+            connection.execute(
+                update(assists).where(assists.c.visit_id == bindparam("visit"))
+                .values(commune_id=bindparam("commune")),
+                [{"visit": row.id, "commune": where[row.household_id].commune_id} for row in rows])
 
 
 def _households_of(work: Batch) -> set:

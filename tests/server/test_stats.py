@@ -636,7 +636,9 @@ def test_resolving_a_village_conflict_moves_the_household_in_the_facts(client, w
 
     official = world.login(client, world.official)
     home = household_change(world.a1)
-    push(client, official, home, visit_change(home["id"], started_at=local_iso(2)))
+    person = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+              "data": {"household_id": home["id"], "full_name": "Lê Thị Lựu"}}
+    push(client, official, home, person, visit_change(home["id"], started_at=local_iso(2)))
     push(client, official, {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
                             "data": {"village_id": world.a2}})
     with app.app_context():
@@ -650,6 +652,9 @@ def test_resolving_a_village_conflict_moves_the_household_in_the_facts(client, w
 
         figures = assert_facts_exact(world)
         assert [village_row(figures, v)["households_reached"] for v in (world.a1, world.a2)] == [1, 0]
+        # Its resident and its visit went back with it, for the pulls of the officials of each village.
+        assert db.session.execute(select(Resident.village_id)).scalar_one() == world.a1
+        assert db.session.execute(select(Visit.village_id)).scalar_one() == world.a1
 
 
 # --- The HTTP API ----------------------------------------------------------------------------------------------

@@ -227,6 +227,54 @@ def test_scope_change_gives_410_then_a_full_pull(app, client, world):
     assert client.get(f"/api/v1/sync/pull?since={full['cursor']}", headers=headers).status_code == 200
 
 
+def _pulled_ids(client, headers, since=0) -> tuple[set, int]:
+    page = client.get(f"/api/v1/sync/pull?since={since}&limit=1000", headers=headers).get_json()
+    return {c["id"] for c in page["changes"]}, page["cursor"]
+
+
+def test_a_household_moved_to_another_village_takes_its_residents_and_visits(app, client, world):
+    official, there = world.login(client, world.official), world.login(client, world.official2)
+    home = household_change(world.a1)
+    person = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+              "data": {"household_id": home["id"], "full_name": "Lê Thị Lựu", "birth_year": 1958}}
+    visit = visit_change(home["id"], assists=[{"resident_id": person["id"], "topic": "vneid_account",
+                                               "outcome": "done"}])
+    assert statuses(push(client, official, home, person, visit)) == ["applied"] * 3
+    seen, cursor = _pulled_ids(client, there)
+    assert home["id"] not in seen
+
+    move = {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
+            "data": {"village_id": world.a3}}
+    assert statuses(push(client, world.login(client, world.leader), move)) == ["applied"]
+
+    # The official of the new village pulls the household with its people and its history, and may write them.
+    seen, _ = _pulled_ids(client, there, cursor)
+    assert {home["id"], person["id"], visit["id"]} <= seen
+    phone = {"table": "residents", "op": "upsert", "id": person["id"], "base_version": 1,
+             "data": {"phone": "0912345678"}}
+    again = visit_change(home["id"], assists=[{"resident_id": person["id"], "topic": "vneid_level2",
+                                               "outcome": "done"}])
+    assert statuses(push(client, there, phone, again)) == ["applied", "applied"]
+    # The official of the old village no longer gets them.
+    assert not {home["id"], person["id"], visit["id"]} & _pulled_ids(client, official)[0]
+    assert statuses(push(client, official, dict(phone, base_version=2))) == ["rejected"]
+
+
+def test_an_admin_moves_a_household_to_another_commune_with_everything_it_counts(app, client, world):
+    official = world.login(client, world.official)
+    home = household_change(world.a1)
+    visit = visit_change(home["id"])
+    push(client, official, home, visit)
+    move = {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
+            "data": {"village_id": world.b1}}
+    assert statuses(push(client, world.login(client, world.admin), move)) == ["applied"]
+    with app.app_context():
+        assert db.session.get(Household, home["id"]).commune_id == world.commune_b
+        assert db.session.execute(select(Visit.village_id, Visit.commune_id)).one() == (world.b1, world.commune_b)
+        assert db.session.execute(select(Assist.commune_id)).scalars().all() == [world.commune_b]
+    assert {home["id"], visit["id"]} <= _pulled_ids(client, world.login(client, world.official_b))[0]
+
+
 def test_a_correction_voids_the_visit_it_replaces(app, client, world):
     headers = world.login(client, world.official)
     hh = household_change(world.a1)
