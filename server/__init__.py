@@ -4,6 +4,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression
 from .config import Config
@@ -31,6 +32,9 @@ def create_app(config: type | dict | None = None) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     compression.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _register_blueprints(app)
     app.register_error_handler(HTTPException, http_error)
     app.before_request(access.enforce)

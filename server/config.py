@@ -14,6 +14,12 @@ class Config:
     TIMEZONE = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")
     # Tombstones older than this many changes may be purged; a cursor behind the purge gets 410 reset_required.
     TOMBSTONE_HORIZON_DAYS = int(os.environ.get("TOMBSTONE_HORIZON_DAYS", 365))
+    # Failed logins within LOGIN_LOCK_MINUTES after which a username, or an address, is refused (429) until then.
+    LOGIN_FAILURES_PER_USER = int(os.environ.get("LOGIN_FAILURES_PER_USER", 5))
+    LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", 30))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+    # Behind nginx, the proxies in front that set X-Forwarded-For (and -Proto): the client's address is then theirs.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

@@ -12,12 +12,14 @@ CODES = {
 class ApiError(HTTPException):
     """An error the API answers with the JSON shape: raise ApiError(400, "message", fields={...})."""
 
-    def __init__(self, status: int, message: str, fields: dict | None = None, code: str | None = None):
+    def __init__(self, status: int, message: str, fields: dict | None = None, code: str | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.code = status
         self.description = message
         self.fields = fields or {}
         self.error_code = code or CODES.get(status, "error")
+        self.headers = headers or {}  # e.g. Retry-After with a 429
 
 
 def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
@@ -34,7 +36,9 @@ def http_error(error: HTTPException):
     if not wants_json():
         return error
     if isinstance(error, ApiError):
-        return json_error(error.code, error.description, error.fields, error.error_code)
+        body, status = json_error(error.code, error.description, error.fields, error.error_code)
+        body.headers.update(error.headers)
+        return body, status
     status, fields = error.code or 500, {}
     # webargs (through flask-smorest) reports invalid arguments as 422 with {location: {field: [messages]}}.
     messages = (getattr(error, "data", None) or {}).get("messages")

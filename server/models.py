@@ -231,6 +231,17 @@ class AuditLog(db.Model):
     detail = mapped_column(JSON, default=dict)
 
 
+class LoginFailure(db.Model):
+    """One failed login, counted against the username and the address it came from (auth/throttle.py). The key is a
+    hash: people type their password into the username field."""
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
 # --- Coverage facts (server/stats/facts.py) ---------------------------------------------------------------------
 # Figures derived from the visits, assists and residents of one household, kept so that coverage() reads a few
 # narrow rows instead of every visit. Only live (not deleted) households have facts; each row carries the

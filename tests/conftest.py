@@ -69,9 +69,9 @@ def database_url(request, tmp_path):
     drop()
 
 
-def make_app(url: str):
+def make_app(url: str, **overrides):
     return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                       "SQLALCHEMY_DATABASE_URI": url})
+                       "SQLALCHEMY_DATABASE_URI": url, **overrides})
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -1,12 +1,12 @@
 """Log in and out of a device."""
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 
 from shared.schemas import LoginReplySchema, LoginSchema, UserSchema
 
 from .. import access
 from ..errors import ApiError
-from . import service
+from . import service, throttle
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Device login with revocable tokens.")
 
@@ -17,7 +17,11 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Device login 
 @blp.response(200, LoginReplySchema)
 def login(args):
     """Register this device for the user and get a bearer token."""
-    user = service.check_credentials(args["username"], args["password"])
+    try:
+        user = service.log_in(args["username"], args["password"], request.remote_addr)
+    except throttle.TooManyFailures as refused:
+        raise ApiError(429, f"Too many failed logins: try again in {_minutes(refused.retry_after)} minutes.",
+                       headers={"Retry-After": str(refused.retry_after)})
     if user is None:
         raise ApiError(401, "Wrong username or password.")
     try:
@@ -25,6 +29,10 @@ def login(args):
     except service.DeviceTaken:
         raise ApiError(409, "This device is registered to another user.", {"device_id": ["Already registered."]})
     return {"token": raw, "user": user, "scope": service.scope_of(user)}
+
+
+def _minutes(seconds: int) -> int:
+    return -(-seconds // 60)
 
 
 @blp.route("/logout", methods=["POST"])

@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuditLog, Device, User, UserVillage, utcnow
+from . import throttle
 
 # Checked against when the username is unknown, so that a failed login takes as long whether the user exists or not.
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
@@ -29,6 +30,17 @@ def check_credentials(username: str, password: str) -> User | None:
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     return user if ok and user is not None and user.active else None
+
+
+def log_in(username: str, password: str, address: str | None) -> User | None:
+    """check_credentials behind the failed-login throttle; raises throttle.TooManyFailures while it is shut."""
+    throttle.check(username, address)
+    user = check_credentials(username, password)
+    if user is None:
+        throttle.failed(username, address)
+    else:
+        throttle.succeeded(username)
+    return user
 
 
 def register_device(user: User, device_id: str, label: str, app_version: str) -> str:

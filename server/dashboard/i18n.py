@@ -43,6 +43,8 @@ VI = {
     "Username": "Tên đăng nhập",
     "Password": "Mật khẩu",
     "Wrong username or password.": "Sai tên đăng nhập hoặc mật khẩu.",
+    "Too many failed logins: try again in {minutes} minutes.":
+        "Đăng nhập sai quá nhiều lần: hãy thử lại sau {minutes} phút.",
     "Officials use the tablet app; this dashboard is for commune leaders and administrators.":
         "Cán bộ dùng ứng dụng trên máy tính bảng; trang này dành cho lãnh đạo xã và quản trị viên.",
     "Overview": "Tổng quan",

@@ -4,7 +4,8 @@ import secrets
 from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 
 from .. import access
-from ..auth.service import check_credentials
+from ..auth import throttle
+from ..auth.service import log_in
 from . import bp, i18n, security, service
 
 DASHBOARD_ROLES = ("leader", "admin")
@@ -16,7 +17,15 @@ def login():
     """The login form; officials are refused here too, since they work on the tablet."""
     error = None
     if request.method == "POST":
-        user = check_credentials(request.form.get("username", "").strip(), request.form.get("password", ""))
+        try:
+            user = log_in(request.form.get("username", "").strip(), request.form.get("password", ""),
+                          request.remote_addr)
+        except throttle.TooManyFailures as refused:
+            error = i18n.gettext("Too many failed logins: try again in {minutes} minutes.",
+                                 minutes=-(-refused.retry_after // 60))
+            reply = make_response(render_template("dashboard/login.html", error=error), 429)
+            reply.headers["Retry-After"] = str(refused.retry_after)
+            return reply
         if user is not None and user.role in DASHBOARD_ROLES:
             target = security.safe_next(request.args.get("next"), url_for("dashboard.home"))
             session.clear()  # a fresh session: no fixation of an id or a token made before login
