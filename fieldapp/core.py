@@ -101,6 +101,9 @@ class Core:
                 outcome = {**_outcome_of(exc), "account": None}
                 if isinstance(exc, AuthError):
                     outcome["kind"] = "bad_credentials"  # at login a 401 means a wrong username or password
+                elif isinstance(exc, Retryable) and exc.status == 429:
+                    outcome["kind"] = "too_many_logins"  # too many failures: the server shut this username a while
+                    outcome["minutes"] = -(-int(exc.retry_after or 60) // 60)
             self._deliver(on_done, outcome)
             self._notify()
         self._tasks.put(task)

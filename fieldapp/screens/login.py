@@ -33,7 +33,8 @@ class LoginScreen(BaseScreen):
     def done(self, outcome):
         self.busy = False
         if not outcome["ok"]:
-            self.message = tr(f"login.error.{outcome['kind']}")
+            self.message = tr(f"login.error.{outcome['kind']}", **({"minutes": outcome["minutes"]}
+                                                                  if "minutes" in outcome else {}))
             return
         self.ids.password.text = ""
         self.app.go("home")

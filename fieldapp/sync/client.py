@@ -87,8 +87,8 @@ class ApiClient:
             try:
                 return self._once(method, path, body, params)
             except Retryable as err:
-                if attempt == retries:
-                    raise
+                if attempt == retries or (err.retry_after or 0) > MAX_WAIT:
+                    raise  # the server wants a longer wait than one call may sleep (a login shut for minutes)
                 time.sleep(min(MAX_WAIT, wait_time(attempt, self.backoff, err.retry_after)))
         raise AssertionError("unreachable")
 

@@ -40,6 +40,21 @@ def test_login_then_visit_syncs_on_the_worker_thread(server, tmp_path):
     again.stop()
 
 
+def test_a_login_shut_by_the_server_says_for_how_long_at_once(server, tmp_path):
+    core = Core(tmp_path / "data", auto_sync=False)
+    logins = []
+    for n in range(6):
+        core.login(server.url, server.world.official, "wrong password", on_done=logins.append)
+        assert _wait(lambda: len(logins) == n + 1)
+    started = time.monotonic()
+    core.login(server.url, server.world.official, server.password, on_done=logins.append)
+    assert _wait(lambda: len(logins) == 7, timeout=5)
+    assert time.monotonic() - started < 5  # not slept on and retried: the server asked for minutes
+    assert [o["kind"] for o in logins] == ["bad_credentials"] * 5 + ["too_many_logins"] * 2
+    assert logins[-1]["minutes"] == 15 and not logins[-1]["ok"]
+    core.stop()
+
+
 def test_offline_backs_off_then_delivers_when_the_server_returns(server, tmp_path):
     core = Core(tmp_path / "data", first_backoff=0.1, client_factory=lambda url: ApiClient(url, retries=0))
     done = []
