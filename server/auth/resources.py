@@ -20,7 +20,7 @@ def login(args):
     try:
         user = service.log_in(args["username"], args["password"], request.remote_addr)
     except throttle.TooManyFailures as refused:
-        raise ApiError(429, f"Too many failed logins: try again in {_minutes(refused.retry_after)} minutes.",
+        raise ApiError(429, f"Too many failed logins: try again in {refused.minutes} minutes.",
                        headers={"Retry-After": str(refused.retry_after)})
     if user is None:
         raise ApiError(401, "Wrong username or password.")
@@ -29,10 +29,6 @@ def login(args):
     except service.DeviceTaken:
         raise ApiError(409, "This device is registered to another user.", {"device_id": ["Already registered."]})
     return {"token": raw, "user": user, "scope": service.scope_of(user)}
-
-
-def _minutes(seconds: int) -> int:
-    return -(-seconds // 60)
 
 
 @blp.route("/logout", methods=["POST"])

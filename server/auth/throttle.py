@@ -26,6 +26,11 @@ class TooManyFailures(Exception):
         super().__init__(retry_after)
         self.retry_after = retry_after
 
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up, for the message."""
+        return -(-self.retry_after // 60)
+
 
 def keys(username: str, address: str | None) -> dict[str, str]:
     """The hashed keys of a login attempt, by kind."""

@@ -21,8 +21,7 @@ def login():
             user = log_in(request.form.get("username", "").strip(), request.form.get("password", ""),
                           request.remote_addr)
         except throttle.TooManyFailures as refused:
-            error = i18n.gettext("Too many failed logins: try again in {minutes} minutes.",
-                                 minutes=-(-refused.retry_after // 60))
+            error = i18n.gettext("Too many failed logins: try again in {minutes} minutes.", minutes=refused.minutes)
             reply = make_response(render_template("dashboard/login.html", error=error), 429)
             reply.headers["Retry-After"] = str(refused.retry_after)
             return reply
