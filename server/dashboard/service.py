@@ -132,6 +132,7 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
             raise DashboardError("the record is gone")
         if conflict.field == "village_id" and not _is_village_of(conflict.lost_value, commune_id):
             raise DashboardError("that village is not in this commune")
+        left = (row.village_id, row.commune_id) if isinstance(row, Household) else None
         setattr(row, conflict.field, conflict.lost_value)
         row.version += 1
         row.field_versions = {**(row.field_versions or {}), conflict.field: row.version}
@@ -139,7 +140,7 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
         row.seq = take_seq(1)
         if isinstance(row, Household) and conflict.field == "village_id":
             db.session.flush()
-            move_members([row.id])
+            move_members({row.id: left})
         # A household's village decides where its coverage counts (stats/facts.py).
         stats_facts.mark_stale([row.id if isinstance(row, Household) else row.household_id])
     conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()

@@ -21,7 +21,8 @@ from shared.merge import merge_fields
 from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
 
 from ..extensions import db
-from ..models import Area, Assist, Conflict, Device, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
+from ..models import (Area, Assist, Conflict, Device, Household, Resident, SyncBatch, SyncCounter, User, UserVillage,
+                      Visit, utcnow)
 from ..stats import facts
 from . import reader, records, writer
 
@@ -85,7 +86,7 @@ class Batch:
         self.touched: list = []          # ORM households and residents that need a new seq
         self.new_visits: list[tuple] = []  # (row, result, data) of each validated visit to insert
         self.voids: list[str] = []  # ids of the visits to void
-        self.moved: set[str] = set()  # households whose village changed
+        self.moved: dict[str, tuple] = {}  # households whose village changed -> (village, commune) they left
         # Rows the batch refers to, read by _prefetch: households and residents as ORM rows (they may change),
         # visits as plain rows (they never do), villages as village id -> commune id.
         self.households: dict[str, Household] = {}
@@ -285,11 +286,11 @@ def _update(work: Batch, change: dict, row, fields: tuple) -> None:
             db.session.add(Conflict(table_name=table, row_id=row.id, field=conflict.field,
                                     kept_value=conflict.kept_value, lost_value=conflict.lost_value,
                                     kept_by=work.user.id, lost_by=row.updated_by, commune_id=row.commune_id))
+        if table == "households" and "village_id" in merged.updates:
+            work.moved.setdefault(row.id, (row.village_id, row.commune_id))
+            row.commune_id = work.villages[merged.updates["village_id"]]
         for name, value in merged.updates.items():
             setattr(row, name, value)
-        if table == "households" and "village_id" in merged.updates:
-            row.commune_id = work.villages[row.village_id]
-            work.moved.add(row.id)
         row.field_versions = {**(row.field_versions or {}), **{f: new_version for f in merged.updates}}
         row.version, row.updated_by, row.updated_at = new_version, work.user.id, utcnow()
         work.touched.append(row)
@@ -410,12 +411,15 @@ def _write(work: Batch) -> None:
     facts.mark_stale(_households_of(work))
 
 
-def move_members(households) -> None:
-    """Give the residents and visits of households whose village changed their household's village and commune, with
-    new seq numbers, so that the officials of the new village pull them and may write them. Call it under the counter
-    lock, after the households' new village is written."""
+def move_members(moved: dict[str, tuple]) -> None:
+    """Follow households to the village they moved to: {household id: (village id, commune id) it left}.
+
+    Their residents and visits get the household's new village and commune, with new seq numbers, so that the
+    officials of the new village pull them and may write them. The devices of those who can no longer see them
+    pull their scope again from zero (410), which drops them from the tablets. Call it under the counter lock,
+    after the households' new village is written."""
     connection = db.session.connection()
-    table, ids = Household.__table__, list(households)
+    table, ids = Household.__table__, list(moved)
     where = {row.id: row for row in connection.execute(
         select(table.c.id, table.c.village_id, table.c.commune_id).where(table.c.id.in_(ids)))}
     for model in (Resident, Visit):
@@ -436,6 +440,25 @@ def move_members(households) -> None:
                 update(assists).where(assists.c.visit_id == bindparam("visit"))
                 .values(commune_id=bindparam("commune")),
                 [{"visit": row.id, "commune": where[row.household_id].commune_id} for row in rows])
+    _reset_left_behind([((where[i].village_id, where[i].commune_id), left) for i, left in moved.items()], connection)
+
+
+def _reset_left_behind(moves: list[tuple], connection) -> None:
+    """Make the devices of the users who saw a moved household and no longer do pull their scope from zero:
+    officials of the village it left but not of the one it went to, and the leaders of the commune it left when
+    it changed commune. `moves` holds ((village, commune) now, (village, commune) left) pairs."""
+    users = set()
+    for (village, commune), (left_village, left_commune) in moves:
+        if village == left_village:
+            continue
+        users.update(connection.execute(
+            select(UserVillage.user_id).where(UserVillage.village_id == left_village)
+            .except_(select(UserVillage.user_id).where(UserVillage.village_id == village))).scalars())
+        if commune != left_commune:
+            users.update(connection.execute(
+                select(User.id).where(User.role == "leader", User.commune_id == left_commune)).scalars())
+    if users:
+        connection.execute(update(Device).where(Device.user_id.in_(users)).values(scope_hash=None))
 
 
 def _households_of(work: Batch) -> set:

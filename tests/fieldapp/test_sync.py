@@ -147,6 +147,26 @@ def test_local_edit_survives_a_pull_and_reset(server, tablet):
     assert a.household(hid)["address"] == "99 Lê Lợi" and a.sync_status()["pending"] == 0
 
 
+def test_a_household_moved_to_another_village_leaves_the_tablets_that_no_longer_serve_it(server, tablet):
+    a, engine_a = tablet(server.world.official)  # villages A1 and A2
+    c, engine_c = tablet(server.world.official2)  # village A3
+    b, engine_b = tablet(server.world.leader)
+    hid, rid = _household(a, server)
+    a.log_visit(hid, status="met", assists=[{"resident_id": rid, "topic": "vneid_account", "outcome": "done"}])
+    engine_a.run()
+    engine_c.run()
+    engine_b.run()
+    assert c.household(hid) is None
+    b.save_household({"village_id": server.world.a3}, id=hid)
+    engine_b.run()
+    engine_a.run()  # 410: its scope is pulled again from zero, without the household
+    engine_c.run()
+    assert a.household(hid) is None and a.db.execute("SELECT count(*) FROM residents").fetchone()[0] == 0
+    moved = c.household(hid)
+    assert moved["village_id"] == server.world.a3 and [r["id"] for r in moved["residents"]] == [rid]
+    assert len(moved["visits"]) == 1 and moved["topics_done"] == ["vneid_account"]
+
+
 def test_client_counts_bytes_and_gzips_large_bodies(server):
     client = ApiClient(server.url, device_id=None, retries=0)
     with pytest.raises(AuthError):

@@ -242,6 +242,7 @@ def test_a_household_moved_to_another_village_takes_its_residents_and_visits(app
     assert statuses(push(client, official, home, person, visit)) == ["applied"] * 3
     seen, cursor = _pulled_ids(client, there)
     assert home["id"] not in seen
+    _, old_cursor = _pulled_ids(client, official)
 
     move = {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
             "data": {"village_id": world.a3}}
@@ -255,7 +256,10 @@ def test_a_household_moved_to_another_village_takes_its_residents_and_visits(app
     again = visit_change(home["id"], assists=[{"resident_id": person["id"], "topic": "vneid_level2",
                                                "outcome": "done"}])
     assert statuses(push(client, there, phone, again)) == ["applied", "applied"]
-    # The official of the old village no longer gets them.
+    # The official of the old village pulls again from zero (410), which drops them from the tablet, and gets
+    # them no more.
+    reply = client.get(f"/api/v1/sync/pull?since={old_cursor}", headers=official)
+    assert reply.status_code == 410 and reply.get_json()["error"]["code"] == "reset_required"
     assert not {home["id"], person["id"], visit["id"]} & _pulled_ids(client, official)[0]
     assert statuses(push(client, official, dict(phone, base_version=2))) == ["rejected"]
 
@@ -267,7 +271,11 @@ def test_an_admin_moves_a_household_to_another_commune_with_everything_it_counts
     push(client, official, home, visit)
     move = {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
             "data": {"village_id": world.b1}}
+    leader = world.login(client, world.leader)
+    _, leader_cursor = _pulled_ids(client, leader)
     assert statuses(push(client, world.login(client, world.admin), move)) == ["applied"]
+    # The commune's leader saw it and sees it no more: a pull from zero.
+    assert client.get(f"/api/v1/sync/pull?since={leader_cursor}", headers=leader).status_code == 410
     with app.app_context():
         assert db.session.get(Household, home["id"]).commune_id == world.commune_b
         assert db.session.execute(select(Visit.village_id, Visit.commune_id)).one() == (world.b1, world.commune_b)
