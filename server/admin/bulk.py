@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from ..extensions import db
 from ..models import Assist, Household, Resident, Visit
-from ..sync.service import take_seq
+from ..sync.counter import take_seq
 
 CHUNK = 20_000
 """Rows buffered before they are written and committed."""

@@ -16,7 +16,7 @@ from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, Household, Resident, Target, User, UserVillage, Visit
 from ..stats import facts
-from ..sync.service import take_seq
+from ..sync.counter import take_seq
 from . import demo_data as words
 from .bulk import Writer
 from .demo_people import LOCAL, Dice, Village, household, person_name, visits

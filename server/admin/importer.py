@@ -20,7 +20,7 @@ from shared.text import fold
 from ..extensions import db
 from ..models import Area, AuditLog, Household, Resident
 from ..stats import facts
-from ..sync.service import take_seq
+from ..sync.counter import take_seq
 
 # Folded header -> field. Vietnamese headers as communes write them, and English ones.
 HEADERS = {

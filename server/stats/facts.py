@@ -10,7 +10,7 @@ Terms:
 Every writer (a push, an import, a resolved conflict) marks the households it wrote as stale (mark_stale) in its own
 transaction; whoever reads the facts catches up first (catch_up), so the figures read are exact. Refreshing at read
 time costs a writer nothing and refreshes a household once however many pushes touched it since the last read.
-Both hold the `sync_counter` row lock (sync.service.take_seq) from their first write until commit, so a catch-up
+Both hold the `sync_counter` row lock (sync.counter.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
 from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true, update
