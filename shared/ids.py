@@ -14,7 +14,7 @@ def uuid7(ms: int | None = None) -> uuid.UUID:
     new millisecond and stepped by one within it; the last 32 bits are random. Two visits logged in the same
     millisecond must still sort as logged, since the latest visit of a household decides its follow-up."""
     if ms is not None:
-        counter = int.from_bytes(os.urandom(6), "big") >> 7  # 41 random bits
+        counter = _fresh_counter()
     else:
         ms, counter = _next_tick()
     value = (ms & 0xFFFF_FFFF_FFFF) << 80
@@ -35,12 +35,17 @@ def _next_tick() -> tuple[int, int]:
     with _lock:
         ms = time.time_ns() // 1_000_000
         if ms > _last[0]:
-            _last[:] = ms, int.from_bytes(os.urandom(6), "big") >> 7
+            _last[:] = ms, _fresh_counter()
         elif _last[1] < _COUNTER_MAX:
             _last[1] += 1  # the same millisecond, or the clock went back: keep counting from the last id
         else:
-            _last[:] = _last[0] + 1, int.from_bytes(os.urandom(6), "big") >> 7
+            _last[:] = _last[0] + 1, _fresh_counter()
         return _last[0], _last[1]
+
+
+def _fresh_counter() -> int:
+    """41 random bits: below half the counter's range, so that it can count on within a millisecond."""
+    return int.from_bytes(os.urandom(6), "big") >> 7
 
 
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch

@@ -141,7 +141,6 @@ class ChangeSchema(StrictSchema):
 # caller then loads with the schema, which gives the same result or the error messages. On success they return what
 # the schema's load returns, except that ids stay the canonical strings they came as (str of the schema's UUID).
 # Keep them in step with the schemas: a change to VisitData, AssistData or ChangeSchema must be made here too.
-_canonical_uuid = is_canonical
 
 
 def _number(value, low: float, high: float) -> float | None:
@@ -164,7 +163,7 @@ def fast_change(raw) -> dict | None:
     table, op, ident = raw.get("table"), raw.get("op", "upsert"), raw.get("id")
     base_version, data = raw.get("base_version", 0), raw.get("data", _MISSING)
     if (type(table) is not str or table not in PUSH_TABLES or type(op) is not str or op not in ("upsert", "delete")
-            or not _canonical_uuid(ident) or type(base_version) is not int or base_version < 0):
+            or not is_canonical(ident) or type(base_version) is not int or base_version < 0):
         return None
     if data is _MISSING:
         data = {}
@@ -178,7 +177,7 @@ def _fast_assist(raw) -> dict | None:
         return None
     resident_id, topic, outcome = raw.get("resident_id"), raw.get("topic"), raw.get("outcome")
     note = raw.get("note", "")
-    if ((resident_id is not None and not _canonical_uuid(resident_id)) or type(topic) is not str
+    if ((resident_id is not None and not is_canonical(resident_id)) or type(topic) is not str
             or topic not in TOPICS or type(outcome) is not str or outcome not in OUTCOMES
             or type(note) is not str or len(note) > 500):
         return None
@@ -193,7 +192,7 @@ def fast_visit(raw) -> dict | None:
     household_id, started, replaces_id = get("household_id"), get("started_at"), get("replaces_id")
     duration, status, notes = get("duration_min"), get("status", "met"), get("notes", "")
     follow_up_on, assists = get("follow_up_on"), get("assists", _MISSING)
-    if (not _canonical_uuid(household_id) or (replaces_id is not None and not _canonical_uuid(replaces_id))
+    if (not is_canonical(household_id) or (replaces_id is not None and not is_canonical(replaces_id))
             or type(started) is not str or not started
             or (duration is not None and (type(duration) is not int or not 0 <= duration <= 600))
             or type(status) is not str or status not in VISIT_STATUSES

@@ -33,8 +33,7 @@ class LoginScreen(BaseScreen):
     def done(self, outcome):
         self.busy = False
         if not outcome["ok"]:
-            self.message = tr(f"login.error.{outcome['kind']}", **({"minutes": outcome["minutes"]}
-                                                                  if "minutes" in outcome else {}))
+            self.message = tr(f"login.error.{outcome['kind']}", minutes=outcome.get("minutes"))
             return
         self.ids.password.text = ""
         self.app.go("home")

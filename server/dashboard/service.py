@@ -11,8 +11,8 @@ from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
 from ..stats import facts as stats_facts
-from ..sync.moves import move_members
 from ..sync.counter import take_seq
+from ..sync.moves import move_members
 
 # Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
 # province's administrators see aggregates.

@@ -13,11 +13,12 @@ time costs a writer nothing and refreshes a household once however many pushes t
 Both hold the `sync_counter` row lock (sync.counter.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
-from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true, update
+from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true
 
 from ..extensions import db
-from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold,
-                      SyncCounter, Visit, VisitFact)
+from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold, Visit,
+                      VisitFact)
+from ..sync import counter
 from . import queries
 
 FACTS_TZ = "Asia/Ho_Chi_Minh"
@@ -65,7 +66,7 @@ def catch_up() -> int:
         chunk = ids[start:start + CHUNK]
         # The counter lock: no push is between its writes and its commit while these households are refreshed and
         # forgotten. Held for one chunk at a time, so that a long catch-up does not keep pushes waiting.
-        db.session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter.v))
+        counter.hold()
         refresh(chunk)
         db.session.execute(delete(StaleHousehold).where(StaleHousehold.household_id.in_(chunk)))
         db.session.commit()

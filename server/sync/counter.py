@@ -14,3 +14,9 @@ def take_seq(count: int) -> int:
     # On the session's connection: an UPDATE through the ORM session also looks for the row among its objects.
     last = db.session.connection().execute(_TAKE_SEQ, {"count": count}).scalar_one()
     return last - count + 1
+
+
+def hold() -> None:
+    """Take the counter row's lock until commit without taking a number: meanwhile no writer is between its first
+    write and its commit."""
+    take_seq(0)

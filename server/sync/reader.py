@@ -73,28 +73,30 @@ def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
     table = model.__table__
     columns = [table.c.id, *(table.c[name] for name in names)]
     row_type = _row_type(table.name, names)
-    rows = {}
     if _postgresql():
-        select = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE id = ANY(%s::uuid[])"
-        # In slices: a batch may name tens of thousands of residents.
-        for start in range(0, len(ids), SLICE):
-            rows.update((row[0], row_type(*row)) for row in _fetch(select, [ids[start:start + SLICE]]))
-        return rows
-    # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the query.
-    dashed = {i.replace("-", ""): i for i in ids}
-    hexes = list(dashed)
-    uuids = [n for n, column in enumerate(columns) if n and isinstance(column.type, Uuid)]
-    select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE id IN "
-    for start in range(0, len(hexes), SLICE):
-        some = hexes[start:start + SLICE]
-        for row in _fetch(select + f"({', '.join('?' * len(some))})", some):
-            values = list(row)
-            values[0] = dashed[values[0]]
-            for n in uuids:
-                if values[n] is not None:
-                    values[n] = dash(values[n])
-            rows[values[0]] = row_type(*values)
+        select, uuids = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE ", []
+    else:
+        # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the query.
+        select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE "
+        uuids = [n for n, column in enumerate(columns) if isinstance(column.type, Uuid)]
+    rows = {}
+    for where, params in _among("id", ids):
+        for row in _fetch(select + where, params):
+            if uuids:
+                row = [dash(v) if n in uuids and v is not None else v for n, v in enumerate(row)]
+            rows[row[0]] = row_type(*row)
     return rows
+
+
+def _among(column: str, ids: list[str]):
+    """`column` IN `ids` (canonical strings), as (where, params) of one statement per SLICE ids: a batch may name
+    tens of thousands of residents."""
+    for start in range(0, len(ids), SLICE):
+        some = ids[start:start + SLICE]
+        if _postgresql():
+            yield f"{column} = ANY(%s::uuid[])", [some]
+        else:  # SQLite holds an id as its 32 hex digits
+            yield f"{column} IN ({', '.join('?' * len(some))})", [i.replace("-", "") for i in some]
 
 
 def dash(hex_id: str) -> str:
@@ -119,13 +121,7 @@ def _attach_assists(records: list[dict]) -> None:
         data["assists"] = []
     table = Assist.__table__
     columns = [table.c.visit_id, *(table.c[f] for f in ASSIST_FIELDS)]
-    ids = list(by_id)
-    for start in range(0, len(ids), SLICE):
-        if _postgresql():
-            where, params = "visit_id = ANY(%s::uuid[])", [ids[start:start + SLICE]]
-        else:
-            params = [visit_id.replace("-", "") for visit_id in ids[start:start + SLICE]]
-            where = f"visit_id IN ({', '.join('?' * len(params))})"
+    for where, params in _among("visit_id", list(by_id)):
         # Ordered as the visit_id index is (SQLite then sorts nothing); a visit's assists keep their ids' order.
         sql = f"SELECT {_as_wire(columns)} FROM assists WHERE {where} ORDER BY visit_id, id"
         for visit_id, *values in _fetch(sql, params):

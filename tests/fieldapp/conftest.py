@@ -19,13 +19,11 @@ from werkzeug.serving import make_server
 
 from fieldapp.store import Store
 from fieldapp.sync import ApiClient, SyncEngine
-from server import create_app
 from server.cli import ensure_counter
-from server.config import TestConfig
 from server.extensions import db
 from server.models import Device, User
 from shared.ids import new_id
-from tests.conftest import World
+from tests.conftest import World, make_app
 
 
 class Listener:
@@ -60,8 +58,7 @@ class Listener:
 
 class LiveServer:
     def __init__(self, path):
-        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-        self.app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+        self.app = make_app(f"sqlite:///{path}")
         with self.app.app_context():
             db.create_all()
             ensure_counter()

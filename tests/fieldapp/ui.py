@@ -19,13 +19,12 @@ from pathlib import Path  # noqa: E402
 
 import requests  # noqa: E402
 
-from server import create_app  # noqa: E402
 from server.admin import service as admin  # noqa: E402
 from server.cli import ensure_counter  # noqa: E402
-from server.config import TestConfig  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Visit  # noqa: E402
 from shared.ids import new_id  # noqa: E402
+from tests.conftest import make_app  # noqa: E402
 from tests.fieldapp.conftest import Listener  # noqa: E402
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -37,8 +36,7 @@ class Server:
     """A real Doorstep server on 127.0.0.1 (SQLite in tmp_path) with a commune, two villages and an official."""
 
     def __init__(self, tmp_path):
-        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-        self.app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'server.db'}"})
+        self.app = make_app(f"sqlite:///{tmp_path / 'server.db'}")
         with self.app.app_context():
             db.create_all()
             ensure_counter()
@@ -185,19 +183,18 @@ class Driver:
         if parent is not None:
             left, bottom = parent.to_window(parent.x, parent.y)
             assert left <= x <= left + parent.width and bottom <= y <= bottom + parent.height, (
-                "tap off screen", [(type(w).__name__, w.height, getattr(w, "text", "")[:30]) for w in parent.walk(restrict=True) if w.height > 2000])
+                f"{type(widget).__name__} {getattr(widget, 'text', '')!r} is outside its scroll view after scrolling")
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         # A ScrollView hands a touch to its children only once it is sure it is not a scroll.
-        end = time.monotonic() + (0.35 if parent is not None else 0)
-        while True:
-            self.frames()
-            if time.monotonic() >= end:
-                break
-            time.sleep(0.02)
+        self.frames_for(0.35 if parent is not None else 0)
         touch.touch_up()
         # A ScrollView replays a tap's touch_up to its children 0.2 s later: let that happen before the next tap.
-        end = time.monotonic() + (0.3 if parent is not None else 0)
+        self.frames_for(0.3 if parent is not None else 0)
+
+    def frames_for(self, seconds: float):
+        """Turn frames for `seconds` of wall time, at least one."""
+        end = time.monotonic() + seconds
         while True:
             self.frames()
             if time.monotonic() >= end:
