@@ -41,6 +41,18 @@ TABLES = ("areas", "households", "residents", "visits")
 
 PUSH_TABLES = ("households", "residents", "visits")
 
+REJECT_CODES = {
+    "invalid": {"vi": "Dữ liệu chưa hợp lệ", "en": "Invalid data"},
+    "not_found": {"vi": "Không tìm thấy bản ghi liên quan trên máy chủ", "en": "A record it refers to is not on the server"},
+    "outside_scope": {"vi": "Ngoài địa bàn được giao", "en": "Outside your villages"},
+    "deleted": {"vi": "Bản ghi đã bị xoá trên máy chủ", "en": "The record was deleted on the server"},
+    "version_ahead": {"vi": "Phiên bản mới hơn của máy chủ", "en": "Newer than the server's version"},
+    "not_owner": {"vi": "Chỉ cán bộ đã ghi hoặc lãnh đạo xã được huỷ", "en": "Only its official or a leader may void it"},
+    "id_taken": {"vi": "Mã này đã dùng cho một lượt thăm khác", "en": "This id is already used by another visit"},
+}
+"""Why the server answered a pushed record `rejected` or `conflict`: the result's `code`, one of these keys. The
+tablet shows the label; the result's `errors` name the fields, with a message for developers."""
+
 
 def label(vocab: dict, key: str, lang: str = "vi") -> str:
     """The label of `key` in `lang`, falling back to Vietnamese, then to the key itself."""
