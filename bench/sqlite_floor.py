@@ -13,7 +13,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import sync_world as world_mod  # noqa: E402
-from server.sync import writer  # noqa: E402
+from server.ledger import visits as writer  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=10000")  # the server's

@@ -19,7 +19,7 @@ from server.admin import service as admin
 from server.cli import ensure_counter
 from server.extensions import db
 from server.models import Household, Resident
-from server.sync.counter import take_seq
+from server.ledger import take_seq
 from shared.ids import new_id
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -6,13 +6,8 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
-from .models import Device, SyncCounter, User
-
-
-def ensure_counter() -> None:
-    if db.session.get(SyncCounter, 1) is None:
-        db.session.add(SyncCounter(id=1, v=0, purged_through=0))
-        db.session.commit()
+from .ledger import ensure_counter
+from .models import Device, User
 
 
 @click.command("init-db")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, SmallInteger,
                         String, Text, TypeDecorator, Uuid)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .extensions import db
 
@@ -98,6 +98,12 @@ class SyncedRow:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        # Every UPDATE names the version it was merged against (WHERE version = the version read): a writer that
+        # read the row before another writer committed fails (StaleDataError) instead of overwriting its change.
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
 
 class Household(SyncedRow, db.Model):
@@ -191,10 +197,11 @@ class SyncCounter(db.Model):
 
 class SyncBatch(db.Model):
     __tablename__ = "sync_batches"
+    # Per device: another device's batch with the same id is its own batch, and never sees this one's reply.
+    device_id: Mapped[str] = mapped_column(UUID, primary_key=True)
     batch_id: Mapped[str] = mapped_column(UUID, primary_key=True)
-    device_id: Mapped[str] = mapped_column(UUID, index=True)
     response: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Conflict(db.Model):

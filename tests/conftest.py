@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from server import create_app
 from server.admin import service as admin
-from server.cli import ensure_counter
+from server.ledger import ensure_counter
 from server.config import TestConfig
 from server.extensions import db
 from shared.ids import new_id

@@ -16,9 +16,9 @@ from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, Household, Resident, Target, User, UserVillage, Visit
 from ..stats import facts
-from ..sync.counter import take_seq
+from ..ledger import ensure_counter, take_seq
+from ..ledger.bulk import Writer
 from . import demo_data as words
-from .bulk import Writer
 from .demo_people import LOCAL, Dice, Village, household, person_name, visits
 from .service import AdminError
 
@@ -36,7 +36,6 @@ def reset() -> None:
     """Drop every table and create them again, empty, with the sync counter row, at the newest migration."""
     from flask_migrate import stamp
 
-    from ..cli import ensure_counter
     db.session.remove()
     db.drop_all()
     db.create_all()

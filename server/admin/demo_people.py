@@ -16,8 +16,6 @@ TOPIC_LIST = list(TOPICS)
 # Outcomes and household sizes repeated in proportion to how often they come up.
 OUTCOMES = ["done"] * 11 + ["partial"] * 3 + ["follow_up"] * 4 + ["declined"] * 2
 HOUSEHOLD_SIZES = [2] * 4 + [3] * 7 + [4] * 5 + [5] * 2 + [6] * 2
-HOUSEHOLD_FIELDS = {f: 1 for f in ("village_id", "address", "head_name", "phone", "note")}
-RESIDENT_FIELDS = {f: 1 for f in ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")}
 
 
 class Dice(random.Random):
@@ -75,8 +73,7 @@ def household(rng: Dice, village: Village, number: int, year: int, ms: int) -> t
     address = (f"Số {number}, tổ {1 + number // 25}" if rng.random() < 0.7
                else f"Kiệt {rng.between(1, 12)}/{number}, tổ {1 + number // 25}")
     row = {"id": hid, "village_id": village.id, "commune_id": village.commune_id, "address": address,
-           "head_name": people[0][0], "phone": residents[0]["phone"], "note": "", "version": 1,
-           "field_versions": HOUSEHOLD_FIELDS, "deleted": False}
+           "head_name": people[0][0], "phone": residents[0]["phone"], "note": ""}
     return row, residents
 
 
@@ -87,7 +84,7 @@ def _resident(rng, hid, village, name, born, sex, year, ms) -> dict:
     smart = (rng.random() < smart_odds) if has_phone else (None if age < 16 else False)
     return {"id": uuid7(rng, ms), "household_id": hid, "village_id": village.id, "commune_id": village.commune_id,
             "full_name": name, "birth_year": born, "sex": sex, "phone": phone(rng) if has_phone else "",
-            "has_smartphone": smart, "version": 1, "field_versions": RESIDENT_FIELDS, "deleted": False}
+            "has_smartphone": smart}
 
 
 def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count: int,

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from shared.ids import new_id
 from shared.schemas import HouseholdData, ResidentData
@@ -19,8 +19,7 @@ from shared.text import fold
 
 from ..extensions import db
 from ..models import Area, AuditLog, Household, Resident
-from ..stats import facts
-from ..sync.counter import take_seq
+from ..ledger import Ledger
 
 # Folded header -> field. Vietnamese headers as communes write them, and English ones.
 HEADERS = {
@@ -265,27 +264,21 @@ def _drop_existing(households: list[dict], commune_id: int, report: ImportReport
 
 
 def _write(households: list[dict], commune_id: int, report: ImportReport, by_user_id: int | None) -> None:
-    count = len(households) + sum(len(h["residents"]) for h in households)
-    if not count:
+    if not households:
         return
-    seq = take_seq(count)
+    ledger = Ledger(by_user_id)
     household_rows, resident_rows = [], []
     for h in households:
         residents = h.pop("residents")
         hid = new_id()
-        household_rows.append({**h, "id": hid, "commune_id": commune_id, "seq": seq, "version": 1,
-                               "field_versions": dict.fromkeys(h, 1), "updated_by": by_user_id, "deleted": False})
-        seq += 1
-        for r in residents:
-            resident_rows.append({**r, "id": new_id(), "household_id": hid, "village_id": h["village_id"],
-                                  "commune_id": commune_id, "seq": seq, "version": 1,
-                                  "field_versions": dict.fromkeys(["household_id", *r], 1),
-                                  "updated_by": by_user_id, "deleted": False})
-            seq += 1
-    db.session.execute(insert(Household), household_rows)
-    if resident_rows:
-        db.session.execute(insert(Resident), resident_rows)
-    facts.mark_stale(row["id"] for row in household_rows)  # new households count in the coverage totals
+        household_rows.append({**h, "id": hid, "commune_id": commune_id})
+        resident_rows += [{**r, "id": new_id(), "household_id": hid, "village_id": h["village_id"],
+                           "commune_id": commune_id} for r in residents]
+    for row in household_rows:
+        ledger.create_plain(Household, row)
+    for row in resident_rows:
+        ledger.create_plain(Resident, row)
+    ledger.write()
     report.households, report.residents = len(household_rows), len(resident_rows)
     db.session.add(AuditLog(user_id=by_user_id, action="import_households",
                             detail={"commune": commune_id, "households": report.households,

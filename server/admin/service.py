@@ -2,7 +2,7 @@
 from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, AuditLog, User, UserVillage
-from ..sync.counter import take_seq
+from ..ledger import take_seq
 from shared.vocab import AREA_LEVELS, ROLES
 
 PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}

@@ -6,6 +6,7 @@ from shared.schemas import LoginReplySchema, LoginSchema, UserSchema
 
 from .. import access
 from ..errors import ApiError
+from ..ledger import Scope
 from . import service, throttle
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Device login with revocable tokens.")
@@ -28,7 +29,7 @@ def login(args):
         raw = service.register_device(user, str(args["device_id"]), args["device_label"], args["app_version"])
     except service.DeviceTaken:
         raise ApiError(409, "This device is registered to another user.", {"device_id": ["Already registered."]})
-    return {"token": raw, "user": user, "scope": service.scope_of(user)}
+    return {"token": raw, "user": user, "scope": Scope.of(user).wire()}
 
 
 @blp.route("/logout", methods=["POST"])

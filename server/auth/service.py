@@ -2,11 +2,10 @@
 import secrets
 
 from flask import current_app
-from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import AuditLog, Device, User, UserVillage, utcnow
+from ..models import AuditLog, Device, User, utcnow
 from . import throttle
 
 # Checked against when the username is unknown, so that a failed login takes as long whether the user exists or not.
@@ -77,16 +76,3 @@ def set_active(user: User, active: bool, by_user_id: int | None) -> None:
             device.revoked_at, device.token_hash = device.revoked_at or utcnow(), None
     db.session.add(AuditLog(user_id=by_user_id, action="set_active", detail={"user": user.id, "active": active}))
     db.session.commit()
-
-
-_VILLAGES_OF = select(UserVillage.village_id).where(UserVillage.user_id == bindparam("user_id"))
-
-
-def village_ids(user: User) -> list[int]:
-    return sorted(db.session.execute(_VILLAGES_OF, {"user_id": user.id}).scalars())
-
-
-def scope_of(user: User) -> dict:
-    """What the user may read and write: all (an admin), a commune (a leader), or an official's villages."""
-    return {"role": user.role, "commune_id": user.commune_id,
-            "village_ids": village_ids(user) if user.role == "official" else []}

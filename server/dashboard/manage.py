@@ -114,7 +114,7 @@ def conflicts(commune_id: int):
                                      request.form.get("pick", ""), by_user_id=g.user.id)
         except service.DashboardError as err:
             db.session.rollback()
-            flash(str(err), "error")
+            flash(i18n.gettext(str(err)), "error")
         else:
             flash(i18n.gettext("The conflict was resolved."), "ok")
         return redirect(url_for("dashboard.conflicts", commune_id=commune_id))

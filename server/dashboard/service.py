@@ -10,15 +10,13 @@ from sqlalchemy import select
 from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
-from ..stats import facts as stats_facts
-from ..sync.counter import take_seq
-from ..sync.moves import move_members
+from ..ledger import Ledger, hold
 
 # Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
 # province's administrators see aggregates.
 PERSONAL_ROLES = ("leader",)
 STALE_AFTER = timedelta(days=3)
-CONFLICT_TABLES = {"households": Household, "residents": Resident}
+CONFLICT_TABLES = {"households": Household, "residents": Resident, "visits": Visit}
 
 
 class DashboardError(ValueError):
@@ -118,7 +116,8 @@ def open_conflicts(commune_id: int) -> list[dict]:
 def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: int) -> Conflict:
     """Close a conflict keeping the current value (`kept`) or writing back the overwritten one (`lost`).
 
-    Writing back goes the way a push does: a new version, the field's version, and a new seq so tablets pull it.
+    Writing back goes through the ledger, as a push does. A visit kept in conflict is only acknowledged: visits
+    are never overwritten, a correction is a new visit.
     """
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None or conflict.commune_id != commune_id:
@@ -128,22 +127,7 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
     if pick not in ("kept", "lost"):
         raise DashboardError("pick the kept or the lost value")
     if pick == "lost":
-        row = _conflict_row(conflict)
-        if row is None or row.deleted:
-            raise DashboardError("the record is gone")
-        if conflict.field == "village_id" and not _is_village_of(conflict.lost_value, commune_id):
-            raise DashboardError("that village is not in this commune")
-        left = (row.village_id, row.commune_id) if isinstance(row, Household) else None
-        setattr(row, conflict.field, conflict.lost_value)
-        row.version += 1
-        row.field_versions = {**(row.field_versions or {}), conflict.field: row.version}
-        row.updated_by, row.updated_at = by_user_id, utcnow()
-        row.seq = take_seq(1)
-        if isinstance(row, Household) and conflict.field == "village_id":
-            db.session.flush()
-            move_members({row.id: left})
-        # A household's village decides where its coverage counts (stats/facts.py).
-        stats_facts.mark_stale([row.id if isinstance(row, Household) else row.household_id])
+        _write_back(conflict, commune_id, by_user_id)
     conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()
     db.session.add(AuditLog(user_id=by_user_id, action="resolve_conflict",
                             detail={"conflict": conflict.id, "field": conflict.field, "pick": pick}))
@@ -151,14 +135,30 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
     return conflict
 
 
+def _write_back(conflict: Conflict, commune_id: int, by_user_id: int) -> None:
+    if conflict.table_name == "visits":
+        raise DashboardError("a visit is never overwritten: log a new one on the tablet")
+    hold()  # before the row is read: no tablet's push gets in between
+    row = _conflict_row(conflict)
+    if row is None or row.deleted:
+        raise DashboardError("the record is gone")
+    village = None
+    if conflict.field == "village_id":
+        village = db.session.get(Area, conflict.lost_value) if _is_id(conflict.lost_value) else None
+        if village is None or village.level != "village" or village.commune_id != commune_id:
+            raise DashboardError("that village is not in this commune")
+    ledger = Ledger(by_user_id)
+    ledger.change(row, {conflict.field: conflict.lost_value}, commune_id=village and village.commune_id)
+    ledger.write()
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 31
+
+
 def _conflict_row(conflict: Conflict):
     model = CONFLICT_TABLES.get(conflict.table_name)
     return db.session.get(model, conflict.row_id) if model is not None else None
-
-
-def _is_village_of(village_id, commune_id: int) -> bool:
-    found = db.session.get(Area, village_id) if isinstance(village_id, int) else None
-    return found is not None and found.level == "village" and found.commune_id == commune_id
 
 
 def _user_names(ids) -> dict[int, str]:

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import access
-from ..auth.service import scope_of
+from ..ledger import Scope
 from . import service
 
 blp = Blueprint("records", __name__, url_prefix="", description="Paginated reads in the caller's scope.")
@@ -24,7 +24,7 @@ class PageSchema(Schema):
 
 
 def _page(table: str, args: dict) -> dict:
-    return service.page(table, scope_of(g.user), args["page"], args["per_page"], args["village_id"])
+    return service.page(table, Scope.of(g.user), args["page"], args["per_page"], args["village_id"])
 
 
 @blp.route("/households", methods=["GET"])

@@ -2,17 +2,18 @@
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..ledger import Scope
 from ..models import Household, Resident, Visit
 from ..sync import records
 
 TABLES = {"households": Household, "residents": Resident, "visits": Visit}
 
 
-def page(table: str, scope: dict, page_no: int, per_page: int, village_id: int | None = None) -> dict:
+def page(table: str, scope: Scope, page_no: int, per_page: int, village_id: int | None = None) -> dict:
     """One page of a table's live rows in `scope`, oldest first, with the total."""
     model = TABLES[table]
     query = select(model).where(model.voided.is_(False) if model is Visit else model.deleted.is_(False))
-    where = records.scope_filter(model, scope)
+    where = scope.filter(model)
     if where is not None:
         query = query.where(where)
     if village_id is not None:

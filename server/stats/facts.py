@@ -10,7 +10,7 @@ Terms:
 Every writer (a push, an import, a resolved conflict) marks the households it wrote as stale (mark_stale) in its own
 transaction; whoever reads the facts catches up first (catch_up), so the figures read are exact. Refreshing at read
 time costs a writer nothing and refreshes a household once however many pushes touched it since the last read.
-Both hold the `sync_counter` row lock (sync.counter.take_seq) from their first write until commit, so a catch-up
+Both hold the `sync_counter` row lock (ledger.counter.take_seq) from their first write until commit, so a catch-up
 never misses a household marked by a push that commits while it runs.
 """
 from sqlalchemy import String, bindparam, case, cast, delete, exists, func, insert, literal, or_, select, true
@@ -18,7 +18,7 @@ from sqlalchemy import String, bindparam, case, cast, delete, exists, func, inse
 from ..extensions import db
 from ..models import (Assist, DoneFact, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold, Visit,
                       VisitFact)
-from ..sync import counter
+from ..ledger import counter
 from . import queries
 
 FACTS_TZ = "Asia/Ho_Chi_Minh"
@@ -39,21 +39,6 @@ def refresh(household_ids) -> None:
     db.session.flush()  # the caller's pending ORM changes must be in the rows read below
     for start in range(0, len(ids), CHUNK):
         _compute(ids[start:start + CHUNK])
-
-
-def mark_stale(household_ids) -> None:
-    """Mark these households' facts as out of date, in the caller's transaction (one statement, with the driver:
-    through the ORM it cost a push as much as its visits' insert)."""
-    ids = sorted({str(i) for i in household_ids if i is not None})
-    if not ids:
-        return
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    if db.engine.dialect.name == "postgresql":
-        cursor.execute("INSERT INTO stale_households (household_id) SELECT unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
-                       [ids], binary=True)
-    else:  # SQLite holds an id as its 32 hex digits, as the Uuid type writes it
-        cursor.executemany("INSERT OR IGNORE INTO stale_households (household_id) VALUES (?)",
-                           [(i.replace("-", ""),) for i in ids])
 
 
 def catch_up() -> int:

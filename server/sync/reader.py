@@ -12,14 +12,15 @@ import functools
 from sqlalchemy import Boolean, Date, DateTime, Integer, Uuid
 
 from ..extensions import db
-from ..models import Area, Assist, Visit
-from .records import ASSIST_FIELDS, FIELDS, MODELS, scope_filter
+from ..ledger.visits import dash
+from ..models import Assist, Visit
+from .records import ASSIST_FIELDS, FIELDS, MODELS
 
 GONE = {"households": "deleted", "residents": "deleted", "visits": "voided"}
 """The column that says a row is gone (deleted, or a voided visit): `deleted` on the wire."""
 
 
-def page_seqs(table: str, scope: dict, since: int, limit: int, horizon: int) -> list[int]:
+def page_seqs(table: str, scope, since: int, limit: int, horizon: int) -> list[int]:
     """The seq numbers of the first `limit` rows of `table` in `scope` after `since`, up to `horizon`."""
     name, mark = MODELS[table].__tablename__, _mark()
     ranges = _index_ranges(MODELS[table], scope)
@@ -31,7 +32,7 @@ def page_seqs(table: str, scope: dict, since: int, limit: int, horizon: int) -> 
     return [seq for (seq,) in _fetch(sql, [since, horizon, limit] * len(parts) + [limit])]
 
 
-def page_rows(table: str, scope: dict, since: int, last: int) -> list[dict]:
+def page_rows(table: str, scope, since: int, last: int) -> list[dict]:
     """The rows of `table` in `scope` with a seq after `since` and up to `last`, in seq order, as wire records with
     their seq."""
     model = MODELS[table]
@@ -55,15 +56,15 @@ def page_rows(table: str, scope: dict, since: int, last: int) -> list[dict]:
     return out
 
 
-def _index_ranges(model, scope: dict) -> list[str]:
+def _index_ranges(model, scope) -> list[str]:
     """The caller's scope as conditions that each give one range of an index in seq order: one per village for an
     official. With `village_id IN (...)` instead, PostgreSQL sorted every row of the villages for each page whenever
     it believed them few (its statistics lag a table that grows fast), and SQLite read the seq index through the
     rows of every other village."""
-    name = model.__tablename__
-    if scope["role"] == "official" and model is not Area:
-        return [f"{name}.village_id = {int(village)}" for village in scope["village_ids"]]
-    where = scope_filter(model, scope)
+    villages = scope.index_villages(model)
+    if villages is not None:
+        return [f"{model.__tablename__}.village_id = {int(village)}" for village in villages]
+    where = scope.filter(model)
     return ["1 = 1" if where is None else _sql(where)]
 
 
@@ -97,11 +98,6 @@ def _among(column: str, ids: list[str]):
             yield f"{column} = ANY(%s::uuid[])", [some]
         else:  # SQLite holds an id as its 32 hex digits
             yield f"{column} IN ({', '.join('?' * len(some))})", [i.replace("-", "") for i in some]
-
-
-def dash(hex_id: str) -> str:
-    """An id as SQLite stores it (32 hex digits) in its canonical form."""
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 SLICE = 900

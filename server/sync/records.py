@@ -1,7 +1,4 @@
-"""How each pulled table's rows look on the wire, and which rows a caller's scope holds (reader.py reads them)."""
-import hashlib
-import json
-
+"""How each pulled table's rows look on the wire (reader.py reads them)."""
 from ..models import Area, Household, Resident, Visit
 
 HOUSEHOLD_FIELDS = ("village_id", "address", "head_name", "phone", "note")
@@ -20,19 +17,6 @@ def wire(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-def scope_filter(model, scope: dict):
-    """The WHERE clause of the rows `scope` may read; None means everything (an admin)."""
-    if scope["role"] == "admin":
-        return None
-    if scope["role"] == "official" and model is not Area:
-        return model.village_id.in_(scope["village_ids"])
-    return model.commune_id == scope["commune_id"]
-
-
-def scope_hash(scope: dict) -> str:
-    return hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()
 
 
 def record_of(table: str, row) -> dict:

@@ -9,11 +9,11 @@ from shared import MIN_SCHEMA_VERSION
 from shared.schemas import PullArgsSchema, PullPageSchema, PushReplySchema, PushSchema
 
 from .. import access
-from ..auth.service import scope_of
 from ..errors import ApiError
-from . import service
+from ..ledger import Scope
+from . import pull as pulling, push as pushing
 
-blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract of DESIGN.md.")
+blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract (docs/protocol.md).")
 
 
 class _Parser(FlaskParser):
@@ -52,7 +52,7 @@ def push(batch):
     """Apply a batch of changes in one transaction; each change gets its own status."""
     if batch["schema_version"] < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"schema_version": ["No longer supported."]})
-    return _json(service.push(g.user, g.device, scope_of(g.user), batch))
+    return _json(pushing.push(g.user, g.device, Scope.of(g.user), batch))
 
 
 @blp.route("/pull", methods=["GET"])
@@ -62,6 +62,6 @@ def push(batch):
 def pull(args):
     """One page of changes in the caller's scope after the cursor `since`."""
     try:
-        return _json(service.pull(g.device, scope_of(g.user), args["since"], args["limit"]))
-    except service.ResetRequired:
+        return _json(pulling.pull(g.device, Scope.of(g.user), args["since"], args["limit"]))
+    except pulling.ResetRequired:
         raise ApiError(410, "Your data must be downloaded again.", code="reset_required")

@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 import requests  # noqa: E402
 
 from server.admin import service as admin  # noqa: E402
-from server.cli import ensure_counter  # noqa: E402
+from server.ledger import ensure_counter  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Visit  # noqa: E402
 from shared.ids import new_id  # noqa: E402

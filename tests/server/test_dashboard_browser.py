@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from server.admin import demo, demo_data
-from server.cli import ensure_counter
+from server.ledger import ensure_counter
 from server.extensions import db
 from server.models import Area, Conflict, Device, Household, User
 from tests.conftest import make_app

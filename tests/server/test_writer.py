@@ -1,11 +1,11 @@
-"""The push's hand-written inserts (server/sync/writer.py) store exactly what SQLAlchemy stores for the same rows."""
+"""The push's hand-written inserts (server/ledger/visits.py) store exactly what SQLAlchemy stores for the same rows."""
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import delete, insert, select, text
 
 from server.extensions import db
 from server.models import Assist, Household, User, Visit
-from server.sync import writer
+from server.ledger import visits as writer
 from shared.ids import new_id
 
 ICT = timezone(timedelta(hours=7))

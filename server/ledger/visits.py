@@ -1,4 +1,4 @@
-"""The rows a push inserts, written with the database driver directly.
+"""The visits and assists a ledger inserts, written with the database driver directly.
 
 Terms:
 - a *visit row* is a dict with the columns of `visits` (models.Visit) and Python values: str ids, aware datetimes;
@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import Assist, Visit
-from . import reader
 
 VISIT_COLUMNS = tuple(column.name for column in Visit.__table__.c)
 ASSIST_COLUMNS = tuple(column.name for column in Assist.__table__.c if column.name != "id")
@@ -44,7 +43,7 @@ def insert_visits(rows: list[dict]) -> set[str]:
     # A concurrent push stored some of these ids first: ours are those carrying this batch's seq numbers.
     seqs = [row["seq"] for row in rows]
     cursor.execute("SELECT id FROM visits WHERE seq BETWEEN ? AND ?", (min(seqs), max(seqs)))
-    return {reader.dash(hex_id) for (hex_id,) in cursor.fetchall()}
+    return {dash(hex_id) for (hex_id,) in cursor.fetchall()}
 
 
 def insert_assists(rows: list[dict]) -> None:
@@ -55,6 +54,11 @@ def insert_assists(rows: list[dict]) -> None:
         return
     _sqlite_cursor().executemany(_sqlite_statement("INSERT INTO assists", ASSIST_COLUMNS),
                                  _sqlite_values(rows, ASSIST_COLUMNS))
+
+
+def dash(hex_id: str) -> str:
+    """An id as SQLite stores it (32 hex digits) in its canonical form."""
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 def _sqlite_cursor():

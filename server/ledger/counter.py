@@ -9,6 +9,13 @@ _TAKE_SEQ = (update(SyncCounter).where(SyncCounter.id == 1).values(v=SyncCounter
              .returning(SyncCounter.v))
 
 
+def ensure_counter() -> None:
+    """Create the counter row of a new database."""
+    if db.session.get(SyncCounter, 1) is None:
+        db.session.add(SyncCounter(id=1, v=0, purged_through=0))
+        db.session.commit()
+
+
 def take_seq(count: int) -> int:
     """Reserve `count` change numbers and return the first. Call it late: it holds the counter lock until commit."""
     # On the session's connection: an UPDATE through the ORM session also looks for the row among its objects.
@@ -18,5 +25,5 @@ def take_seq(count: int) -> int:
 
 def hold() -> None:
     """Take the counter row's lock until commit without taking a number: meanwhile no writer is between its first
-    write and its commit."""
+    write and its commit, and what is read after it is the latest committed state."""
     take_seq(0)
