@@ -172,6 +172,13 @@ VI = {
     "Use this": "Dùng giá trị này",
     "No conflict to review.": "Không có xung đột cần xem xét.",
     "The conflict was resolved.": "Đã xử lý xung đột.",
+    "Visits with an unlikely date": "Lượt thăm có ngày giờ bất thường",
+    "The tablet's clock was probably wrong: these visits are kept and counted on the date the tablet gave. Ask the "
+    "official to check the tablet's date and time.":
+        "Có thể đồng hồ máy tính bảng bị sai: các lượt thăm này vẫn được lưu và tính theo ngày máy tính bảng ghi. "
+        "Hãy nhắc cán bộ kiểm tra ngày giờ của máy.",
+    "Date on the tablet": "Ngày trên máy tính bảng",
+    "Received by the server": "Máy chủ nhận lúc",
     "Two visits were sent under one id": "Hai lượt thăm được gửi cùng một mã",
     "Stored visit": "Lượt thăm đã lưu",
     "Visit not stored": "Lượt thăm không được lưu",

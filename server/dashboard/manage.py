@@ -1,5 +1,5 @@
 """Management pages: a commune's officials and their tablets, conflicts to review, and household imports."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from .. import access
 from ..admin import importer
@@ -118,7 +118,8 @@ def conflicts(commune_id: int):
         else:
             flash(i18n.gettext("The conflict was resolved."), "ok")
         return redirect(url_for("dashboard.conflicts", commune_id=commune_id))
-    return render_template("dashboard/conflicts.html", commune=commune, items=service.open_conflicts(commune_id))
+    return render_template("dashboard/conflicts.html", commune=commune, items=service.open_conflicts(commune_id),
+                           odd=service.odd_dates(commune_id, current_app.config["TIMEZONE"]))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -5,17 +5,21 @@ Coverage numbers come from server.stats.service; nothing here counts households.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
-from ..ledger import Ledger, hold
+from ..ledger import Ledger, Scope, hold
 
 # Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
 # province's administrators see aggregates.
 PERSONAL_ROLES = ("leader",)
 STALE_AFTER = timedelta(days=3)
+AHEAD = timedelta(hours=1)
+BEHIND = timedelta(days=180)
+"""A visit dated more than AHEAD after the server received it, or more than BEHIND before, was most likely logged on
+a tablet whose clock was wrong: it is kept and counted, and listed for the leader to check."""
 CONFLICT_TABLES = {"households": Household, "residents": Resident, "visits": Visit}
 
 
@@ -30,13 +34,12 @@ def sees_personal(user: User) -> bool:
 def communes_of(user: User) -> list[Area]:
     """The communes the user may open: its own for a leader, all for an admin."""
     query = select(Area).where(Area.level == "commune").order_by(Area.name)
-    if user.role != "admin":
-        query = query.where(Area.id == user.commune_id)
-    return list(db.session.execute(query).scalars())
+    where = Scope.of(user).filter(Area)
+    return list(db.session.execute(query if where is None else query.where(where)).scalars())
 
 
 def may_open(user: User, commune_id: int) -> bool:
-    return user.role == "admin" or user.commune_id == commune_id
+    return Scope.of(user).holds_commune(commune_id)
 
 
 def provinces() -> list[Area]:
@@ -133,6 +136,29 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
                             detail={"conflict": conflict.id, "field": conflict.field, "pick": pick}))
     db.session.commit()
     return conflict
+
+
+def odd_dates(commune_id: int, tz: str, limit: int = 200) -> list[dict]:
+    """The commune's live visits whose date is far from when the server received them, newest received first."""
+    zone = ZoneInfo(tz)
+    rows = db.session.execute(
+        select(Visit.started_at, Visit.received_at, Area.name.label("village"), User.full_name.label("official"))
+        .join(Area, Area.id == Visit.village_id).join(User, User.id == Visit.official_id)
+        .where(Visit.commune_id == commune_id, Visit.voided.is_(False))
+        .where((_days_after_received() > AHEAD / DAY) | (_days_after_received() < -BEHIND / DAY))
+        .order_by(Visit.received_at.desc()).limit(limit)).all()
+    return [{"started_at": r.started_at.astimezone(zone), "received_at": r.received_at.astimezone(zone),
+             "village": r.village, "official": r.official} for r in rows]
+
+
+DAY = timedelta(days=1)
+
+
+def _days_after_received():
+    """How many days a visit's date is after its receipt (negative: before), in SQL."""
+    if db.engine.dialect.name == "sqlite":
+        return func.julianday(Visit.started_at) - func.julianday(Visit.received_at)
+    return func.extract("epoch", Visit.started_at - Visit.received_at) / 86400
 
 
 def _write_back(conflict: Conflict, commune_id: int, by_user_id: int) -> None:

@@ -12,6 +12,7 @@ from shared.schemas import (CoverageArgsSchema, CoverageSchema, FollowUpSchema, 
 from .. import access
 from ..errors import ApiError
 from ..extensions import db
+from ..ledger import Scope
 from . import service
 
 blp = Blueprint("stats", __name__, url_prefix="/stats", description="Household and resident coverage.")
@@ -23,7 +24,7 @@ def _allowed(area_id: int, field: str = "area"):
         area = service.area_of(area_id)
     except service.NotFound:
         raise ApiError(404, "No such area.", {field: ["No such area."]}) from None
-    if g.user.role != "admin" and (area.level == "province" or area.commune_id != g.user.commune_id):
+    if not Scope.of(g.user).holds_commune(area.commune_id):  # a province's is None: admins only
         raise ApiError(403, "This area is outside your commune.")
     return area
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, inspect, select
 from server import cli
 from server.auth.service import check_credentials
 from server.extensions import db
-from server.models import Area, Device, Household, HouseholdFacts, User
+from server.models import Area, Device, Household, HouseholdFacts, SyncCounter, User
 
 PASSWORD = "mật-khẩu-mới-1"
 
@@ -21,7 +21,7 @@ def test_init_db_creates_the_tables_and_the_counter(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert {"areas", "households", "visits", "sync_counter"} <= set(inspect(db.engine).get_table_names())
-        assert db.session.execute(select(func.count()).select_from(cli.SyncCounter)).scalar_one() == 1
+        assert db.session.execute(select(func.count()).select_from(SyncCounter)).scalar_one() == 1
 
 
 def test_create_areas_and_a_user_with_the_password_from_stdin(app):

@@ -94,3 +94,24 @@ def test_refused_records_carry_a_code_and_name_themselves(client, world):
         ("rejected", "outside_scope"), ("rejected", "not_found"), ("rejected", "invalid"), ("rejected", "invalid")]
     assert [r["id"] for r in reply["results"]][:2] == [outside["id"], ghost["id"]]
     assert all(isinstance(r["table"], str) and r["id"] != "None" for r in reply["results"])
+
+
+def test_a_visit_from_a_tablet_with_a_wrong_clock_is_kept_and_flagged(app, client, world):
+    """A day ahead or a year behind: stored and counted, listed for the leader; a correction of it is accepted."""
+    from datetime import datetime, timedelta, timezone
+
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    now = datetime.now(timezone.utc)
+    ahead = visit_change(hh["id"], started_at=(now + timedelta(days=1)).isoformat())
+    behind = visit_change(hh["id"], started_at=(now - timedelta(days=365)).isoformat())
+    today = visit_change(hh["id"], started_at=now.isoformat())
+    reply = push(client, headers, hh, ahead, behind, today).get_json()
+    assert [r["status"] for r in reply["results"]] == ["applied"] * 4
+    fix = visit_change(hh["id"], started_at=now.isoformat(), replaces_id=ahead["id"])
+    assert push(client, headers, fix).get_json()["results"][0]["status"] == "applied"
+    leader = client.post("/login", data={"username": world.leader, "password": world.PASSWORD})
+    assert leader.status_code in (302, 303)
+    page = client.get(f"/communes/{world.commune_a}/conflicts").get_data(as_text=True)
+    assert "Lượt thăm có ngày giờ bất thường" in page
+    assert page.count("data-odd-date") == 1  # the year-old one; the day-ahead one was replaced by its correction
