@@ -228,3 +228,22 @@ def test_purging_while_tablets_push_loses_nothing(app, live_server, client, worl
     households, residents = ids_of(app, Household), ids_of(app, Resident)
     assert not households & {h["id"] for h in tombstones}
     assert {h for h, _ in pushed} <= households and {r for _, r in pushed} <= residents
+
+
+def test_a_tombstone_written_again_meanwhile_waits_for_the_next_run(app, client, world):
+    tablet, leader = world.login(client, world.official), world.login(client, world.leader)
+    home = household_change(world.a1)
+    person = resident_change(home["id"])
+    applied(push(client, tablet, home, person))
+    applied(push(client, tablet, delete_change("residents", person["id"])))
+    age(app, Resident, [person["id"]])
+    # During the pause the household moves: its residents, the deleted one too, take new seq numbers, which
+    # devices below them have not pulled.
+    move = {"table": "households", "op": "upsert", "id": home["id"], "base_version": 1,
+            "data": {"village_id": world.a3}}
+    first = run_purge(app, pause=lambda: applied(push(client, leader, move)))
+    assert first.residents == 0 and person["id"] in ids_of(app, Resident)
+    moved_seq = seq_of(app, Resident, person["id"])
+    assert first.purged_through < moved_seq
+    second = run_purge(app)
+    assert second.residents == 1 and second.purged_through == moved_seq == purged_through(app)
