@@ -30,7 +30,6 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    JSON_SORT_KEYS = False
 
 
 class TestConfig(Config):
