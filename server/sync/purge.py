@@ -9,9 +9,10 @@ Terms:
   pulled that tombstone and never will, so its next pull gets 410 and it pulls its scope again from zero.
 
 The order keeps every tablet right: purged_through is advanced and committed first, then, after a pause longer than
-a pull page takes, the rows go, in chunks, each chunk under the counter lock (no push is between its first write and
-its commit meanwhile) and never a row whose seq is above purged_through. A pull that read the old purged_through
-has ended before a row it could miss is deleted. Running it again, or after a crash, purges what is left.
+a pull page takes, the rows go, in chunks, each chunk's DELETE under the counter lock (no push is between its first
+write and its commit meanwhile), never a row whose seq is above purged_through. A pull that read the old
+purged_through has ended before a row it could miss is deleted. Running it again, or after a crash, purges what is
+left.
 """
 import time
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ def _household_purgeable(cutoff) -> list:
 def _advance(cutoff) -> tuple[int, bool]:
     """Raise purged_through to the highest seq of what is purgeable now, committed; returns it and whether it
     moved."""
-    hold()  # what is purgeable is read as no push is half-written
+    # Read without the counter lock, which pushes wait for: a row that changes after this read has a higher seq,
+    # and no row above purged_through is deleted.
     resident = aliased(Resident)
     staying = ~exists().where(resident.household_id == Household.id,
                               not_(and_(*_resident_purgeable(resident, cutoff))))
@@ -89,19 +91,22 @@ def _advance(cutoff) -> tuple[int, bool]:
 
 
 def _delete_chunks(model, purgeable: list, chunk: int) -> int:
-    """Delete the purgeable rows of `model` up to purged_through, `chunk` per transaction under the counter lock."""
+    """Delete the purgeable rows of `model` up to purged_through, `chunk` per transaction. The rows are found
+    without the counter lock; the DELETE checks them again under it, so pushes wait only for the DELETE."""
     total = 0
+    through = select(SyncCounter.purged_through).where(SyncCounter.id == 1).scalar_subquery()
     while True:
-        hold()
-        through = select(SyncCounter.purged_through).where(SyncCounter.id == 1).scalar_subquery()
         ids = db.session.execute(select(model.id).where(*purgeable, model.seq <= through).limit(chunk)).scalars().all()
+        db.session.rollback()
         if not ids:
-            db.session.rollback()
             return total
-        # The conditions again in the DELETE: they hold under the lock, and say so in the statement itself.
-        total += db.session.execute(delete(model).where(model.id.in_(ids), *purgeable, model.seq <= through)
-                                    .execution_options(synchronize_session=False)).rowcount
+        hold()
+        deleted = db.session.execute(delete(model).where(model.id.in_(ids), *purgeable, model.seq <= through)
+                                     .execution_options(synchronize_session=False)).rowcount
         db.session.commit()
+        if not deleted:  # all written meanwhile: the next run looks at them again
+            return total
+        total += deleted
 
 
 def _delete_receipts(cutoff, chunk: int) -> int:
@@ -109,9 +114,9 @@ def _delete_receipts(cutoff, chunk: int) -> int:
     total = 0
     while True:
         old = select(SyncBatch.batch_id).where(SyncBatch.received_at < cutoff).limit(chunk)
-        # batch_id and the time again: the statement stays right whatever identifies a receipt.
-        deleted = db.session.execute(delete(SyncBatch).where(SyncBatch.batch_id.in_(old), SyncBatch.received_at < cutoff)
-                                     .execution_options(synchronize_session=False)).rowcount
+        # The time again beside batch_id: the statement stays right whatever identifies a receipt.
+        statement = delete(SyncBatch).where(SyncBatch.batch_id.in_(old), SyncBatch.received_at < cutoff)
+        deleted = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
         db.session.commit()
         if not deleted:
             return total

@@ -6,7 +6,8 @@ import requests
 from sqlalchemy import create_engine, func, select, update
 
 from server.extensions import db
-from server.models import Household, Resident, SyncBatch, SyncCounter, utcnow
+from server.models import Household, Resident, StaleHousehold, SyncBatch, SyncCounter, utcnow
+from server.stats import facts
 from server.sync import purge as purging
 from shared.ids import new_id
 from tests.conftest import household_change, push, visit_change
@@ -113,6 +114,10 @@ def test_old_tombstones_nothing_refers_to_go_and_the_rest_stays(app, client, wor
     assert ids_of(app, Resident) == {helped_person["id"], live_person["id"], waiting_person["id"]}
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SyncBatch)).scalar_one() == 1
+        # The purged household was still marked stale: the coverage facts catch up over its absence.
+        assert gone["id"] in set(db.session.execute(select(StaleHousehold.household_id)).scalars())
+        facts.catch_up()
+        assert db.session.execute(select(func.count()).select_from(StaleHousehold)).scalar_one() == 0
 
 
 def test_a_cursor_behind_the_purge_gets_410_and_the_others_keep_pulling(app, client, world):
