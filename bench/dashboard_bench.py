@@ -26,8 +26,7 @@ from server.admin import demo  # noqa: E402
 from server.cli import ensure_counter  # noqa: E402
 from server.config import Config  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.models import Area, Household, HouseholdFacts, User, Visit  # noqa: E402
-from server.stats import facts  # noqa: E402
+from server.models import Area, Household, User, Visit  # noqa: E402
 from server.stats import service as stats  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -51,12 +50,6 @@ def seed(app, scale: str) -> None:
         ensure_counter()
         if db.session.execute(select(User.id).limit(1)).first():
             print("  (reusing the data already in the schema)")
-            if not db.session.execute(select(HouseholdFacts.household_id).limit(1)).first():
-                started = time.perf_counter()
-                facts.rebuild()  # a schema seeded before the coverage facts existed
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
-                print(f"  coverage facts rebuilt in {time.perf_counter() - started:.0f} s")
             return
         started = time.perf_counter()
         summary = demo.seed(seed=1, communes=communes, households_per_village=per_village, weeks=26,

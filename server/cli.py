@@ -168,8 +168,25 @@ def refresh_stats():
     click.echo(f"Coverage facts refreshed for {facts.catch_up()} households.")
 
 
+@click.command("purge")
+@click.option("--days", type=click.IntRange(min=1), help="The horizon; default TOMBSTONE_HORIZON_DAYS (365).")
+@with_appcontext
+def purge(days):
+    """Delete tombstones (deleted households and residents nothing refers to) and batch receipts older than the
+    horizon; tablets whose cursor is older pull again from zero. Safe while tablets sync; run it daily from cron."""
+    from flask import current_app
+
+    from .sync.purge import purge as run_purge
+    days = days or current_app.config["TOMBSTONE_HORIZON_DAYS"]
+    done = run_purge(days)
+    click.echo(f"Purged {done.households} households, {done.residents} residents and {done.receipts} receipts"
+               f" older than {days} days.")
+    if done.purged_through:
+        click.echo(f"Devices with a cursor below {done.purged_through} pull again from zero.")
+
+
 COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats, refresh_stats]
+            rebuild_stats, refresh_stats, purge]
 
 
 def register_cli(app: Flask) -> None:

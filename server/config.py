@@ -12,7 +12,8 @@ class Config:
     PASSWORD_HASH = "scrypt"
     TOKEN_MAX_AGE_DAYS = int(os.environ.get("TOKEN_MAX_AGE_DAYS", 180))
     TIMEZONE = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")
-    # Tombstones older than this many changes may be purged; a cursor behind the purge gets 410 reset_required.
+    # `doorstep purge` deletes tombstones and batch receipts older than this many days; a device whose cursor is
+    # behind what it purged gets 410 reset_required. A tablet offline for longer may have to pull again.
     TOMBSTONE_HORIZON_DAYS = int(os.environ.get("TOMBSTONE_HORIZON_DAYS", 365))
     # Failed logins within LOGIN_LOCK_MINUTES after which a username, or an address, is refused (429) until then.
     LOGIN_FAILURES_PER_USER = int(os.environ.get("LOGIN_FAILURES_PER_USER", 5))
@@ -29,7 +30,6 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    JSON_SORT_KEYS = False
 
 
 class TestConfig(Config):

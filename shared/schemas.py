@@ -306,9 +306,6 @@ class AreaCoverageSchema(Schema):
     topics = fields.List(fields.Nested(TopicCoverageSchema))
 
 
-VillageCoverageSchema = AreaCoverageSchema
-
-
 class DeviceSyncSchema(Schema):
     device_id = fields.String()
     label = fields.String()

@@ -16,12 +16,6 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", bare.casefold()).strip()
 
 
-def matches(query: str, *fields: str | None) -> bool:
-    """True when every word of the folded `query` is found in one of the folded `fields`."""
-    haystack = " ".join(fold(f) for f in fields if f)
-    return all(word in haystack for word in fold(query).split())
-
-
 def digits(text: str | None) -> str:
     """Only the digits of `text`: phone numbers match whatever spaces or dots were typed."""
     return "".join(ch for ch in text or "" if ch.isdigit())

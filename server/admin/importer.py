@@ -36,7 +36,6 @@ HEADERS = {
     "has_smartphone": ("co dien thoai thong minh", "dien thoai thong minh", "smartphone", "has smartphone"),
 }
 HOUSEHOLD_COLUMNS = ("village", "address", "head_name", "phone", "note")
-RESIDENT_COLUMNS = ("full_name", "birth_year", "sex", "resident_phone", "has_smartphone")
 REQUIRED = {"village": "Thôn", "address": "Địa chỉ", "head_name": "Chủ hộ"}
 SEX_WORDS = {"nam": "m", "m": "m", "male": "m", "nu": "f", "f": "f", "female": "f", "khac": "x", "x": "x",
              "other": "x"}
@@ -53,10 +52,6 @@ class ImportReport:
     residents: int = 0
     skipped_existing: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)
-
-    @property
-    def imported(self) -> int:
-        return self.households
 
 
 class Sheet:

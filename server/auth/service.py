@@ -12,10 +12,6 @@ from . import throttle
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
 
 
-class LoginRefused(Exception):
-    pass
-
-
 class DeviceTaken(Exception):
     pass
 

@@ -4,9 +4,6 @@ from datetime import date
 
 from shared.vocab import TOPICS
 
-NAMES = ("from", "to", "village", "topic", "official")
-
-
 @dataclass
 class Filters:
     date_from: date | None = None

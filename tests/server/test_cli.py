@@ -138,3 +138,35 @@ def test_refresh_stats_catches_up_the_households_pushes_marked(world, client):
     assert "for 0 households" in run(world.app, "refresh-stats").output
     with world.app.app_context():
         assert db.session.execute(select(HouseholdFacts.household_id)).scalar_one() == home["id"]
+
+
+def test_purge_deletes_old_tombstones_and_receipts_and_says_what_it_did(world, client, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import SyncBatch, SyncCounter, utcnow
+    from server.sync import purge as purging
+    from tests.conftest import household_change, push
+
+    monkeypatch.setattr(purging, "PAUSE_SECONDS", 0)  # the pause itself is tested in test_purge.py
+    official = world.login(client, world.official)
+    home = household_change(world.a1)
+    push(client, official, home)
+    push(client, official, {"table": "households", "op": "delete", "id": home["id"], "base_version": 1, "data": {}})
+    with world.app.app_context():
+        old = utcnow() - timedelta(days=400)
+        db.session.execute(update(Household).values(updated_at=old))
+        db.session.execute(update(SyncBatch).values(received_at=old))
+        db.session.commit()
+    result = run(world.app, "purge", "--days", "500")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Purged 0 households, 0 residents and 0 receipts older than 500 days.\n"
+    result = run(world.app, "purge")  # TOMBSTONE_HORIZON_DAYS: 365
+    assert result.exit_code == 0, result.output
+    with world.app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Household)).scalar_one() == 0
+        through = db.session.execute(select(SyncCounter.purged_through)).scalar_one()
+    assert result.output == ("Purged 1 households, 0 residents and 2 receipts older than 365 days.\n"
+                             f"Devices with a cursor below {through} pull again from zero.\n")
+    assert run(world.app, "purge", "--days", "0").exit_code == 2

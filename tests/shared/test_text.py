@@ -1,4 +1,4 @@
-from shared.text import digits, fold, matches
+from shared.text import digits, fold
 
 
 def test_fold_strips_diacritics_and_case():
@@ -12,12 +12,6 @@ def test_fold_is_the_same_for_composed_and_decomposed_input():
     import unicodedata
     name = "Huỳnh Thị Phượng"
     assert fold(unicodedata.normalize("NFD", name)) == fold(unicodedata.normalize("NFC", name)) == "huynh thi phuong"
-
-
-def test_matches_every_word_across_fields():
-    assert matches("nguyen van a", "Nguyễn Văn Ánh")
-    assert matches("anh kiet 12", "Nguyễn Văn Ánh", "Số 7, kiệt 12")
-    assert not matches("nguyen van b", "Nguyễn Văn Ánh")
 
 
 def test_digits_keeps_only_digits():
