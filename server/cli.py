@@ -176,7 +176,7 @@ def purge(days):
     horizon; tablets whose cursor is older pull again from zero. Safe while tablets sync; run it daily from cron."""
     from flask import current_app
 
-    from .sync.purge import purge as run_purge
+    from .ledger.purge import purge as run_purge
     days = days or current_app.config["TOMBSTONE_HORIZON_DAYS"]
     done = run_purge(days)
     click.echo(f"Purged {done.households} households, {done.residents} residents and {done.receipts} receipts"

@@ -146,7 +146,7 @@ def test_purge_deletes_old_tombstones_and_receipts_and_says_what_it_did(world, c
     from sqlalchemy import update
 
     from server.models import SyncBatch, SyncCounter, utcnow
-    from server.sync import purge as purging
+    from server.ledger import purge as purging
     from tests.conftest import household_change, push
 
     monkeypatch.setattr(purging, "PAUSE_SECONDS", 0)  # the pause itself is tested in test_purge.py

@@ -1,4 +1,4 @@
-"""`doorstep purge` (server/sync/purge.py): which tombstones and receipts go, purged_through, and what pulls see."""
+"""`doorstep purge` (server/ledger/purge.py): which tombstones and receipts go, purged_through, and what pulls see."""
 import threading
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, func, select, update
 from server.extensions import db
 from server.models import Household, Resident, StaleHousehold, SyncBatch, SyncCounter, utcnow
 from server.stats import facts
-from server.sync import purge as purging
+from server.ledger import purge as purging
 from shared.ids import new_id
 from tests.conftest import household_change, push, visit_change
 
