@@ -4,7 +4,8 @@ Terms:
 - *post(fn)*: how results reach the UI. The app passes `lambda fn: Clock.schedule_once(lambda dt: fn())` so that
   callbacks run on the UI thread; the default calls them directly (tests, scripts). This module never imports kivy.
 - *listeners*: callables the UI sets, each called through post():
-  on_status(status)            status = store.sync_status() plus {online, syncing, error}, after anything changes;
+  on_status(status)            status() (store.sync_status() plus {online, syncing, error, clock_off}), after
+                               anything changes;
   on_progress(phase, done, total)  during a sync (see sync/engine.py);
   on_sync_done(outcome)        outcome = {ok, kind, message, result}; kind is None, "offline" (no connection),
                                "busy" (the server asked to come back later: 429, 502-504), "login_needed",
@@ -185,7 +186,7 @@ class Core:
         self.request_sync(soon=True)
 
     def status(self) -> dict:
-        """store.sync_status() plus {online, syncing, error}: what the status bar shows."""
+        """store.sync_status() plus {online, syncing, error, clock_off}: what the status bar shows."""
         base = self.store.sync_status() if self.store else {"last_sync_at": None, "pending": 0, "problems": 0,
                                                              "needs_login": True}
         skew = self.store.get_meta("clock_skew") if self.store else None
