@@ -104,7 +104,8 @@ class VisitScreen(BaseScreen):
             chip.state = "normal"
         for chip in self.ids.follow_up_chips.children:
             chip.state = "down" if chip.value is None else "normal"
-        original = self.core.store.visit(replaces_id) if replaces_id else None
+        store = self.core.store
+        original = (fixing and store.refused_visit(replaces_id)) or (store.visit(replaces_id) if replaces_id else None)
         if original:
             self._prefill(original)
         self.ids.bar.title = tr("visit.correct_title" if replaces_id else "visit.title",

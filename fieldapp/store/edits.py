@@ -92,7 +92,8 @@ class Edits:
                     data["started_at"] = refused.get("started_at") or data["started_at"]
                 if not location:
                     data.update({k: refused.get(k) for k in ("lat", "lon", "accuracy_m")})
-                replaced = self._drop_local_visit(db, replaces_id)
+                replaced = refused.get("replaces_id")
+                self._drop_local_visit(db, replaces_id, replaced)
                 kept = replaced and db.execute(
                     "SELECT 1 FROM visits WHERE id = ? AND id NOT IN (SELECT row_id FROM problems WHERE "
                     "table_name = 'visits' AND dismissed = 0)", (replaced,)).fetchone()
@@ -137,7 +138,6 @@ class Edits:
                 # A refused change of this record is sent again with this save, corrected by it (problems.py).
                 refused, ahead = self._take_problems(db, table, row_id)
                 resend = {**{k: v for k, v in refused.items() if k in fields}, **changed}
-                resend.update({k: data[k] for k in refused if k in data})
                 if not resend:
                     return row_id
                 # A record the server never stored goes again whole; an edit goes as its changed fields.

@@ -74,6 +74,18 @@ class Problems:
         row = self.db.execute("SELECT * FROM problems WHERE id = ? AND dismissed = ?", (problem_id, OPEN)).fetchone()
         return explain(self, dict(row), lang) if row else None
 
+    def refused_visit(self, visit_id: str) -> dict | None:
+        """A visit as this tablet sent it before the server refused it (the form of its fix starts from it), or None.
+
+        Not the visits row: after an `id_taken` conflict a pull may have written the server's visit under that id."""
+        row = self.db.execute("SELECT data FROM problems WHERE table_name = 'visits' AND row_id = ? AND op = 'upsert' "
+                              "AND dismissed = ? ORDER BY id DESC LIMIT 1", (visit_id, OPEN)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return {"follow_up_on": None, "duration_min": None, **data, "id": visit_id, "notes": data.get("notes") or "",
+                "assists": data.get("assists") or []}
+
     def discard_problem(self, problem_id: int) -> None:
         """Drop the refused change on purpose (the screen asked first); every open problem of its record goes."""
         with self.write() as db:
@@ -83,7 +95,7 @@ class Problems:
             table, row_id = row["table_name"], row["row_id"]
             household = _household_of(db, table, row_id, json.loads(row["data"] or "{}"))
             if table == "visits":
-                self._drop_local_visit(db, row_id)
+                self._drop_local_visit(db, row_id, json.loads(row["data"] or "{}").get("replaces_id"))
             elif _never_stored(db, table, row_id):
                 db.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
                 db.execute("DELETE FROM outbox WHERE table_name = ? AND row_id = ? AND batch_id IS NULL",
@@ -130,16 +142,16 @@ class Problems:
             out.update(json.loads(data or "{}"))
         return out
 
-    def _drop_local_visit(self, db, visit_id: str) -> str | None:
-        """Remove a visit the server never stored; the visit it meant to correct counts again. Its replaces_id."""
-        row = db.execute("SELECT replaces_id FROM visits WHERE id = ?", (visit_id,)).fetchone()
-        db.execute("DELETE FROM assists WHERE visit_id = ?", (visit_id,))
-        db.execute("DELETE FROM visits WHERE id = ?", (visit_id,))
+    def _drop_local_visit(self, db, visit_id: str, replaced: str | None) -> None:
+        """Remove a visit the server never stored (`replaced`: the visit it meant to correct, which counts again).
+
+        A row with a version is the server's own visit under that id (an `id_taken` conflict, then a pull): it stays."""
+        if db.execute("SELECT 1 FROM visits WHERE id = ? AND version = 0", (visit_id,)).fetchone():
+            db.execute("DELETE FROM assists WHERE visit_id = ?", (visit_id,))
+            db.execute("DELETE FROM visits WHERE id = ?", (visit_id,))
         db.execute("DELETE FROM outbox WHERE table_name = 'visits' AND row_id = ? AND batch_id IS NULL", (visit_id,))
-        replaced = row["replaces_id"] if row else None
         if replaced and not db.execute("SELECT 1 FROM visits WHERE replaces_id = ?", (replaced,)).fetchone():
             db.execute("UPDATE visits SET voided = 0 WHERE id = ? AND version > 0", (replaced,))
-        return replaced
 
 
 def explain(store, row: dict, lang: str = "vi") -> dict:

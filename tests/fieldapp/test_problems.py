@@ -91,6 +91,18 @@ def test_saving_a_refused_record_unchanged_sends_it_again_and_a_new_one_goes_who
     assert len(store.problems()) == 1 and _outbox(store) == []
 
 
+def test_an_edit_ahead_of_the_servers_version_goes_again_against_version_0(store):
+    hid = store.save_household({"village_id": 1, "address": "1", "head_name": "A"})
+    _answer(store, None)
+    store.apply_pull([{"table": "households", "id": hid, "version": 7, "deleted": False,
+                       "data": {"village_id": 1, "address": "1", "head_name": "A"}}], 3)
+    store.save_household({"note": "cổng xanh"}, id=hid)
+    assert _outbox(store)[0][2] == 7
+    _answer(store, {**REFUSED, "code": "version_ahead", "errors": {"base_version": ["Newer than 5."]}})
+    store.save_household({"note": "cổng xanh"}, id=hid)  # "save to send it again"
+    assert [e[:4] for e in _outbox(store)] == [("households", "upsert", 0, {"note": "cổng xanh"})]
+
+
 def test_discarding_a_record_the_server_never_stored_removes_it_from_the_tablet(store):
     hid = store.save_household({"village_id": 9, "address": "4", "head_name": "Lê Thị Bé"})
     batch = store.next_batch()
@@ -135,17 +147,37 @@ def test_a_refused_visit_is_corrected_in_its_place_at_its_first_time(store):
     assert store.visit(fixed)["assists"][0]["outcome"] == "partial" and store.visit(first)["voided"]
 
 
+def test_a_visit_whose_id_is_taken_keeps_what_was_sent_though_a_pull_brings_the_other(store):
+    hid = store.save_household({"village_id": 1, "address": "1", "head_name": "A"})
+    _answer(store, None)
+    mine = store.log_visit(hid, notes="của tôi", duration_min=20, assists=[{"topic": "vneid_account",
+                                                                            "outcome": "done"}])
+    _answer(store, {"status": "conflict", "code": "id_taken", "errors": {"id": ["Taken."]}})
+    store.apply_pull([{"table": "visits", "id": mine, "version": 1, "deleted": False, "data": {
+        "household_id": hid, "started_at": "2026-01-02T09:00:00+07:00", "status": "not_home", "notes": "",
+        "assists": []}}], 9)
+    sent = store.refused_visit(mine)
+    assert (sent["notes"], sent["duration_min"], sent["assists"][0]["outcome"]) == ("của tôi", 20, "done")
+    assert store.visit(mine)["status"] == "not_home"  # the server's visit under that id
+    fixed = store.log_visit(hid, replaces_id=mine, notes="của tôi", assists=sent["assists"])
+    assert store.visit(mine)["status"] == "not_home" and not store.visit(mine)["voided"]  # not ours to drop
+    ((_, _, _, data, _),) = _outbox(store)
+    assert data["replaces_id"] is None and store.visit(fixed)["notes"] == "của tôi"
+    assert store.refused_visit(mine) is None and store.problems() == []
+
+
 def test_discarding_a_refused_correction_brings_the_original_back(store):
     hid = store.save_household({"village_id": 1, "address": "1", "head_name": "A"})
-    first = store.log_visit(hid, status="not_home")
+    first = store.log_visit(hid, assists=[{"topic": "vneid_account", "outcome": "done"}])
     _answer(store, None, None)
-    wrong = store.log_visit(hid, replaces_id=first, assists=[{"topic": "vneid_account", "outcome": "done"}])
+    wrong = store.log_visit(hid, replaces_id=first, status="not_home")
+    assert store.household(hid)["reached"] is False
     _answer(store, {**REFUSED, "code": "not_owner", "errors": {"id": ["Only its official."]}})
     (problem,) = store.problems("en")
-    assert problem["reason"] == "Only its official or a leader may void it"
+    assert problem["reason"] == "Only its official or a leader may void it" and not problem["can_fix"]
     store.discard_problem(problem["id"])
     assert store.visit(wrong) is None and not store.visit(first)["voided"]
-    assert not store.household(hid)["reached"] or store.household(hid)["reached"] is False
+    assert store.household(hid)["reached"] is True and store.household(hid)["topics_done"] == ["vneid_account"]
 
 
 def test_migrating_an_old_problem_row_reads_it_as_invalid(tmp_path):
