@@ -21,10 +21,13 @@ class ProblemRow(BoxLayout):
 
 
 class ProblemsScreen(BaseScreen):
-    def refresh(self):
+    shown = None  # what the rows show, so that a sync that changed nothing does not rebuild them under a finger
+
+    def refresh(self, problems=None):
+        problems = self.core.store.problems(language()) if problems is None else problems
+        self.shown = [(p["id"], p["message"], p["can_fix"]) for p in problems]
         box = self.ids.problems
         box.clear_widgets()
-        problems = self.core.store.problems(language())
         for p in problems:
             box.add_widget(ProblemRow(
                 title=escape_markup(p["label"]), problem=p, can_fix=p["can_fix"],
@@ -36,7 +39,9 @@ class ProblemsScreen(BaseScreen):
 
     def on_sync_done(self, outcome):
         if self.app.current == self.name:
-            self.refresh()
+            problems = self.core.store.problems(language())
+            if [(p["id"], p["message"], p["can_fix"]) for p in problems] != self.shown:
+                self.refresh(problems)
 
     def fix(self, problem):
         """Open the record as the official knows it; saving it there sends the correction."""

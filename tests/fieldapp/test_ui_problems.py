@@ -45,18 +45,20 @@ def test_refused_households_are_fixed_or_discarded_on_the_problems_screen(driver
     # Saved with a village of another commune (as an older app or a mistaken import could): the server refuses both.
     wrong = core.save_household({"village_id": server.outside, "address": "Xóm Bến", "head_name": "Phan Văn Lộc"})
     dropped = core.save_household({"village_id": server.outside, "address": "Xóm Trại", "head_name": "Đỗ Thị Mai"})
-    driver.wait(lambda: core.status()["problems"] == 2 and core.status()["pending"] == 0 and not core.syncing,
+    visit = core.log_visit(wrong, assists=[{"topic": "vneid_account", "outcome": "done"}], notes="đã cài VNeID",
+                           started_at="2026-11-02T09:15:00+07:00")
+    driver.wait(lambda: core.status()["problems"] == 3 and core.status()["pending"] == 0 and not core.syncing,
                 what="the refusals")
     home = driver.screen
     assert home.name == "home"
-    driver.wait(lambda: home.problems_text == i18n.tr("home.problems", n=2), what="the problems button on Home")
+    driver.wait(lambda: home.problems_text == i18n.tr("home.problems", n=3), what="the problems button on Home")
     assert home.clock_text == ""  # the tablet's clock agrees with the server's
     driver.tap(home.ids.problems)
 
     screen = driver.screen
     assert screen.name == "problems"
     rows = {r.problem["row_id"]: r for r in driver.find(screen.ids.problems, "ProblemRow")}
-    assert set(rows) == {wrong, dropped}
+    assert set(rows) == {wrong, dropped, visit}
     text = rows[wrong].text
     reasons = (REJECT_CODES["outside_scope"]["vi"], REJECT_CODES["invalid"]["vi"])  # the latter: no code yet
     assert any(text.startswith(reason + ": thôn.") for reason in reasons), text
@@ -65,16 +67,16 @@ def test_refused_households_are_fixed_or_discarded_on_the_problems_screen(driver
     # Discard: asked first; "no" keeps it, "yes" drops it from the tablet.
     driver.tap(rows[dropped].ids.discard)
     driver.tap(dialog(driver).ids.no)
-    assert core.store.household(dropped) is not None and len(core.store.problems()) == 2
+    assert core.store.household(dropped) is not None and len(core.store.problems()) == 3
     driver.tap(rows[dropped].ids.discard)
     question = dialog(driver)
     assert "Đỗ Thị Mai" in question.question and question.question.endswith(i18n.tr("problems.discard_question"))
     driver.tap(question.ids.yes)
-    driver.wait(lambda: len(driver.find(screen.ids.problems, "ProblemRow")) == 1, what="the discarded row to go")
+    driver.wait(lambda: len(driver.find(screen.ids.problems, "ProblemRow")) == 2, what="the discarded row to go")
     assert core.store.household(dropped) is None
 
     # Fix: the household opens in its form; the right village, one tap on save, and it goes again.
-    (row,) = driver.find(screen.ids.problems, "ProblemRow")
+    (row,) = [r for r in driver.find(screen.ids.problems, "ProblemRow") if r.problem["row_id"] == wrong]
     driver.tap(row.ids.fix)
     form = driver.screen
     assert form.name == "household_edit" and form.ids.head_name.text == "Phan Văn Lộc"
@@ -86,6 +88,23 @@ def test_refused_households_are_fixed_or_discarded_on_the_problems_screen(driver
         from server.extensions import db
         stored = db.session.execute(db.text("SELECT village_id FROM households WHERE head_name = 'Phan Văn Lộc'"))
         assert [r[0] for r in stored] == [server.village]
+
+    # Then the visit to it, refused because its household was not on the server: it opens as it was logged.
+    driver.tap(nav(driver, "problems"))
+    (row,) = driver.find(driver.screen.ids.problems, "ProblemRow")
+    assert row.problem["row_id"] == visit and row.ids.fix.disabled is False
+    driver.tap(row.ids.fix)
+    form = driver.screen
+    assert form.name == "visit" and form.ids.notes.text == "đã cài VNeID"
+    assert form.topic_chips["vneid_account"]["done"].state == "down"
+    driver.tap(form.ids.save)
+    driver.wait(lambda: core.status()["pending"] == 0 and not core.syncing, what="the visit to be sent again")
+    ((household, status, notes, _, assists),) = server.visits()
+    assert (status, notes, assists) == ("met", "đã cài VNeID", [("vneid_account", "done")])
+    with server.app.app_context():
+        from server.extensions import db
+        (started,) = db.session.execute(db.text("SELECT started_at FROM visits")).one()
+    assert str(started).startswith("2026-11-02 02:15")  # the time it happened, in UTC, not the time of the fix
     driver.tap(nav(driver, "problems"))
     assert driver.find(driver.screen.ids.problems, "ProblemRow") == []
     assert driver.find(driver.screen.ids.problems, "Caption", i18n.tr("problems.none"))
