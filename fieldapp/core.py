@@ -245,8 +245,8 @@ class Core:
             else:
                 self._next_tick = time.monotonic() + PULL_EVERY
         finally:
-            self.syncing = False
             self._note_clock()
+            self.syncing = False
         self._deliver(self.on_sync_done, outcome)
         self._notify()
         if self._sync_wanted and outcome["ok"] and self.store.pending():
