@@ -4,13 +4,20 @@ Terms:
 - *post(fn)*: how results reach the UI. The app passes `lambda fn: Clock.schedule_once(lambda dt: fn())` so that
   callbacks run on the UI thread; the default calls them directly (tests, scripts). This module never imports kivy.
 - *listeners*: callables the UI sets, each called through post():
-  on_status(status)            status = store.sync_status() plus {online, syncing, error}, after anything changes;
+  on_status(status)            status() (store.sync_status() plus {online, syncing, error, clock_off}), after
+                               anything changes;
   on_progress(phase, done, total)  during a sync (see sync/engine.py);
-  on_sync_done(outcome)        outcome = {ok, kind, message, result}; kind is None, "offline", "login_needed",
-                               "forbidden", "too_old" or "error".
+  on_sync_done(outcome)        outcome = {ok, kind, message, result}; kind is None, "offline" (no connection),
+                               "busy" (the server asked to come back later: 429, 502-504), "login_needed",
+                               "forbidden", "too_old" or "error"; message is the kind in the official's language.
 - *auto-sync*: when logged in, the worker syncs right after a login, after each local save (visit, household,
   resident) and every PULL_EVERY seconds; when the server cannot be reached it probes again after a jittered, growing
-  delay (first_backoff doubling up to max_backoff), honouring Retry-After.
+  delay (first_backoff doubling up to max_backoff), honouring Retry-After. "busy" is handled like "offline".
+- *clock*: each sync compares the tablet's clock with the server's `Date` header; status()["clock_off"] is the
+  difference in seconds (server minus tablet) when it is more than CLOCK_TOLERANCE, for a warning only: nothing is
+  refused or reordered because of it.
+- *error log*: errlog.py, in the data folder; an unexpected exception is logged there (type and where) and the
+  official reads a sentence of the catalog, never the exception's name.
 Local reads and saves are quick sqlite3 calls: screens call them directly on `core.store` (or the helpers here).
 """
 import queue
@@ -18,7 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-from . import config
+from . import config, errlog
+from .errlog import log
+from .i18n import tr
 from .store import Store
 from .sync import ApiClient, SyncEngine
 from .sync.client import wait_time
@@ -27,6 +36,8 @@ from .sync.errors import ApiError, AuthError, Forbidden, Retryable, TooOld
 PULL_EVERY = 600.0
 FIRST_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
+CLOCK_TOLERANCE = 300.0
+BUSY = (429, 502, 503, 504)
 LAST_USER = "last_user.txt"
 
 
@@ -44,6 +55,7 @@ class Core:
         self.first_backoff, self.max_backoff = first_backoff, max_backoff
         self.data_dir = Path(data_dir) if data_dir else config.data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        errlog.setup(self.data_dir)
         self.post = post or _direct
         self.auto_sync = auto_sync
         self.client_factory = client_factory
@@ -98,12 +110,14 @@ class Core:
                 self.request_sync()
                 outcome = {"ok": True, "kind": None, "message": None, "account": account}
             except Exception as exc:  # reported to the screen, never raised on the worker
-                outcome = {**_outcome_of(exc), "account": None}
+                outcome = {**_outcome_of(exc, "login"), "account": None}
                 if isinstance(exc, AuthError):
                     outcome["kind"] = "bad_credentials"  # at login a 401 means a wrong username or password
                 elif isinstance(exc, Retryable) and exc.status == 429:
                     outcome["kind"] = "too_many_logins"  # too many failures: the server shut this username a while
                     outcome["minutes"] = -(-int(exc.retry_after or 60) // 60)
+                outcome["message"] = tr(f"login.error.{outcome['kind']}", minutes=outcome.get("minutes"))
+            self._note_clock()
             self._deliver(on_done, outcome)
             self._notify()
         self._tasks.put(task)
@@ -133,6 +147,11 @@ class Core:
     def delete_resident(self, resident_id: str) -> None:
         """store.delete_resident(...), then a sync soon when online."""
         self.store.delete_resident(resident_id)
+        self._changed(None)
+
+    def discard_problem(self, problem_id: int) -> None:
+        """store.discard_problem(...) (the screen asked first), then a sync soon: it may pull the server's rows."""
+        self.store.discard_problem(problem_id)
         self._changed(None)
 
     def _changed(self, result):
@@ -167,10 +186,13 @@ class Core:
         self.request_sync(soon=True)
 
     def status(self) -> dict:
-        """store.sync_status() plus {online, syncing, error}: what the status bar shows."""
+        """store.sync_status() plus {online, syncing, error, clock_off}: what the status bar shows."""
         base = self.store.sync_status() if self.store else {"last_sync_at": None, "pending": 0, "problems": 0,
                                                              "needs_login": True}
-        return {**base, "online": self.online, "syncing": self.syncing, "error": self.last_error}
+        skew = self.store.get_meta("clock_skew") if self.store else None
+        clock_off = skew if skew is not None and abs(skew) > CLOCK_TOLERANCE else None
+        return {**base, "online": self.online, "syncing": self.syncing, "error": self.last_error,
+                "clock_off": clock_off}
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker (after its current task) and close the store."""
@@ -190,7 +212,10 @@ class Core:
             if self._stopped:
                 return
             if task is not None:
-                task()
+                try:
+                    task()
+                except Exception as exc:  # the worker must outlive a bug in one task
+                    log.error("a task of the sync worker failed", exc_info=exc)
             if self.auto_sync and time.monotonic() >= self._next_tick:
                 self._tick()
 
@@ -212,7 +237,7 @@ class Core:
             self.online, self._fails, self.last_error = True, 0, None
             self._next_tick = time.monotonic() + PULL_EVERY
         except Exception as exc:  # every failure becomes an outcome for the screen
-            outcome = {**_outcome_of(exc), "result": None}
+            outcome = {**_outcome_of(exc, "sync"), "result": None}
             self.last_error = outcome["kind"]
             if isinstance(exc, Retryable):
                 self._sync_wanted = True
@@ -220,6 +245,7 @@ class Core:
             else:
                 self._next_tick = time.monotonic() + PULL_EVERY
         finally:
+            self._note_clock()
             self.syncing = False
         self._deliver(self.on_sync_done, outcome)
         self._notify()
@@ -232,6 +258,12 @@ class Core:
         self._fails += 1
         self._next_tick = time.monotonic() + max(delay, 0.2)
         self._notify()
+
+    def _note_clock(self) -> None:
+        """Keep the last clock difference the client measured, for status() (and after a restart)."""
+        skew = self.engine.client.clock_skew if self.engine else None
+        if skew is not None and self.store is not None:
+            self.store.set_meta(clock_skew=round(skew))
 
     def _progress(self, phase, done, total) -> None:
         if self.on_progress:
@@ -254,10 +286,10 @@ class Core:
         self.store = self.engine = None
 
 
-def _outcome_of(exc: Exception) -> dict:
-    """An exception as {ok: False, kind, message} for the screen (no personal data: only status and code)."""
+def _outcome_of(exc: Exception, doing: str) -> dict:
+    """An exception as {ok: False, kind, message} for the screen; what was not expected goes to the error log."""
     if isinstance(exc, Retryable):
-        kind = "offline"
+        kind = "offline" if exc.status is None else "busy" if exc.status in BUSY else "error"
     elif isinstance(exc, AuthError):
         kind = "login_needed"
     elif isinstance(exc, Forbidden):
@@ -266,5 +298,10 @@ def _outcome_of(exc: Exception) -> dict:
         kind = "too_old"
     else:
         kind = "error"
-    message = exc.message if isinstance(exc, ApiError) else exc.__class__.__name__
-    return {"ok": False, "kind": kind, "message": message}
+    if kind == "error":
+        # Status and code only: the server's message may quote what was sent. Not the exception's text either.
+        if isinstance(exc, ApiError):
+            log.error("%s failed: HTTP %s %s", doing, exc.status, exc.code or "-")
+        else:
+            log.error("%s failed", doing, exc_info=exc)
+    return {"ok": False, "kind": kind, "message": tr(f"sync.error.{kind}")}

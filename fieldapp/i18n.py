@@ -44,6 +44,13 @@ def label(kind: str, key: str) -> str:
     return vocab.label(table, key, _lang)
 
 
+def field_label(name) -> str:
+    """What a record's field is called on screen: the catalog's form label, else the sync problems' word."""
+    from .store.problems import FIELD_LABELS  # plain data; the store package does not import kivy
+    text = _catalog(_lang).get(f"field.{name}")
+    return text or FIELD_LABELS.get(name, {}).get(_lang) or str(name)
+
+
 def date_text(value) -> str:
     """dd/mm/yyyy, whatever the language: that is how dates are read in Vietnam."""
     if not value:

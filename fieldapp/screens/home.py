@@ -10,6 +10,7 @@ from .widgets import Caption, ListRow
 class HomeScreen(BaseScreen):
     sync_text = StringProperty("")
     problems_text = StringProperty("")
+    clock_text = StringProperty("")
     progress = NumericProperty(0)
     syncing = BooleanProperty(False)
 
@@ -36,6 +37,7 @@ class HomeScreen(BaseScreen):
         self.sync_text = "\n".join(lines)
         problems = status.get("problems", 0)
         self.problems_text = tr("home.problems", n=problems) if problems else ""
+        self.clock_text = clock_warning(status.get("clock_off"))
 
     def _fill(self, box, items, make_row, empty_text):
         box.clear_widgets()
@@ -78,3 +80,17 @@ class HomeScreen(BaseScreen):
             self.progress = 1
         if self.app.current == self.name:
             self.refresh()
+
+
+def clock_warning(clock_off) -> str:
+    """The banner for a tablet clock that is `clock_off` seconds behind the server (negative: ahead), or ""."""
+    if not clock_off:
+        return ""
+    minutes = round(abs(clock_off) / 60)
+    if minutes < 120:
+        amount = tr("home.minutes", n=minutes)
+    elif minutes < 48 * 60:
+        amount = tr("home.hours", n=round(minutes / 60))
+    else:
+        amount = tr("home.days", n=round(minutes / 1440))
+    return tr("home.clock", direction=tr("home.clock_behind" if clock_off > 0 else "home.clock_ahead"), amount=amount)

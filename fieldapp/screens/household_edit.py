@@ -3,14 +3,15 @@ from kivy.properties import StringProperty
 
 from shared.vocab import SEXES
 
-from ..i18n import label, tr
+from ..errlog import log
+from ..i18n import field_label, label, tr
+from ..store import InvalidData
 from . import BaseScreen
 from .widgets import Chip, ListRow
 
 
-def _error_text(err) -> str:
-    errors = getattr(err, "errors", None) or {}
-    return ", ".join(tr(f"field.{name}") for name in errors) or str(err)
+def _error_text(err: InvalidData) -> str:
+    return ", ".join(field_label(name) for name in err.errors)
 
 
 class HouseholdEditScreen(BaseScreen):
@@ -21,7 +22,7 @@ class HouseholdEditScreen(BaseScreen):
         for sex in SEXES:
             self.ids.sex.add_widget(Chip(text=label("sex", sex), value=sex, group="sex"))
 
-    def show(self, household_id=None, **params):
+    def show(self, household_id=None, resident_id=None, **params):
         self.household_id = household_id
         self.to_top()
         h = self.core.store.household(household_id) if household_id else None
@@ -38,6 +39,9 @@ class HouseholdEditScreen(BaseScreen):
         self.message = ""
         self.new_resident()
         self._residents(h)
+        resident = self.core.store.resident(resident_id) if resident_id else None
+        if resident:  # opened from the sync problems: straight to the refused resident
+            self.edit_resident(resident)
 
     def _residents(self, h):
         box = self.ids.residents
@@ -60,8 +64,12 @@ class HouseholdEditScreen(BaseScreen):
             return
         try:
             self.household_id = self.core.save_household(data, id=self.household_id)
-        except ValueError as err:
+        except InvalidData as err:
             self.message = tr("edit.invalid", fields=_error_text(err))
+            return
+        except Exception as exc:  # a bug: a sentence for the official, the details for the error log
+            log.error("saving a household failed", exc_info=exc)
+            self.message = tr("save.failed")
             return
         self.message = tr("edit.saved")
         self._residents(self.core.store.household(self.household_id))
@@ -99,8 +107,12 @@ class HouseholdEditScreen(BaseScreen):
                 "has_smartphone": self.ids.smartphone.state == "down"}
         try:
             self.core.save_resident(data, id=self.resident_id)
-        except ValueError as err:
+        except InvalidData as err:
             self.resident_message = tr("edit.invalid", fields=_error_text(err))
+            return
+        except Exception as exc:  # a bug: a sentence for the official, the details for the error log
+            log.error("saving a resident failed", exc_info=exc)
+            self.resident_message = tr("save.failed")
             return
         self._residents(self.core.store.household(self.household_id))
         self.new_resident()

@@ -12,7 +12,9 @@ from kivy.uix.label import Label
 from shared.vocab import OUTCOMES, TOPICS
 
 from .. import privacy
-from ..i18n import date_text, label, language, parse_date, tr
+from ..errlog import log
+from ..i18n import date_text, field_label, label, language, parse_date, tr
+from ..store import InvalidData
 from . import BaseScreen
 from .widgets import Chip
 
@@ -89,7 +91,8 @@ class VisitScreen(BaseScreen):
             self.ids.durations.add_widget(chip)
 
     # --- showing ---
-    def show(self, household_id=None, replaces_id=None, **params):
+    def show(self, household_id=None, replaces_id=None, fixing=False, **params):
+        """Log a visit, or correct `replaces_id`; `fixing`: a visit the server refused, sent again once saved."""
         self.household = self.core.store.household(household_id)
         self.replaces_id = replaces_id
         self.to_top()
@@ -101,12 +104,13 @@ class VisitScreen(BaseScreen):
             chip.state = "normal"
         for chip in self.ids.follow_up_chips.children:
             chip.state = "down" if chip.value is None else "normal"
-        original = self.core.store.visit(replaces_id) if replaces_id else None
+        store = self.core.store
+        original = (fixing and store.refused_visit(replaces_id)) or (store.visit(replaces_id) if replaces_id else None)
         if original:
             self._prefill(original)
         self.ids.bar.title = tr("visit.correct_title" if replaces_id else "visit.title",
                                 name=self.household["head_name"])
-        self.ids.not_home.disabled = bool(replaces_id)
+        self.ids.not_home.disabled = bool(replaces_id) and not fixing
         self._residents()
         self.pick(HOUSEHOLD if not self.household["residents"] else self.household["residents"][0]["id"])
         self.location = None
@@ -205,9 +209,14 @@ class VisitScreen(BaseScreen):
             self.core.log_visit(self.household["id"], status=status, assists=assists,
                                 notes=self.ids.notes.text.strip(), follow_up_on=follow_up_on,
                                 duration_min=duration, location=self.location, replaces_id=self.replaces_id)
-        except ValueError as err:  # InvalidData: the server would refuse it; say which field
+        except InvalidData as err:  # the server would refuse it; say which field
             self.saving = False
-            self.warning = tr("visit.invalid", fields=", ".join(map(str, getattr(err, "errors", {}) or [err])))
+            self.warning = tr("visit.invalid", fields=", ".join(field_label(name) for name in err.errors))
+            return
+        except Exception as exc:  # a bug: a sentence for the official, the details for the error log
+            log.error("saving a visit failed", exc_info=exc)
+            self.saving = False
+            self.warning = tr("save.failed")
             return
         if self.locator:
             self.locator.stop()

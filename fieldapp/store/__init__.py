@@ -5,11 +5,12 @@ edits.py for local changes and their outbox, syncing.py for what the sync engine
 """
 from .base import Base
 from .edits import Edits, InvalidData
+from .problems import Problems
 from .reads import Reads
 from .syncing import Syncing
 
 
-class Store(Base, Reads, Edits, Syncing):
+class Store(Base, Reads, Edits, Syncing, Problems):
     """The local database of one user. Thread-safe: each thread gets its own connection to the file."""
 
 

@@ -83,6 +83,21 @@ class Edits:
         visit_id = new_id()
         user = self.get_meta("user") or {}
         with self.write() as db:
+            refused = self._take_problems(db, "visits", replaces_id)[0] if replaces_id else None
+            if refused:
+                # Correcting a visit the server refused: it was never stored, so the correction stands in its place
+                # (a new visit with a new id, at the time and place of the first) and replaces what that one meant
+                # to replace, if it is on the server or on its way.
+                if started_at is None:
+                    data["started_at"] = refused.get("started_at") or data["started_at"]
+                if not location:
+                    data.update({k: refused.get(k) for k in ("lat", "lon", "accuracy_m")})
+                replaced = refused.get("replaces_id")
+                self._drop_local_visit(db, replaces_id, replaced)
+                kept = replaced and db.execute(
+                    "SELECT 1 FROM visits WHERE id = ? AND id NOT IN (SELECT row_id FROM problems WHERE "
+                    "table_name = 'visits' AND dismissed = 0)", (replaced,)).fetchone()
+                data["replaces_id"] = replaces_id = replaced if kept else None
             self._put_visit(db, visit_id, {**data, "official_id": user.get("id")}, version=0)
             if replaces_id:
                 db.execute("UPDATE visits SET voided = 1 WHERE id = ?", (replaces_id,))
@@ -120,12 +135,18 @@ class Edits:
                 self._queue(db, table, row_id, {k: v for k, v in full.items() if v is not None}, 0)
             else:
                 changed = {k: v for k, v in data.items() if _stored(v) != old[k]}
-                if not changed:
+                # A refused change of this record is sent again with this save, corrected by it (problems.py).
+                refused, ahead = self._take_problems(db, table, row_id)
+                resend = {**{k: v for k, v in refused.items() if k in fields}, **changed}
+                if not resend:
                     return row_id
-                check(table, changed, partial=True)
-                sets = ", ".join(f"{k} = ?" for k in changed)
-                db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*map(_stored, changed.values()), row_id])
-                self._queue(db, table, row_id, changed, old["version"])
+                # A record the server never stored goes again whole; an edit goes as its changed fields.
+                check(table, resend, partial=not (refused and not old["version"]))
+                if changed:
+                    sets = ", ".join(f"{k} = ?" for k in changed)
+                    db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*map(_stored, changed.values()), row_id])
+                # The server said this tablet's version is ahead of its own: merge against nothing rather than fail.
+                self._queue(db, table, row_id, resend, 0 if ahead else old["version"])
             household_id = row_id if table == "households" else (data.get("household_id") or old["household_id"])
             marks.refresh(db, [household_id])
         return row_id

@@ -1,53 +1,192 @@
-"""Plain-words explanations of sync problems, for the "Sync problems" screen.
+"""Sync problems: records the server answered `rejected` or `conflict`, kept until the official fixes or discards them.
 
-A problem row holds the server's result for one record: `status` (conflict or rejected), `errors` (field ->
-messages, in the server's English) and the data this tablet sent. The official needs three things: which record
-(a label they recognise), what went wrong (in Vietnamese or English) and what to do next.
+Terms:
+- a *problem* row holds the server's result for one change (`code`, `errors`, `current`) and the change as sent
+  (`op`, `base_version`, `data`); its outbox entry is gone, so it blocks nothing;
+- its *code* is the machine-readable reason (shared.vocab.REJECT_CODES); a server that sends none means "invalid";
+- an *open* problem (`dismissed` 0) keeps its data on the tablet: pulled rows get its fields laid on top (like the
+  outbox's edits) and a reset keeps its rows;
+- *fixing*: saving the record again (edits.py) sends the problem's fields with the corrections as a new outbox
+  change, and marks the problem fixed (2) in the same write;
+- *discarding*: on purpose, after a confirmation: the change is dropped (1). A record the server never stored
+  leaves the tablet; an edit of a stored one is undone by pulling the scope again from zero (`repull`).
 """
 import json
+from datetime import datetime, timezone
 
+from shared.vocab import REJECT_CODES, label
+
+from . import marks
+
+OPEN, DISCARDED, FIXED = 0, 1, 2
 FIELD_LABELS = {
     "village_id": {"vi": "thôn", "en": "village"}, "address": {"vi": "địa chỉ", "en": "address"},
     "head_name": {"vi": "tên chủ hộ", "en": "head of household"}, "phone": {"vi": "số điện thoại", "en": "phone"},
     "note": {"vi": "ghi chú", "en": "note"}, "full_name": {"vi": "họ tên", "en": "name"},
     "birth_year": {"vi": "năm sinh", "en": "birth year"}, "sex": {"vi": "giới tính", "en": "sex"},
-    "started_at": {"vi": "thời gian thăm", "en": "visit time"}, "follow_up_on": {"vi": "ngày hẹn", "en": "follow-up date"},
+    "has_smartphone": {"vi": "điện thoại thông minh", "en": "smartphone"},
+    "started_at": {"vi": "thời gian thăm", "en": "visit time"},
+    "follow_up_on": {"vi": "ngày hẹn", "en": "follow-up date"},
+    "duration_min": {"vi": "thời lượng", "en": "duration"}, "status": {"vi": "kết quả thăm", "en": "visit result"},
     "assists": {"vi": "nội dung hỗ trợ", "en": "help given"}, "household_id": {"vi": "hộ gia đình", "en": "household"},
-    "notes": {"vi": "ghi chú", "en": "notes"}, "id": {"vi": "bản ghi", "en": "record"},
+    "notes": {"vi": "ghi chú", "en": "notes"}, "id": {"vi": "mã bản ghi", "en": "record id"},
     "replaces_id": {"vi": "lượt thăm được sửa", "en": "corrected visit"},
+    "lat": {"vi": "vị trí", "en": "location"}, "lon": {"vi": "vị trí", "en": "location"},
+    "accuracy_m": {"vi": "độ chính xác vị trí", "en": "location accuracy"},
     "base_version": {"vi": "phiên bản", "en": "version"},
 }
 KINDS = {"households": {"vi": "Hộ", "en": "Household"}, "residents": {"vi": "Nhân khẩu", "en": "Resident"},
          "visits": {"vi": "Lượt thăm", "en": "Visit"}}
-TEXT = {
-    "rejected": {"vi": "Máy chủ không nhận: {fields}.", "en": "The server refused it: {fields}."},
-    "outside": {"vi": "Bản ghi không thuộc thôn được giao cho bạn.", "en": "It is outside your villages."},
-    "conflict": {"vi": "Máy chủ đã có một bản ghi khác cùng mã.", "en": "The server already has another record "
-                 "with this id."},
-    "fix": {"vi": "Sửa lại thông tin rồi lưu lại; dữ liệu trên máy vẫn được giữ.",
-            "en": "Correct it and save again; the data on this tablet is kept."},
-    "ask": {"vi": "Báo cho lãnh đạo xã; dữ liệu trên máy vẫn được giữ.",
-            "en": "Tell your commune leader; the data on this tablet is kept."},
+ACTIONS = {
+    "invalid": {"vi": "Mở bản ghi, sửa các mục trên rồi lưu để gửi lại.",
+                "en": "Open the record, correct the items above and save to send it again."},
+    "not_found": {"vi": "Xử lý trước bản ghi liên quan (hộ, nhân khẩu hoặc lượt thăm được sửa), rồi mở bản ghi này "
+                        "và lưu để gửi lại.",
+                  "en": "Deal with the record it refers to first (household, resident or corrected visit), then open "
+                        "this one and save to send it again."},
+    "outside_scope": {"vi": "Nếu chọn nhầm thôn, sửa lại rồi lưu để gửi lại; nếu không, hỏi lãnh đạo xã.",
+                      "en": "If the village was wrong, correct it and save to send again; otherwise ask your leader."},
+    "deleted": {"vi": "Hỏi lãnh đạo xã; nếu bản ghi không còn cần, bỏ thay đổi này.",
+                "en": "Ask your commune leader; if the record is no longer needed, discard this change."},
+    "version_ahead": {"vi": "Mở bản ghi và lưu để gửi lại.", "en": "Open the record and save to send it again."},
+    "not_owner": {"vi": "Hỏi lãnh đạo xã, rồi bỏ thay đổi này.",
+                  "en": "Ask your commune leader, then discard this change."},
+    "id_taken": {"vi": "Mở lượt thăm và lưu: máy sẽ gửi lại với mã mới.",
+                 "en": "Open the visit and save: it is sent again under a new id."},
 }
+NO_FIX = ("deleted", "not_owner")
+KEPT = {"vi": "Dữ liệu vẫn được giữ trên máy cho đến khi bạn sửa hoặc bỏ.",
+        "en": "The data stays on this tablet until you fix or discard it."}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Problems:
+    def problems(self, lang: str = "vi") -> list[dict]:
+        """Open problems, newest first, each explained (see explain())."""
+        rows = self.db.execute("SELECT * FROM problems WHERE dismissed = ? ORDER BY id DESC", (OPEN,)).fetchall()
+        return [explain(self, dict(r), lang) for r in rows]
+
+    def problem(self, problem_id: int, lang: str = "vi") -> dict | None:
+        """One problem explained, or None (also when it was already dealt with)."""
+        row = self.db.execute("SELECT * FROM problems WHERE id = ? AND dismissed = ?", (problem_id, OPEN)).fetchone()
+        return explain(self, dict(row), lang) if row else None
+
+    def refused_visit(self, visit_id: str) -> dict | None:
+        """A visit as this tablet sent it before the server refused it (the form of its fix starts from it), or None.
+
+        Not the visits row: after an `id_taken` conflict a pull may have written the server's visit under that id."""
+        row = self.db.execute("SELECT data FROM problems WHERE table_name = 'visits' AND row_id = ? AND op = 'upsert' "
+                              "AND dismissed = ? ORDER BY id DESC LIMIT 1", (visit_id, OPEN)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return {"follow_up_on": None, "duration_min": None, **data, "id": visit_id, "notes": data.get("notes") or "",
+                "assists": data.get("assists") or []}
+
+    def discard_problem(self, problem_id: int) -> None:
+        """Drop the refused change on purpose (the screen asked first); every open problem of its record goes."""
+        with self.write() as db:
+            row = db.execute("SELECT * FROM problems WHERE id = ? AND dismissed = ?", (problem_id, OPEN)).fetchone()
+            if row is None:
+                return
+            table, row_id = row["table_name"], row["row_id"]
+            household = _household_of(db, table, row_id, json.loads(row["data"] or "{}"))
+            if table == "visits":
+                self._drop_local_visit(db, row_id, json.loads(row["data"] or "{}").get("replaces_id"))
+            elif _never_stored(db, table, row_id):
+                db.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+                db.execute("DELETE FROM outbox WHERE table_name = ? AND row_id = ? AND batch_id IS NULL",
+                           (table, row_id))
+            else:
+                # The tablet holds the refused values, not the server's: pull the scope again to get them back.
+                if row["op"] == "delete":
+                    db.execute(f"UPDATE {table} SET deleted = 0 WHERE id = ?", (row_id,))
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('repull', 'true')")
+            db.execute("UPDATE problems SET dismissed = ?, resolved_at = ? WHERE table_name = ? AND row_id = ? "
+                       "AND dismissed = ?", (DISCARDED, _now(), table, row_id, OPEN))
+            if household:
+                marks.refresh(db, [household])
+
+    # --- inside a write ---
+    def _record_problem(self, db, change: dict, result: dict) -> None:
+        code = result.get("code") or "invalid"  # a server from before codes: the plain "not accepted"
+        db.execute("INSERT INTO problems (table_name, row_id, status, code, op, base_version, errors, current, data, "
+                   "at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (change["table"], change["id"], result["status"], code, change.get("op") or "upsert",
+                    change.get("base_version") or 0, json.dumps(result.get("errors")),
+                    json.dumps(result.get("current")), json.dumps(change["data"]), _now()))
+
+    def _take_problems(self, db, table: str, row_id: str) -> tuple[dict, bool]:
+        """Mark the open problems of a record fixed: (their upsert fields merged, oldest first; whether a code says
+        the server is behind this tablet's version)."""
+        rows = db.execute("SELECT id, code, op, data FROM problems WHERE table_name = ? AND row_id = ? AND "
+                          "dismissed = ? ORDER BY id", (table, row_id, OPEN)).fetchall()
+        fields, ahead = {}, False
+        for r in rows:
+            if r["op"] == "upsert":
+                fields.update(json.loads(r["data"] or "{}"))
+            ahead = ahead or r["code"] == "version_ahead"
+        if rows:
+            db.execute("UPDATE problems SET dismissed = ?, resolved_at = ? WHERE table_name = ? AND row_id = ? AND "
+                       "dismissed = ?", (FIXED, _now(), table, row_id, OPEN))
+        return fields, ahead
+
+    def _problem_fields(self, db, table: str, row_id: str) -> dict:
+        """The fields of a record's open refused upserts, to lay on a pulled row."""
+        out = {}
+        for (data,) in db.execute("SELECT data FROM problems WHERE table_name = ? AND row_id = ? AND op = 'upsert' "
+                                  "AND dismissed = ? ORDER BY id", (table, row_id, OPEN)):
+            out.update(json.loads(data or "{}"))
+        return out
+
+    def _drop_local_visit(self, db, visit_id: str, replaced: str | None) -> None:
+        """Remove a visit the server never stored (`replaced`: the visit it meant to correct, which counts again).
+
+        A row with a version is the server's own visit under that id (an `id_taken` conflict, then a pull): it stays."""
+        if db.execute("SELECT 1 FROM visits WHERE id = ? AND version = 0", (visit_id,)).fetchone():
+            db.execute("DELETE FROM assists WHERE visit_id = ?", (visit_id,))
+            db.execute("DELETE FROM visits WHERE id = ?", (visit_id,))
+        db.execute("DELETE FROM outbox WHERE table_name = 'visits' AND row_id = ? AND batch_id IS NULL", (visit_id,))
+        if replaced and not db.execute("SELECT 1 FROM visits WHERE replaces_id = ?", (replaced,)).fetchone():
+            db.execute("UPDATE visits SET voided = 0 WHERE id = ? AND version > 0", (replaced,))
 
 
 def explain(store, row: dict, lang: str = "vi") -> dict:
-    """A problem as the screen shows it: {id, table, row_id, status, label, message, action, errors, at}."""
+    """A problem as the screen shows it: {id, table, row_id, household_id, status, code, reason, fields, label,
+    message, action, can_fix, errors, at}. The words come from the code, never from the server's English."""
     lang = lang if lang in ("vi", "en") else "vi"
     errors = json.loads(row["errors"] or "null") or {}
     data = json.loads(row["data"] or "null") or {}
-    flat = " ".join(str(m) for m in _messages(errors))
-    if row["status"] == "conflict":
-        message, action = TEXT["conflict"][lang], TEXT["ask"][lang]
-    elif "outside your villages" in flat.lower() or "may void" in flat.lower():
-        message, action = TEXT["outside"][lang], TEXT["ask"][lang]
-    else:
-        names = ", ".join(FIELD_LABELS.get(f, {}).get(lang, f) for f in errors) or "?"
-        message = TEXT["rejected"][lang].format(fields=names) + (f" ({flat})" if flat else "")
-        action = TEXT["fix"][lang]
-    return {"id": row["id"], "table": row["table_name"], "row_id": row["row_id"], "status": row["status"],
+    code = row.get("code") or "invalid"
+    known = code if code in REJECT_CODES else "invalid"
+    fields = list(dict.fromkeys(FIELD_LABELS[f][lang] for f in (errors if isinstance(errors, dict) else ())
+                                if f in FIELD_LABELS))
+    reason = label(REJECT_CODES, known, lang)
+    message = reason + (": " + ", ".join(fields) if fields else "") + ". " + KEPT[lang]
+    household = _household_of(store.db, row["table_name"], row["row_id"], data)
+    can_fix = (known not in NO_FIX and row.get("op", "upsert") == "upsert" and household is not None
+               and store.db.execute("SELECT 1 FROM households WHERE id = ?", (household,)).fetchone() is not None)
+    return {"id": row["id"], "table": row["table_name"], "row_id": row["row_id"], "household_id": household,
+            "status": row["status"], "code": code, "reason": reason, "fields": fields,
             "label": f"{KINDS[row['table_name']][lang]}: {_label(store, row['table_name'], row['row_id'], data)}",
-            "message": message, "action": action, "errors": errors, "at": row["at"]}
+            "message": message, "action": ACTIONS[known][lang], "can_fix": can_fix, "errors": errors,
+            "at": row["at"]}
+
+
+def _never_stored(db, table: str, row_id: str) -> bool:
+    """True when the server never acknowledged this record (its local version is still 0)."""
+    found = db.execute(f"SELECT version FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    return found is None or not found[0]
+
+
+def _household_of(db, table: str, row_id: str, data: dict) -> str | None:
+    if table == "households":
+        return row_id
+    found = db.execute(f"SELECT household_id FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    return found[0] if found else data.get("household_id")
 
 
 def _label(store, table: str, row_id: str, data: dict) -> str:
@@ -61,14 +200,3 @@ def _label(store, table: str, row_id: str, data: dict) -> str:
     found = store.db.execute("SELECT v.started_at, h.head_name FROM visits v LEFT JOIN households h "
                              "ON h.id = v.household_id WHERE v.id = ?", (row_id,)).fetchone()
     return " - ".join(str(x) for x in (found or (data.get("started_at"),)) if x)
-
-
-def _messages(errors):
-    if isinstance(errors, dict):
-        for value in errors.values():
-            yield from _messages(value)
-    elif isinstance(errors, list):
-        for value in errors:
-            yield from _messages(value)
-    elif errors:
-        yield errors

@@ -54,6 +54,15 @@ MIGRATIONS = [
     INSERT INTO household_search (rowid, search) SELECT rowid, search FROM households;
     CREATE INDEX households_head ON households (head_name);
     """,
+    # 3: what a problem needs to be fixed or discarded on purpose: the server's reason code, the change's op and
+    # base_version, and when it was dealt with. `dismissed` becomes the resolution: 0 open, 1 discarded, 2 fixed.
+    """
+    ALTER TABLE problems ADD COLUMN code TEXT;
+    ALTER TABLE problems ADD COLUMN op TEXT NOT NULL DEFAULT 'upsert';
+    ALTER TABLE problems ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE problems ADD COLUMN resolved_at TEXT;
+    CREATE INDEX problems_row ON problems (table_name, row_id, dismissed);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,8 @@ Terms:
 - a *local edit* is an outbox entry of a household or resident: it must survive pulls, so after a pulled row is
   written, the fields of its local edits are laid on top again (the server will merge them when they arrive);
 - a *problem* is a record the server answered `conflict` or `rejected`: its entry leaves the outbox (so it does not
-  block the others), the local data stays, and `problems()` explains it in plain words.
+  block the others) and becomes a problem row (problems.py) that keeps its data until the official fixes or
+  discards it.
 """
 import json
 from datetime import datetime, timezone
@@ -16,7 +17,6 @@ from shared.ids import new_id
 
 from . import marks
 from .edits import _DEFAULTS, HOUSEHOLD_FIELDS, RESIDENT_FIELDS
-from .problems import explain
 
 BATCH = 100
 _FIELDS = {"households": HOUSEHOLD_FIELDS, "residents": RESIDENT_FIELDS}
@@ -60,10 +60,7 @@ class Syncing:
                 db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
                 table, row_id = change["table"], change["id"]
                 if status in ("conflict", "rejected"):
-                    db.execute("INSERT INTO problems (table_name, row_id, status, errors, current, data, at) "
-                               "VALUES (?,?,?,?,?,?,?)", (table, row_id, status, json.dumps(result.get("errors")),
-                                                          json.dumps(result.get("current")),
-                                                          json.dumps(change["data"]), _now()))
+                    self._record_problem(db, change, result)
                     continue
                 version = result.get("version")
                 if table == "visits":
@@ -102,14 +99,23 @@ class Syncing:
         """The server change number this store has pulled up to."""
         return self.get_meta("cursor", 0)
 
+    def pull_start(self) -> int:
+        """The cursor to pull from: 0 once after a discarded edit asked for the server's rows again (`repull`)."""
+        with self.write() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = 'repull'").fetchone():
+                db.execute("DELETE FROM meta WHERE key = 'repull'")
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', '0')")
+        return self.cursor()
+
     def reset_for_full_pull(self) -> None:
         """After 410 reset_required: pull from zero, dropping pulled rows but keeping the outbox and local edits."""
         with self.write() as db:
-            # Rows that the outbox refers to stay (their edits must reach the server); others come back by the pull.
-            for table in ("households", "residents"):
+            # Rows that the outbox or an open problem refers to stay (their edits must reach the server, or wait for
+            # the official); others come back by the pull.
+            for table in ("households", "residents", "visits"):
                 db.execute(f"DELETE FROM {table} WHERE id NOT IN "
-                           f"(SELECT row_id FROM outbox WHERE table_name = '{table}')")
-            db.execute("DELETE FROM visits WHERE id NOT IN (SELECT row_id FROM outbox WHERE table_name = 'visits')")
+                           f"(SELECT row_id FROM outbox WHERE table_name = '{table}') AND id NOT IN "
+                           f"(SELECT row_id FROM problems WHERE table_name = '{table}' AND dismissed = 0)")
             db.execute("DELETE FROM assists WHERE visit_id NOT IN (SELECT id FROM visits)")
             db.execute("DELETE FROM areas")
             marks.drop_stale(db)
@@ -119,16 +125,6 @@ class Syncing:
     def mark_synced(self) -> None:
         """Remember that a sync finished now (shown as "last synced")."""
         self.set_meta(last_sync_at=_now())
-
-    def problems(self, lang: str = "vi") -> list[dict]:
-        """Records the server refused or found conflicting, newest first, each with a plain-words message and action."""
-        rows = self.db.execute("SELECT * FROM problems WHERE dismissed = 0 ORDER BY id DESC").fetchall()
-        return [explain(self, dict(r), lang) for r in rows]
-
-    def dismiss_problem(self, problem_id: int) -> None:
-        """Hide a problem the official has dealt with (it stays in the file)."""
-        with self.write() as db:
-            db.execute("UPDATE problems SET dismissed = 1 WHERE id = ?", (problem_id,))
 
     def pending(self) -> int:
         """How many local changes wait for the server."""
@@ -147,9 +143,13 @@ class Syncing:
             return
         values = {f: data.get(f) if data.get(f) is not None else _DEFAULTS.get(f) for f in fields}
         self._put_row(db, table, row_id, values, version)
-        for entry in db.execute("SELECT data FROM outbox WHERE table_name = ? AND row_id = ? AND op = 'upsert' "
-                                "ORDER BY seq", (table, row_id)).fetchall():
-            local = {k: v for k, v in json.loads(entry[0]).items() if k in fields}
+        # Refused changes that wait for the official come first: every outbox entry was made after them.
+        pending = [self._problem_fields(db, table, row_id)]
+        pending += [json.loads(entry[0]) for entry in db.execute(
+            "SELECT data FROM outbox WHERE table_name = ? AND row_id = ? AND op = 'upsert' ORDER BY seq",
+            (table, row_id)).fetchall()]
+        for edit in pending:
+            local = {k: v for k, v in edit.items() if k in fields}
             if local:
                 sets = ", ".join(f"{k} = ?" for k in local)
                 db.execute(f"UPDATE {table} SET {sets} WHERE id = ?",

@@ -6,11 +6,14 @@ count what really crossed the network (compressed bodies), so the app can show d
 Errors come out as the typed exceptions of errors.py. Retries: a Retryable error is tried again up to `retries`
 times with jittered exponential backoff, honouring Retry-After; every request of the contract may be repeated
 safely (push is idempotent by batch_id, the others do not write).
+Clock: each reply's HTTP `Date` header gives `clock_skew`, the server's time minus this tablet's in seconds (None
+before the first reply); `clock` is the tablet's clock function (time.time), replaceable in tests.
 """
 import gzip
 import json
 import random
 import time
+from email.utils import parsedate_to_datetime
 
 from shared import SCHEMA_VERSION
 
@@ -29,6 +32,8 @@ class ApiClient:
         self.device_id, self.token = device_id, token
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.bytes_up = self.bytes_down = 0
+        self.clock = time.time
+        self.clock_skew: float | None = None
         self._session = None
 
     @property
@@ -118,12 +123,22 @@ class ApiClient:
             if "reply" in locals():
                 reply.close()
         self.bytes_down += len(raw)
+        self._read_clock(reply.headers.get("Date"))
         if reply.headers.get("Content-Encoding", "").lower() == "gzip":
             raw = gzip.decompress(raw)
         payload = json.loads(raw) if raw else None
         if reply.status_code < 400:
             return payload
         raise _error(reply, payload)
+
+    def _read_clock(self, header: str | None) -> None:
+        try:
+            server = parsedate_to_datetime(header).timestamp() if header else None
+        except (TypeError, ValueError):
+            server = None  # a proxy's odd header: keep the last reading
+        if server is not None:
+            # Date has whole seconds and is stamped before the body is sent: +0.5 s centres the rounding.
+            self.clock_skew = server + 0.5 - self.clock()
 
 
 def _error(reply, payload) -> ApiError:

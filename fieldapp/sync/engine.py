@@ -98,6 +98,7 @@ class SyncEngine:
     def _pull(self, progress) -> int:
         pulled = 0
         progress("pull", 0, None)
+        self.store.pull_start()
         for attempt in range(2):
             try:
                 while True:

@@ -176,13 +176,13 @@ class Driver:
         while parent is not None and not isinstance(parent, ScrollView):
             parent = None if parent.parent is parent else parent.parent  # the Window is its own parent
         # A RecycleView's rows are on screen already (its class may be loaded twice by the kv Factory: duck-type it).
-        if parent is not None and not hasattr(parent, "viewclass"):
+        # A widget in view is not scrolled to: Kivy's scroll_to moves content shorter than its view off its place.
+        if parent is not None and not hasattr(parent, "viewclass") and not self._inside(widget, parent):
             parent.scroll_to(widget, padding=10, animate=False)
             self.settle(widget)
         x, y = widget.to_window(*widget.center)
         if parent is not None:
-            left, bottom = parent.to_window(parent.x, parent.y)
-            assert left <= x <= left + parent.width and bottom <= y <= bottom + parent.height, (
+            assert self._inside(widget, parent), (
                 f"{type(widget).__name__} {getattr(widget, 'text', '')!r} is outside its scroll view after scrolling")
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -191,6 +191,13 @@ class Driver:
         touch.touch_up()
         # A ScrollView replays a tap's touch_up to its children 0.2 s later: let that happen before the next tap.
         self.frames_for(0.3 if parent is not None else 0)
+
+    @staticmethod
+    def _inside(widget, view) -> bool:
+        """True when the widget's centre is within the scroll view's window."""
+        x, y = widget.to_window(*widget.center)
+        left, bottom = view.to_window(view.x, view.y)
+        return left <= x <= left + view.width and bottom <= y <= bottom + view.height
 
     def frames_for(self, seconds: float):
         """Turn frames for `seconds` of wall time, at least one."""
