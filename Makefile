@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test fieldapp bench serve clean
+.PHONY: demo test fieldapp bench serve screenshots clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Take the README's screenshots again (the dashboard in Chromium, the field app offscreen) into docs/screenshots.
+screenshots: $(STAMP)
+	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py \
+		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py
 
 ## Open the field app against DOORSTEP_SERVER (default: the demo server).
 fieldapp: $(STAMP)

@@ -12,9 +12,9 @@ from sqlalchemy import create_engine, text
 
 from server import create_app
 from server.admin import service as admin
-from server.ledger import ensure_counter
 from server.config import TestConfig
 from server.extensions import db
+from server.ledger import ensure_counter
 from shared.ids import new_id
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -1,7 +1,7 @@
 """The field app's screens, driven through real touches on real widgets, against a real server on 127.0.0.1.
 
 See ui.py for the harness. Screenshots of each main screen, in Vietnamese, are written to
-docs/screenshots/fieldapp-<screen>.png.
+fieldapp-<screen>.png in a temporary folder, or in docs/screenshots through `make screenshots`.
 """
 import os
 

@@ -20,14 +20,15 @@ from pathlib import Path  # noqa: E402
 import requests  # noqa: E402
 
 from server.admin import service as admin  # noqa: E402
-from server.ledger import ensure_counter  # noqa: E402
 from server.extensions import db  # noqa: E402
+from server.ledger import ensure_counter  # noqa: E402
 from server.models import Visit  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from tests.conftest import make_app  # noqa: E402
 from tests.fieldapp.conftest import Listener  # noqa: E402
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("DOORSTEP_SHOTS") or tempfile.mkdtemp(prefix="doorstep-shots-"))
+"""Where screenshots go: docs/screenshots only through `make screenshots`; a test run leaves the tree as it was."""
 PASSWORD = "mật-khẩu-thử-1"
 
 
