@@ -20,7 +20,8 @@ class Conflict:
 @dataclass
 class MergeResult:
     status: str
-    """applied, merged (the server had newer fields the device must take) or duplicate (nothing to change)."""
+    """applied, merged (applied, and the server had newer fields the device must take) or duplicate (every field
+    sent is already stored: nothing to change)."""
     updates: dict = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
 
@@ -37,10 +38,10 @@ def merge_fields(server: dict, field_versions: dict, version: int, incoming: dic
         updates[name] = value
         if field_versions.get(name, 0) > base_version:
             conflicts.append(Conflict(name, kept_value=value, lost_value=current))
-    if base_version < version:
+    if not updates:
+        status = "duplicate"  # the record is already stored as sent, whatever version it was made against
+    elif base_version < version:
         status = "merged"
-    elif updates:
-        status = "applied"
     else:
-        status = "duplicate"
+        status = "applied"
     return MergeResult(status, updates, conflicts)

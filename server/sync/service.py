@@ -18,13 +18,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.ids import is_canonical
 from shared.merge import merge_fields
-from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
+from shared.schemas import RECORD_SCHEMAS, ChangeSchema
 
 from ..extensions import db
 from ..models import Area, Conflict, Device, Household, Resident, SyncBatch, SyncCounter, Visit, utcnow
 from ..stats import facts
 from . import moves, reader, records, writer
 from .counter import take_seq
+from .fastload import fast_change, fast_visit
 
 CHANGE = ChangeSchema()
 RECORD = {table: schema() for table, schema in RECORD_SCHEMAS.items()}
