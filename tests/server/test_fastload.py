@@ -240,6 +240,7 @@ class Odd(Schema):
 
     n = fields.Integer(required=True, validate=lambda v: v < 100)
     word = fields.String(load_default="a", validate=validate.Length(equal=1))
+    x = fields.Float(allow_none=True)  # no Range to refuse NaN and infinities: the field itself must
 
     @validates("n")
     def _even(self, value, data_key):
@@ -254,6 +255,9 @@ def test_a_schemas_own_validators_and_unknown_policy_are_followed():
     assert load({"n": 200}) is None  # a plain function validator returning False
     assert load({"n": 4, "word": "ab"}) is None and load({"n": 4, "x": 1}) is None  # Length(equal), RAISE
     assert load({"word": "b"}) is None  # required
+    assert load({"n": 2, "x": 1}) == {"n": 2, "word": "a", "x": 1.0}
+    for x in (float("nan"), float("inf"), float("-inf"), 2 ** 53 + 1, True, "1.5"):
+        assert load({"n": 2, "x": x}) is None, x
 
 
 class Prepared(Schema):
