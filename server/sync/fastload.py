@@ -23,24 +23,27 @@ _BAD = object()
 _EXACT_FLOAT = 2 ** 53  # float() of a larger int may round or overflow: let the schema say
 
 
-def _text(field):
+# Each converter takes the field and what None loads as (None, or _BAD when the field refuses null), and returns a
+# function of one value: the value as the field deserializes it, before validators, or _BAD.
+
+def _text(field, none):
     forbidden = field.forbidden.search
-    return lambda v: v if type(v) is str and forbidden(v) is None else _BAD
+    return lambda v: v if type(v) is str and forbidden(v) is None else (none if v is None else _BAD)
 
 
-def _string(field):
-    return lambda v: v if type(v) is str else _BAD
+def _string(field, none):
+    return lambda v: v if type(v) is str else (none if v is None else _BAD)
 
 
-def _uuid(field):
-    return lambda v: v if is_canonical(v) else _BAD
+def _uuid(field, none):
+    return lambda v: v if is_canonical(v) else (none if v is None else _BAD)
 
 
-def _integer(field):
-    return lambda v: v if type(v) is int else _BAD
+def _integer(field, none):
+    return lambda v: v if type(v) is int else (none if v is None else _BAD)
 
 
-def _float(field):
+def _float(field, none):
     finite = not field.allow_nan
 
     def load(v):
@@ -48,23 +51,23 @@ def _float(field):
             return v if not finite or math.isfinite(v) else _BAD
         if type(v) is int and -_EXACT_FLOAT <= v <= _EXACT_FLOAT:
             return float(v)
-        return _BAD
+        return none if v is None else _BAD
     return load
 
 
-def _boolean(field):
+def _boolean(field, none):
     if not ({True} <= field.truthy and {False} <= field.falsy):
         raise TypeError(f"fastload: a Boolean with other truthy/falsy values: {field}")
-    return lambda v: v if type(v) is bool else _BAD
+    return lambda v: v if type(v) is bool else (none if v is None else _BAD)
 
 
-def _iso(field, parse):
+def _iso(field, none, parse):
     if field.format not in (None, "iso", "iso8601"):
         raise TypeError(f"fastload: a {type(field).__name__} of format {field.format!r}")
 
     def load(v):
         if type(v) is not str:
-            return _BAD
+            return none if v is None else _BAD
         try:
             return parse(v)
         except ValueError:
@@ -72,12 +75,14 @@ def _iso(field, parse):
     return load
 
 
-def _aware_datetime(field):
+def _aware_datetime(field, none):
     if field.default_timezone is not None:
         raise TypeError("fastload: an AwareDateTime with a default_timezone")
-    parse = _iso(field, datetime.fromisoformat)
+    parse = _iso(field, _BAD, datetime.fromisoformat)
 
     def load(v):
+        if v is None:
+            return none
         value = parse(v)
         if value is _BAD or value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             return _BAD
@@ -85,32 +90,38 @@ def _aware_datetime(field):
     return load
 
 
-def _date(field):
-    return _iso(field, date.fromisoformat)
+def _date(field, none):
+    return _iso(field, none, date.fromisoformat)
 
 
-def _dict(field):
+def _dict(field, none):
     if field.key_field is not None or field.value_field is not None:
         raise TypeError("fastload: a Dict with key or value fields")
-    return lambda v: dict(v) if type(v) is dict else _BAD
+    return lambda v: dict(v) if type(v) is dict else (none if v is None else _BAD)
 
 
-def _list(field):
+def _list(field, none):
     item = _field(field.inner)
 
     def load(v):
         if type(v) is not list:
-            return _BAD
+            return none if v is None else _BAD
         items = [item(x) for x in v]
         return _BAD if _BAD in items else items
     return load
 
 
-def _nested(field):
+def _nested(field, none):
     if field.many or field.only or field.exclude or field.unknown is not None:
         raise TypeError(f"fastload: a Nested field with many, only, exclude or unknown: {field}")
     load = compile_schema(field.schema)
-    return lambda v: _BAD if (v := load(v)) is None else v
+
+    def nested(v):
+        if v is None:
+            return none
+        v = load(v)
+        return _BAD if v is None else v
+    return nested
 
 
 # By exact type: a subclass may load otherwise, so it must be added here on purpose.
@@ -149,35 +160,45 @@ def _check(validator):
 
 def _field(field):
     """A function of one value that returns it loaded, or _BAD."""
+    allow_none = field.allow_none
+    none = None if allow_none else _BAD
+    choices = _only_choices(field)
+    if choices is not None:  # a word of a vocabulary: one set lookup checks it all
+        return lambda v: v if type(v) is str and v in choices else (none if v is None else _BAD)
     try:
-        convert = _CONVERTERS[type(field)](field)
+        convert = _CONVERTERS[type(field)](field, none)
     except KeyError:
         raise TypeError(f"fastload: no fast load of a {type(field).__name__} field") from None
     checks = tuple(_check(v) for v in field.validators)
-    allow_none = field.allow_none
-    if not checks:  # most fields: one call less
-        return lambda v: convert(v) if v is not None else (None if allow_none else _BAD)
+    if not checks:
+        return convert
+    # None skips the validators, as in marshmallow; a converter gives None only for None.
     if len(checks) == 1:
         ok = checks[0]
-
-        def load_one(v):
-            if v is None:
-                return None if allow_none else _BAD
-            v = convert(v)
-            return v if v is not _BAD and ok(v) else _BAD
-        return load_one
+        return lambda v: v if (v := convert(v)) is None or v is _BAD or ok(v) else _BAD
 
     def load(v):
-        if v is None:
-            return None if allow_none else _BAD
         v = convert(v)
-        if v is _BAD:
-            return _BAD
+        if v is None or v is _BAD:
+            return v
         for ok in checks:
             if not ok(v):
                 return _BAD
         return v
     return load
+
+
+def _only_choices(field) -> frozenset | None:
+    """The choices of a text field whose one validator is OneOf, when each is a text the field itself accepts."""
+    if type(field) not in (Text, fields.String) or len(field.validators) != 1:
+        return None
+    validator = field.validators[0]
+    if type(validator) is not validate.OneOf:
+        return None
+    choices = frozenset(validator.choices)
+    if all(type(c) is str and (type(field) is fields.String or field.forbidden.search(c) is None) for c in choices):
+        return choices
+    return None
 
 
 def compile_schema(schema):
