@@ -5,6 +5,8 @@ Terms:
 - a *result* is the server's answer for one change: {table, id, status, version, errors, current};
 - a *page* is one answer of pull: {changes, cursor, has_more}.
 `load_only` fields are never sent back; `dump_only` fields are the server's and are never taken from a payload.
+The server's fast loaders (server/sync/fastload.py) are compiled from these schemas' fields and validators: a rule
+changed here changes them too. The fields of each record are listed once, in shared/wire.py.
 """
 import re
 from datetime import datetime, timedelta, timezone

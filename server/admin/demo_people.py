@@ -7,6 +7,7 @@ import hashlib
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
+from shared import wire
 from shared.vocab import TOPICS
 
 from . import demo_data as words
@@ -16,8 +17,8 @@ TOPIC_LIST = list(TOPICS)
 # Outcomes and household sizes repeated in proportion to how often they come up.
 OUTCOMES = ["done"] * 11 + ["partial"] * 3 + ["follow_up"] * 4 + ["declined"] * 2
 HOUSEHOLD_SIZES = [2] * 4 + [3] * 7 + [4] * 5 + [5] * 2 + [6] * 2
-HOUSEHOLD_FIELDS = {f: 1 for f in ("village_id", "address", "head_name", "phone", "note")}
-RESIDENT_FIELDS = {f: 1 for f in ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")}
+HOUSEHOLD_FIELDS = {f: 1 for f in wire.HOUSEHOLD_FIELDS}  # field versions of a row made at version 1
+RESIDENT_FIELDS = {f: 1 for f in wire.RESIDENT_FIELDS}
 
 
 class Dice(random.Random):
