@@ -129,7 +129,8 @@ class AssistData(WireSchema):
 class VisitData(WireSchema):
     """A visit is never refused for its date (DESIGN.md, "Time"): only for a time without its UTC offset."""
     household_id = fields.UUID(required=True)
-    started_at = fields.AwareDateTime(required=True, validate=_in_utc_range)
+    started_at = fields.AwareDateTime(required=True, validate=_in_utc_range, error_messages={
+        "invalid_awareness": "Must carry a UTC offset, e.g. 2026-11-27T09:30:00+07:00."})
     duration_min = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 600))
     status = Text(load_default="met", validate=validate.OneOf(VISIT_STATUSES))
     notes = Text(multiline=True, load_default="", validate=validate.Length(max=2000))

@@ -118,6 +118,11 @@ def test_notes_keep_their_line_breaks_and_tabs():
         assert field in errors_of(HouseholdData(), household(**{field: "Số 7\nkiệt 12"}))
 
 
+def test_a_time_without_its_offset_says_how_to_write_it():
+    assert errors_of(VisitData(), visit(started_at="2026-11-20T09:00:00")) == {
+        "started_at": ["Must carry a UTC offset, e.g. 2026-11-27T09:30:00+07:00."]}
+
+
 def test_a_future_birth_year_is_refused():
     year = datetime.now(timezone.utc).year
     assert ResidentData().load(resident(birth_year=year - 1))["birth_year"] == year - 1
