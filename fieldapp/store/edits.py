@@ -11,13 +11,12 @@ import json
 from datetime import date, datetime, timezone
 
 from shared.ids import new_id
+from shared.wire import HOUSEHOLD_FIELDS, RESIDENT_FIELDS
 
 from .. import config
 from . import marks
 from .reads import utc_text
 
-HOUSEHOLD_FIELDS = ("village_id", "address", "head_name", "phone", "note")
-RESIDENT_FIELDS = ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")
 _SCHEMAS: dict = {}  # made at the first save: marshmallow costs ~0.1 s that the first screen need not wait for
 
 

@@ -14,13 +14,13 @@ import json
 from datetime import datetime, timezone
 
 from shared.ids import new_id
+from shared.wire import HOUSEHOLD_FIELDS, RESIDENT_FIELDS
 
 from . import marks
-from .edits import _DEFAULTS, HOUSEHOLD_FIELDS, RESIDENT_FIELDS
+from .edits import _DEFAULTS
 
 BATCH = 100
 _FIELDS = {"households": HOUSEHOLD_FIELDS, "residents": RESIDENT_FIELDS}
-_AREA_FIELDS = ("parent_id", "level", "code", "name")
 
 
 def _now() -> str:

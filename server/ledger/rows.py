@@ -1,5 +1,7 @@
 """A ledger: the writes to synced rows of one transaction (the package's docstring defines the terms)."""
 from sqlalchemy import insert, update
+
+from shared import wire
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -11,10 +13,7 @@ from .stale import mark_stale
 StaleRow = StaleDataError
 """Raised by Ledger.write when a household or resident changed after it was read: merge again from fresh reads."""
 
-WIRE_FIELDS = {
-    Household: ("village_id", "address", "head_name", "phone", "note"),
-    Resident: ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone"),
-}
+WIRE_FIELDS = {Household: wire.HOUSEHOLD_FIELDS, Resident: wire.RESIDENT_FIELDS}
 """The fields of a household or resident that a device writes, each with its own version."""
 
 

@@ -20,12 +20,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.ids import is_canonical
 from shared.merge import merge_fields
-from shared.schemas import RECORD_SCHEMAS, ChangeSchema, fast_change, fast_visit
+from shared.schemas import RECORD_SCHEMAS, ChangeSchema
 
 from ..extensions import db
 from ..ledger import Ledger, Scope, StaleRow, hold
 from ..models import Area, Device, Household, Resident, SyncBatch, Visit, utcnow
 from . import reader, records
+from .fastload import fast_change, fast_visit
 
 CHANGE = ChangeSchema()
 RECORD = {table: schema() for table, schema in RECORD_SCHEMAS.items()}

@@ -1,12 +1,8 @@
 """How each pulled table's rows look on the wire (reader.py reads them)."""
-from ..models import Area, Household, Resident, Visit
+from shared.wire import AREA_FIELDS, ASSIST_FIELDS, HOUSEHOLD_FIELDS, RESIDENT_FIELDS
+from shared.wire import PULLED_VISIT_FIELDS as VISIT_FIELDS
 
-HOUSEHOLD_FIELDS = ("village_id", "address", "head_name", "phone", "note")
-RESIDENT_FIELDS = ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")
-VISIT_FIELDS = ("household_id", "official_id", "started_at", "duration_min", "status", "notes", "follow_up_on",
-                "lat", "lon", "accuracy_m", "replaces_id", "voided", "received_at")
-ASSIST_FIELDS = ("resident_id", "topic", "outcome", "note")
-AREA_FIELDS = ("parent_id", "level", "code", "name")
+from ..models import Area, Household, Resident, Visit
 
 MODELS = {"areas": Area, "households": Household, "residents": Resident, "visits": Visit}
 FIELDS = {"areas": AREA_FIELDS, "households": HOUSEHOLD_FIELDS, "residents": RESIDENT_FIELDS, "visits": VISIT_FIELDS}

@@ -1,7 +1,6 @@
 """Bad input gets the JSON error shape with the field named, and nothing is written."""
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -39,7 +38,6 @@ def test_malformed_json(app, client, world):
     ({"batch_id": "not-a-uuid", "schema_version": 1, "changes": []}, "batch_id"),
     ({"batch_id": new_id(), "schema_version": "one", "changes": []}, "schema_version"),
     ({"batch_id": new_id(), "schema_version": 1, "changes": {}}, "changes"),
-    ({"batch_id": new_id(), "schema_version": 1, "changes": [], "owner": 7}, "owner"),
 ])
 def test_envelope_errors_name_the_field(app, client, world, body, field):
     headers = world.login(client, world.official)
@@ -94,7 +92,7 @@ def rejected_fields(reply) -> dict:
     ({"table": "people", "op": "upsert", "id": new_id(), "data": {}}, "table"),
     ({"table": "visits", "op": "upsert", "id": "42", "data": {}}, "id"),
     ({"table": "visits", "op": "burn", "id": new_id(), "data": {}}, "op"),
-    ({"table": "visits", "op": "upsert", "id": new_id(), "data": {}, "official_id": 3}, "official_id"),
+    ({"table": "visits\x00", "op": "upsert", "id": new_id(), "data": {}}, "table"),
 ])
 def test_bad_changes_are_rejected_with_the_field(app, client, world, change, field):
     headers = world.login(client, world.official)
@@ -106,16 +104,14 @@ def test_record_errors_name_the_field(app, client, world):
     headers = world.login(client, world.official)
     hh = household_change(world.a1)
     push(client, headers, hh)
-    now = datetime.now(timezone.utc)
     cases = {
-        "started_at": visit_change(hh["id"], started_at=(now + timedelta(days=1)).isoformat()),
+        "started_at": visit_change(hh["id"], started_at="2026-11-20T09:00:00"),  # no offset
         "status": visit_change(hh["id"], status="maybe"),
         "duration_min": visit_change(hh["id"], duration_min="long"),
-        "commune_id": visit_change(hh["id"], commune_id=9),
+        "notes": visit_change(hh["id"], notes="\x1b[2J"),
     }
-    cases["started_at "] = visit_change(hh["id"], started_at=(now - timedelta(days=800)).isoformat())
     for field, change in cases.items():
-        assert field.strip() in rejected_fields(push(client, headers, change)), field
+        assert field in rejected_fields(push(client, headers, change)), field
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Visit)).scalar_one() == 0
 
