@@ -1,4 +1,5 @@
 """gzip both ways (DESIGN.md): requests with Content-Encoding: gzip are inflated, replies are deflated on request.
+Any other Content-Encoding of a request gets 415.
 
 The inflated body is held to MAX_CONTENT_LENGTH too, so a small gzip bomb gets 413 like a large body does.
 """
@@ -18,8 +19,18 @@ class GzipRequests:
         self.wsgi_app, self.max_length = wsgi_app, max_length
 
     def __call__(self, environ, start_response):
-        if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+        encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if encoding not in ("", "identity", "gzip"):
+            # Read as JSON, a body in another encoding would be refused as malformed, or worse, taken for something.
+            return _reply(start_response, "415 Unsupported Media Type", b'{"error": {"code": "unsupported_media_type", '
+                          b'"message": "Unsupported Content-Encoding: send gzip or nothing.", '
+                          b'"fields": {"Content-Encoding": ["Only gzip."]}}}')
+        if encoding == "gzip":
+            length = environ.get("CONTENT_LENGTH") or "0"
+            if not (length.isascii() and length.isdigit()):
+                return _reply(start_response, "400 Bad Request", b'{"error": {"code": "invalid", '
+                              b'"message": "Bad Content-Length.", "fields": {}}}')
+            length = int(length)
             if length > self.max_length:
                 return _too_large(start_response)
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)

@@ -1,12 +1,20 @@
 """One JSON error shape for the API: {error: {code, message, fields}}, with the right status. Never a 500 for bad input."""
-from flask import jsonify, request
+import logging
+
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger("doorstep.errors")
 
 CODES = {
     400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 410: "reset_required", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
-    426: "upgrade_required", 429: "too_many_requests",
+    426: "upgrade_required", 429: "too_many_requests", 503: "unavailable",
 }
+RETRY_AFTER_SECONDS = 30
+"""What a client is told to wait when the database does not answer: long enough for a restart or a failover."""
 
 
 class ApiError(HTTPException):
@@ -49,3 +57,26 @@ def http_error(error: HTTPException):
             fields.update(located if isinstance(located, dict) else {location: located})
     message = "Invalid input." if status == 400 and fields else error.description
     return json_error(status, message, fields)
+
+
+_UNAVAILABLE_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tạm thời gián đoạn</title>
+<h1>Hệ thống tạm thời gián đoạn</h1><p>Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.</p></html>"""
+
+
+def database_unavailable(error: Exception):
+    """The database did not answer (refused, gone, pool exhausted, locked): 503 with Retry-After, never a 500.
+
+    Only the exception's class is logged: hide_parameters keeps values out of its text, but not out of every
+    driver's message.
+    """
+    log.error("database unavailable: %s", error.__class__.__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: there is nothing to roll back, and the pool will replace it
+        pass
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        body, status = json_error(503, "The server's database is unavailable: try again later.")
+        body.headers.update(headers)
+        return body, status
+    return Response(_UNAVAILABLE_PAGE, 503, headers, mimetype="text/html")

@@ -43,6 +43,13 @@ VI = {
     "Username": "Tên đăng nhập",
     "Password": "Mật khẩu",
     "Wrong username or password.": "Sai tên đăng nhập hoặc mật khẩu.",
+    "The username or the password holds a character that is not allowed.":
+        "Tên đăng nhập hoặc mật khẩu chứa ký tự không được phép.",
+    "A username has 1 to 64 characters, without spaces or control characters.":
+        "Tên đăng nhập có từ 1 đến 64 ký tự, không có dấu cách hay ký tự điều khiển.",
+    "A full name has 1 to 100 characters, without control characters.":
+        "Họ tên có từ 1 đến 100 ký tự, không có ký tự điều khiển.",
+    "No such conflict.": "Không có xung đột này.",
     "Too many failed logins: try again in {minutes} minutes.":
         "Đăng nhập sai quá nhiều lần: hãy thử lại sau {minutes} phút.",
     "Officials use the tablet app; this dashboard is for commune leaders and administrators.":
