@@ -36,6 +36,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine, "handle_error", logs.scrub_database_error)
 
     compression.init_app(app)
     if app.config["PROXY_HOPS"]:

@@ -2,7 +2,11 @@
 
 A line holds: id, method, path, the names (never the values) of the query arguments, status, duration in ms, user id
 and device id. Nothing a client typed beyond the path goes in: query values, bodies and headers can hold names,
-phones, tokens and passwords. SQLAlchemy's `hide_parameters` (set in create_app) keeps values out of database errors.
+phones, tokens and passwords.
+
+Database errors: SQLAlchemy's `hide_parameters` (set in create_app) keeps the statement's values out of its text, but
+not the database's own message: PostgreSQL's DETAIL says "Failing row contains (..., Phạm Thị Lan, 0912...)". So
+scrub_database_error takes the values out of the exception itself, before any logger or handler sees it.
 """
 import json
 import logging
@@ -38,6 +42,29 @@ def _finish(response):
         "user_id": getattr(user, "id", None), "device_id": getattr(device, "id", None),
     }, ensure_ascii=True))
     return response
+
+
+def scrub_database_error(context) -> None:
+    """handle_error of the engine: PostgreSQL's message of a failed statement without its values.
+
+    What is kept: the primary message (it names constraints and columns, and words such as "deadlock" that the
+    retry logic reads), the SQLSTATE and the statement; what goes: DETAIL ("Failing row contains (...)", "Key
+    (username)=(...)"), and the primary message of a data exception (class 22), which quotes the refused value.
+    """
+    orig = context.original_exception
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    if type(orig).__module__.split(".")[0] != "psycopg":
+        return  # SQLite's messages name the constraint, never a value
+    if sqlstate and diag is not None:
+        primary = "data exception (message left out)" if sqlstate.startswith("22") else diag.message_primary or ""
+        text = f"{primary} [SQLSTATE {sqlstate}]"
+    else:
+        text = str(orig).split("\n", 1)[0]  # raised by psycopg itself, before the server saw a value
+    orig.args = (text,)
+    error = context.sqlalchemy_exception
+    if error is not None:
+        error.args = (f"({type(orig).__module__}.{type(orig).__qualname__}) {text}",)
 
 
 def init_app(app: Flask) -> None:
