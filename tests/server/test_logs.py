@@ -1,6 +1,7 @@
 """The server's log: one JSON line per request, with its id, and no personal data in any line."""
 import json
 import logging
+import re
 
 import pytest
 from sqlalchemy import text
@@ -81,7 +82,7 @@ def test_no_personal_data_nor_secret_in_any_log_line(app, caplog, client, world)
         app.log_exception((failed.type, failed.value, failed.tb))  # what Flask does with an unhandled exception
         logging.getLogger("doorstep.errors").error("statement failed", exc_info=failed.value)
     assert "hidden due to hide_parameters" in str(failed.value)
-    assert "NOT NULL" in str(failed.value).upper()  # still says what went wrong, only without the values
+    assert re.search("not.null", str(failed.value), re.I)  # still says what went wrong, only without the values
     assert "Exception on /api/v1/sync/push" in caplog.text and "[SQL: INSERT INTO households" in caplog.text
     paths = [line["path"] for line in request_lines(caplog)]
     assert paths.count("/api/v1/sync/push") == 2 and "/api/v1/sync/pull" in paths
