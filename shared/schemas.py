@@ -75,7 +75,7 @@ class LoginReplySchema(Schema):
 
 # Record data, per table. Fields are optional on update: a device sends only what it changed.
 class HouseholdData(StrictSchema):
-    village_id = fields.Integer(required=True)
+    village_id = fields.Integer(required=True, validate=_ID)
     address = fields.String(required=True, validate=validate.Length(1, 200))
     head_name = fields.String(required=True, validate=validate.Length(1, 100))
     phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9 .+()-]{0,20}$", error="Not a phone number."))
