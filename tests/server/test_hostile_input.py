@@ -4,6 +4,7 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -90,6 +91,40 @@ def test_the_depth_count():
     assert not json_too_deep(json.dumps({"notes": "[" * 500 + '\\"{{{'}).encode())  # brackets in text count for nothing
     assert json_too_deep(b"[" * 5000)  # not JSON, and a recursive parser would go 5,000 deep into it
     assert not json_too_deep(b"")
+    # Strings cannot hide depth: brackets in text after every open and before every close, escaped quotes, a
+    # string ending in a backslash.
+    crafted = '["]", ' * 40 + '1' + ', "["]' * 40
+    assert json.loads(crafted) and json_too_deep(crafted.encode())
+    assert not json_too_deep(json.dumps(['"' + "[" * 50, "a\\", "{" * 50, '\\"]]]]]']).encode())
+    assert json_too_deep(json.dumps(["a\\", deep_value(40)]).encode())
+
+
+def deep_value(depth: int):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def depth_of(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.text(alphabet='[]{}"\\ab\n\x00é'),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\a'), inner,
+                                                                                  max_size=3),
+                     max_leaves=30)
+
+
+@given(value=_JSON, limit=st.integers(1, 6), ascii_only=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_depth_count_agrees_with_the_parsed_value(value, limit, ascii_only):
+    body = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert json_too_deep(body, limit) == (depth_of(value) > limit)
 
 
 def deep_body(depth: int, **fields) -> bytes:
