@@ -16,6 +16,7 @@ import time
 import uuid
 
 from flask import Flask, g, request
+from sqlalchemy import inspect as sa_inspect
 
 log = logging.getLogger("doorstep.request")
 HEADER = "X-Request-Id"
@@ -39,9 +40,15 @@ def _finish(response):
         "request_id": g.request_id, "method": request.method, "path": request.path,
         "query": sorted(request.args.keys()), "status": response.status_code,
         "ms": round((time.perf_counter() - started) * 1000, 1),
-        "user_id": getattr(user, "id", None), "device_id": getattr(device, "id", None),
+        "user_id": _key(user), "device_id": _key(device),
     }, ensure_ascii=True))
     return response
+
+
+def _key(row):
+    """The row's primary key from its identity: reading `row.id` after a commit would load the row again."""
+    identity = sa_inspect(row).identity if row is not None else None
+    return identity[0] if identity else None
 
 
 def scrub_database_error(context) -> None:
