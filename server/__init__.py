@@ -47,6 +47,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(PoolTimeout, database_unavailable)
     app.before_request(access.enforce)
+    app.before_request(compression.refuse_unknown_encoding)
     app.before_request(inputs.check_json_depth)
 
     from .cli import register_cli

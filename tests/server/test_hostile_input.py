@@ -172,6 +172,11 @@ def test_an_unknown_content_encoding_is_415(app, client, world, encoding):
     error_of(reply, 415)
 
 
+def test_a_request_without_a_body_is_not_refused_for_its_encoding_header(client, world):
+    headers = world.login(client, world.official)
+    assert client.get("/api/v1/sync/pull", headers={**headers, "Content-Encoding": "br"}).status_code == 200
+
+
 def test_identity_encoding_is_plain_json(client, world):
     headers = world.login(client, world.official)
     reply = client.post("/api/v1/sync/push", headers={**headers, "Content-Encoding": "identity"},
@@ -190,7 +195,7 @@ def test_a_gzip_body_with_a_bad_length_is_400(client, world):
 
 @pytest.mark.parametrize("bad", ["\x00", "a\x00b", "\x1b[31m", "line\nbreak", "\ud800"])
 def test_control_characters_at_api_login_are_400_naming_the_field(app, client, world, bad):
-    for field in ("username", "password"):
+    for field in ("username", "password", "device_label", "app_version"):
         body = {"username": world.official, "password": World.PASSWORD, "device_id": new_id(), field: bad}
         error = error_of(client.post("/api/v1/auth/login", json=body), 400)
         assert list(error["fields"]) == [field]

@@ -50,8 +50,9 @@ def test_errors_are_logged_with_their_status(caplog, client):
     caplog.set_level(logging.INFO, logger="doorstep")
     client.get("/api/v1/sync/pull")
     client.get("/nowhere?name=" + HEAD)
+    client.post("/api/v1/auth/login", data=b"{}", content_type="application/json", headers={"Content-Encoding": "br"})
     assert [(line["path"], line["status"]) for line in request_lines(caplog)] == [
-        ("/api/v1/sync/pull", 401), ("/nowhere", 404)]
+        ("/api/v1/sync/pull", 401), ("/nowhere", 404), ("/api/v1/auth/login", 415)]
     assert HEAD not in caplog.text
 
 
