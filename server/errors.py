@@ -2,6 +2,7 @@
 import logging
 
 from flask import Response, jsonify, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -40,9 +41,9 @@ def wants_json() -> bool:
 
 
 def http_error(error: HTTPException):
-    """Turn any HTTP error under /api/ into the JSON shape; pages keep Flask's own error pages."""
+    """Turn any HTTP error under /api/ into the JSON shape, and elsewhere into a short page in the reader's language."""
     if not wants_json():
-        return error
+        return _error_page(error)
     if isinstance(error, ApiError):
         body, status = json_error(error.code, error.description, error.fields, error.error_code)
         body.headers.update(error.headers)
@@ -57,6 +58,31 @@ def http_error(error: HTTPException):
             fields.update(located if isinstance(located, dict) else {location: located})
     message = "Invalid input." if status == 400 and fields else error.description
     return json_error(status, message, fields)
+
+
+PAGE_MESSAGES = {
+    400: "The request is not valid.", 403: "You may not open this page.", 404: "This page does not exist.",
+    405: "This page does not take this kind of request.", 413: "The file is too large.",
+    415: "This kind of content is not accepted.",
+}
+_PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{status} · Doorstep</title>
+<h1>{message}</h1><p><a href="/">{home}</a></p></html>"""
+
+
+def _error_page(error: HTTPException):
+    """The dashboard's error page: our own description when it has a translation, else a plain one per status."""
+    from .dashboard import i18n
+
+    status = error.code or 500
+    described = error.description if error.description in i18n.VI else None
+    message = i18n.gettext(described or PAGE_MESSAGES.get(status, "Something went wrong."))
+    page = _PAGE.format(lang=i18n.current(), status=status, message=escape(message),
+                        home=escape(i18n.gettext("Back to the first page")))
+    reply = Response(page, status, mimetype="text/html")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            reply.headers[name] = value  # Allow of a 405, Retry-After
+    return reply
 
 
 _UNAVAILABLE_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tạm thời gián đoạn</title>

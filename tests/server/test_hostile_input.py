@@ -254,6 +254,9 @@ def test_out_of_range_ids_in_dashboard_urls_are_404(client, world, value):
         assert client.get(path).status_code == 404, path
     for path in (f"/users/{value}/villages", f"/users/{value}/password", f"/users/{value}/active"):
         assert client.post(path, data={"csrf_token": csrf(client)}).status_code == 404, path
+    assert "Trang này không tồn tại." in client.get(f"/communes/{value}").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    assert "This page does not exist." in client.get(f"/communes/{value}").get_data(as_text=True)
 
 
 def test_a_bad_device_id_in_the_revoke_url_is_404(client, world):
