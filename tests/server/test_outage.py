@@ -36,7 +36,7 @@ def down_app(request, tmp_path):
 
 def assert_unavailable_json(reply):
     assert reply.status_code == 503, reply.get_data(as_text=True)[:300]
-    assert reply.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert reply.headers["Retry-After"] == str(RETRY_AFTER_SECONDS) and reply.headers["X-Request-Id"]
     error = reply.get_json()["error"]
     assert error["code"] == "unavailable" and error["message"] and error["fields"] == {}
 
