@@ -83,4 +83,3 @@ def check_json_depth():
     """before_request: 400 for a JSON body nested deeper than MAX_JSON_DEPTH, before any parser recurses into it."""
     if request.is_json and request.content_length != 0 and json_too_deep(request.get_data(cache=True)):
         raise ApiError(400, "Invalid input.", {"body": [f"Not JSON, or nested deeper than {MAX_JSON_DEPTH} levels."]})
-

@@ -17,6 +17,9 @@ def create_area(level: str, name: str, parent_id: int | None = None, code: str |
                 commit: bool = True) -> Area:
     if level not in AREA_LEVELS:
         raise AdminError(f"level must be one of {', '.join(AREA_LEVELS)}")
+    if not name.strip() or len(name) > 100 or has_control(name) or (code is not None and (
+            len(code) > 20 or has_control(code))):
+        raise AdminError("An area's name has 1 to 100 characters and its code at most 20, without control characters.")
     parent = db.session.get(Area, parent_id) if parent_id is not None else None
     if PARENT_LEVEL[level] != (parent.level if parent else None):
         raise AdminError(f"a {level} needs a parent {PARENT_LEVEL[level] or 'of none'}")

@@ -242,6 +242,11 @@ def test_the_admin_command_refuses_a_nul_in_a_username(app, world):
                            input="mật-khẩu-dài\nmật-khẩu-dài\n")
     assert result.exit_code != 0 and "control characters" in result.output
     assert count_users(app) == before
+    for args in (["--name", "Thôn\x00Mới"], ["--name", "T" * 101], ["--name", "Thôn Mới", "--code", "1\x002"]):
+        result = runner.invoke(args=["create-area", "--level", "village", "--parent", str(world.commune_a), *args])
+        assert result.exit_code != 0 and "control characters" in result.output, result.output
+    result = runner.invoke(args=["create-area", "--level", "village", "--parent", str(2**40), "--name", "Thôn Mới"])
+    assert result.exit_code != 0 and "2147483647" in result.output
 
 
 # --- the dashboard's ids and forms
