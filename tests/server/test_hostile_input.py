@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.inputs import MAX_JSON_DEPTH, json_too_deep
-from server.models import LoginFailure, User
+from server.models import Household, LoginFailure, User
 from shared.ids import new_id
 from shared.schemas import MAX_ID, MAX_SEQ
-from tests.conftest import World
+from tests.conftest import World, household_change, push
 from tests.server.test_dashboard_views import csrf, logged_in, login
 
 HUGE = [str(MAX_ID + 1), str(2**63), str(10**30), "-1", "0"]
@@ -333,3 +333,17 @@ def test_a_path_of_the_site_is_still_followed(client, world):
     reply = client.post("/login", query_string={"next": f"/communes/{world.commune_a}?village={world.a1}"},
                         data={"username": world.leader, "password": World.PASSWORD, "csrf_token": csrf(client)})
     assert reply.headers["Location"] == f"/communes/{world.commune_a}?village={world.a1}"
+
+
+# --- integers inside a pushed record
+
+@pytest.mark.parametrize("village_id", [MAX_ID + 1, 2**63, 10**30, -1, 0])
+def test_a_pushed_village_id_out_of_range_is_rejected_not_a_500(app, client, world, village_id):
+    for role in (world.official, world.leader, world.admin):  # an admin's scope reads the village from the database
+        headers = world.login(client, role)
+        reply = push(client, headers, household_change(village_id))
+        assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+        result = reply.get_json()["results"][0]
+        assert result["status"] == "rejected" and "village_id" in result["errors"]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Household)).scalar_one() == 0
