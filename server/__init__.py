@@ -3,12 +3,13 @@ import os
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, compression
+from . import access, compression, inputs, logs
 from .config import Config
-from .errors import http_error
+from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
 
 
@@ -24,12 +25,18 @@ def create_app(config: type | dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "doorstep.db")
 
+    # Values never appear in a database error's text, so no log line carries a name or a phone.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                               "hide_parameters": True}
+    app.url_map.converters["int"] = inputs.BoundedInt  # before any route is added
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     api.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine, "handle_error", logs.scrub_database_error)
 
     compression.init_app(app)
     if app.config["PROXY_HOPS"]:
@@ -37,7 +44,11 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _register_blueprints(app)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
     app.before_request(access.enforce)
+    app.before_request(compression.refuse_unknown_encoding)
+    app.before_request(inputs.check_json_depth)
 
     from .cli import register_cli
     register_cli(app)

@@ -8,6 +8,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
+from shared.ids import is_canonical
+from shared.schemas import MAX_ID
+
+ID = click.IntRange(1, MAX_ID)  # an id no row can have would overflow the database's INTEGER
 
 
 @click.command("init-db")
@@ -44,7 +48,7 @@ def _admin_call(action):
 @click.command("create-area")
 @click.option("--level", required=True, type=click.Choice(["province", "commune", "village"]))
 @click.option("--name", required=True)
-@click.option("--parent", "parent_id", type=int, help="Id of the parent area.")
+@click.option("--parent", "parent_id", type=ID, help="Id of the parent area.")
 @click.option("--code", help="Administrative code, e.g. the GSO code.")
 @with_appcontext
 def create_area(level, name, parent_id, code):
@@ -69,8 +73,8 @@ def _interactive() -> bool:
 @click.argument("username")
 @click.option("--full-name", required=True)
 @click.option("--role", required=True, type=click.Choice(["official", "leader", "admin"]))
-@click.option("--commune", "commune_id", type=int, help="Id of the user's commune (not for an admin).")
-@click.option("--village", "village_ids", type=int, multiple=True, help="Id of an assigned village; repeatable.")
+@click.option("--commune", "commune_id", type=ID, help="Id of the user's commune (not for an admin).")
+@click.option("--village", "village_ids", type=ID, multiple=True, help="Id of an assigned village; repeatable.")
 @with_appcontext
 def create_user(username, full_name, role, commune_id, village_ids):
     """Add a user; the password is read from stdin or a hidden prompt, never from the command line."""
@@ -86,7 +90,7 @@ def create_user(username, full_name, role, commune_id, village_ids):
 def revoke_device(device_id):
     """Revoke a tablet's token: its next request gets 403."""
     from .auth.service import revoke_device as revoke
-    device = db.session.get(Device, device_id) if len(device_id) == 36 else None
+    device = db.session.get(Device, device_id) if is_canonical(device_id) else None
     if device is None:
         raise click.ClickException(f"no device {device_id}")
     revoke(device, None)

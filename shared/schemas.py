@@ -19,9 +19,16 @@ MAX_BATCH = 500
 """Most changes in one push; larger batches are refused whole with 400, before anything is written."""
 
 MAX_PULL_LIMIT = 1000
+MAX_ID = 2**31 - 1
+"""Largest id of an area or a user (a 32-bit INTEGER column): a larger one in an argument is refused with 400."""
+MAX_SEQ = 2**63 - 1
+"""Largest cursor (a BIGINT)."""
 MIN_BIRTH_YEAR = 1900
 _LATEST_ZONE = timezone(timedelta(hours=14))
 """The time zone where a new year starts first: a birth year is in the future only once it is so everywhere."""
+
+
+_ID = validate.Range(1, MAX_ID)
 
 
 class WireSchema(Schema):
@@ -102,7 +109,7 @@ _PHONE = validate.Regexp(r"^[0-9 .+()-]{0,20}$", error="Not a phone number.")
 
 # Record data, per table. Fields are optional on update: a device sends only what it changed.
 class HouseholdData(WireSchema):
-    village_id = fields.Integer(required=True)
+    village_id = fields.Integer(required=True, validate=_ID)
     address = Text(required=True, validate=validate.Length(1, 200))
     head_name = Text(required=True, validate=validate.Length(1, 100))
     phone = Text(load_default="", validate=_PHONE)
@@ -181,7 +188,7 @@ class PushReplySchema(Schema):
 
 
 class PullArgsSchema(Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    since = fields.Integer(load_default=0, validate=validate.Range(0, MAX_SEQ))
     limit = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PULL_LIMIT))
 
 
@@ -200,14 +207,16 @@ class PullPageSchema(Schema):
 
 
 class CoverageArgsSchema(Schema):
-    area = fields.Integer(required=True, metadata={"description": "A province, commune or village id."})
+    area = fields.Integer(required=True, validate=_ID, metadata={"description": "A province, commune or village id."})
     from_ = fields.Date(data_key="from", load_default=None,
                         metadata={"description": "First day of visits counted, in the commune's time zone."})
     to = fields.Date(load_default=None, metadata={"description": "Last day of visits counted (included)."})
-    village = fields.Integer(load_default=None, metadata={"description": "Only this village of the area."})
+    village = fields.Integer(load_default=None, validate=_ID,
+                             metadata={"description": "Only this village of the area."})
     topic = fields.String(load_default=None, validate=validate.OneOf(TOPICS),
                           metadata={"description": "Only this topic."})
-    official = fields.Integer(load_default=None, metadata={"description": "Only visits by this official."})
+    official = fields.Integer(load_default=None, validate=_ID,
+                              metadata={"description": "Only visits by this official."})
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -275,7 +284,7 @@ class CoverageSchema(AreaCoverageSchema):
 
 
 class TargetsArgsSchema(Schema):
-    commune = fields.Integer(required=True)
+    commune = fields.Integer(required=True, validate=_ID)
 
 
 class TargetsSchema(Schema):
@@ -286,9 +295,10 @@ class TargetsSchema(Schema):
 
 
 class WorkListArgsSchema(Schema):
-    area = fields.Integer(required=True, metadata={"description": "A commune or village id."})
-    village = fields.Integer(load_default=None)
-    official = fields.Integer(load_default=None, metadata={"description": "Follow-ups of this official's visits."})
+    area = fields.Integer(required=True, validate=_ID, metadata={"description": "A commune or village id."})
+    village = fields.Integer(load_default=None, validate=_ID)
+    official = fields.Integer(load_default=None, validate=_ID,
+                              metadata={"description": "Follow-ups of this official's visits."})
     overdue = fields.Boolean(load_default=False, metadata={"description": "Only overdue follow-ups."})
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 10_000))
 

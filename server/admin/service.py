@@ -1,6 +1,7 @@
 """Areas and users, as the admin CLI and the dashboard create them."""
 from ..auth.service import hash_password
 from ..extensions import db
+from ..inputs import has_control
 from ..models import Area, AuditLog, User, UserVillage
 from ..ledger import take_seq
 from shared.vocab import AREA_LEVELS, ROLES
@@ -16,6 +17,9 @@ def create_area(level: str, name: str, parent_id: int | None = None, code: str |
                 commit: bool = True) -> Area:
     if level not in AREA_LEVELS:
         raise AdminError(f"level must be one of {', '.join(AREA_LEVELS)}")
+    if not name.strip() or len(name) > 100 or has_control(name) or (code is not None and (
+            len(code) > 20 or has_control(code))):
+        raise AdminError("An area's name has 1 to 100 characters and its code at most 20, without control characters.")
     parent = db.session.get(Area, parent_id) if parent_id is not None else None
     if PARENT_LEVEL[level] != (parent.level if parent else None):
         raise AdminError(f"a {level} needs a parent {PARENT_LEVEL[level] or 'of none'}")
@@ -34,6 +38,7 @@ def create_user(username: str, full_name: str, role: str, password: str, commune
         raise AdminError(f"role must be one of {', '.join(ROLES)}")
     if role != "admin" and commune_id is None:
         raise AdminError(f"a {role} needs a commune")
+    _check_names(username, full_name)
     if db.session.execute(db.select(User.id).where(User.username == username)).first():
         raise AdminError(f"username {username!r} is taken")
     if len(password) < 8:
@@ -47,6 +52,14 @@ def create_user(username: str, full_name: str, role: str, password: str, commune
     if commit:
         db.session.commit()
     return user
+
+
+def _check_names(username: str, full_name: str) -> None:
+    """Refused before any query: PostgreSQL refuses NUL in text, and the columns hold 64 and 100 characters."""
+    if not username or len(username) > 64 or has_control(username) or any(ch.isspace() for ch in username):
+        raise AdminError("A username has 1 to 64 characters, without spaces or control characters.")
+    if not full_name.strip() or len(full_name) > 100 or has_control(full_name):
+        raise AdminError("A full name has 1 to 100 characters, without control characters.")
 
 
 def set_villages(user: User, village_ids) -> None:

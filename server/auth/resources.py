@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from shared.schemas import LoginReplySchema, LoginSchema, UserSchema
 
-from .. import access
+from .. import access, inputs
 from ..errors import ApiError
 from ..ledger import Scope
 from . import service, throttle
@@ -18,6 +18,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Device login 
 @blp.response(200, LoginReplySchema)
 def login(args):
     """Register this device for the user and get a bearer token."""
+    inputs.refuse_control(args, "username", "password", "device_label", "app_version")
     try:
         user = service.log_in(args["username"], args["password"], request.remote_addr)
     except throttle.TooManyFailures as refused:

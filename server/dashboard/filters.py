@@ -63,7 +63,7 @@ def _choice(args, name: str, allowed: set[int], invalid: list) -> int | None:
     raw = args.get(name) or ""
     if not raw:
         return None
-    if raw.isdigit() and int(raw) in allowed:
+    if raw.isascii() and raw.isdigit() and int(raw) in allowed:  # "²".isdigit() too, but int() refuses it
         return int(raw)
     invalid.append(name)
     return None

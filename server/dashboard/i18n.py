@@ -43,6 +43,24 @@ VI = {
     "Username": "Tên đăng nhập",
     "Password": "Mật khẩu",
     "Wrong username or password.": "Sai tên đăng nhập hoặc mật khẩu.",
+    "The username or the password holds a character that is not allowed.":
+        "Tên đăng nhập hoặc mật khẩu chứa ký tự không được phép.",
+    "A username has 1 to 64 characters, without spaces or control characters.":
+        "Tên đăng nhập có từ 1 đến 64 ký tự, không có dấu cách hay ký tự điều khiển.",
+    "A full name has 1 to 100 characters, without control characters.":
+        "Họ tên có từ 1 đến 100 ký tự, không có ký tự điều khiển.",
+    "No such conflict.": "Không có xung đột này.",
+    # Error pages (server/errors.py)
+    "The request is not valid.": "Yêu cầu không hợp lệ.",
+    "You may not open this page.": "Bạn không có quyền mở trang này.",
+    "This page does not exist.": "Trang này không tồn tại.",
+    "This page does not take this kind of request.": "Trang này không nhận loại yêu cầu này.",
+    "The file is too large.": "Tệp quá lớn.",
+    "This kind of content is not accepted.": "Không nhận loại nội dung này.",
+    "Something went wrong.": "Đã có lỗi xảy ra.",
+    "Back to the first page": "Về trang đầu",
+    "The form has expired or did not come from this site: reload the page and try again.":
+        "Biểu mẫu đã hết hạn hoặc không đến từ trang này: hãy tải lại trang và thử lại.",
     "Too many failed logins: try again in {minutes} minutes.":
         "Đăng nhập sai quá nhiều lần: hãy thử lại sau {minutes} phút.",
     "Officials use the tablet app; this dashboard is for commune leaders and administrators.":

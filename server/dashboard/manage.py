@@ -1,11 +1,14 @@
 """Management pages: a commune's officials and their tablets, conflicts to review, and household imports."""
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
+from shared.ids import is_canonical
+
 from .. import access
 from ..admin import importer
 from ..admin.service import AdminError, create_user, set_villages
 from ..auth.service import revoke_device, set_active
 from ..extensions import db
+from ..inputs import id_or_none
 from ..models import Device
 from . import bp, i18n, service
 from .views import DASHBOARD_ROLES, commune_or_403
@@ -21,7 +24,7 @@ def _managed_or_404(user_id: int):
 def _village_ids(commune_id: int) -> list[int]:
     """The ticked villages of a form, kept to the commune's own."""
     allowed = {v.id for v in service.villages_of(commune_id)}
-    return [int(v) for v in request.form.getlist("village") if v.isdigit() and int(v) in allowed]
+    return [v for v in map(id_or_none, request.form.getlist("village")) if v in allowed]
 
 
 @bp.route("/communes/<int:commune_id>/officials", methods=["GET", "POST"])
@@ -38,7 +41,7 @@ def officials(commune_id: int):
                         request.form.get("password", ""), commune_id, _village_ids(commune_id), by_user_id=g.user.id)
         except AdminError as err:
             db.session.rollback()
-            flash(str(err), "error")
+            flash(i18n.gettext(str(err)), "error")
         else:
             flash(i18n.gettext("The official was created."), "ok")
             return redirect(url_for("dashboard.officials", commune_id=commune_id))
@@ -95,7 +98,7 @@ def user_active(user_id: int):
 @access.session(*DASHBOARD_ROLES)
 def device_revoke(device_id: str):
     """Revoke a lost tablet: its token stops working at once; the data on it stays encrypted."""
-    device = db.session.get(Device, device_id)
+    device = db.session.get(Device, device_id) if is_canonical(device_id) else None
     if device is None or service.managed_user(g.user, device.user_id) is None:
         abort(404)
     revoke_device(device, by_user_id=g.user.id)
@@ -109,9 +112,11 @@ def conflicts(commune_id: int):
     """Values that two tablets changed at once: the kept one beside the lost one; the leader picks."""
     commune = commune_or_403(commune_id)
     if request.method == "POST":
+        conflict_id = id_or_none(request.form.get("conflict"))
         try:
-            service.resolve_conflict(commune_id, request.form.get("conflict", type=int),
-                                     request.form.get("pick", ""), by_user_id=g.user.id)
+            if conflict_id is None:
+                raise service.DashboardError("No such conflict.")
+            service.resolve_conflict(commune_id, conflict_id, request.form.get("pick", ""), by_user_id=g.user.id)
         except service.DashboardError as err:
             db.session.rollback()
             flash(i18n.gettext(str(err)), "error")
@@ -127,7 +132,7 @@ def conflicts(commune_id: int):
 def import_households():
     """Upload a commune's household list through the CLI's importer, and show its row-level report."""
     communes = service.communes_of(g.user)
-    report, chosen = None, request.form.get("commune", type=int)
+    report, chosen = None, id_or_none(request.form.get("commune"))
     if request.method == "POST":
         upload = request.files.get("file")
         if chosen not in {c.id for c in communes}:

@@ -21,6 +21,12 @@ def _filters(commune_id: int) -> filtering.Filters:
     return filtering.Filters.parse(request.args, villages, officials)
 
 
+def _view_args() -> dict:
+    """The page's own arguments, to go back to the same view: not url_for's (`_external`, `_scheme`...) nor a
+    second `commune_id`, which a crafted URL could slip in."""
+    return {k: v for k, v in request.args.items() if k in filtering.NAMES + ("sort", "desc")}
+
+
 def _coverage(commune_id: int, chosen: filtering.Filters) -> dict:
     return stats.coverage(commune_id, tz=current_app.config["TIMEZONE"], **chosen.coverage_args())
 
@@ -81,7 +87,7 @@ def targets(commune_id: int):
             stats.set_target(commune_id, topic, percent, by_user_id=g.user.id, commit=False)
         db.session.commit()
         flash(i18n.gettext("Saved."), "ok")
-    return redirect(url_for("dashboard.overview", commune_id=commune_id, **request.args) + "#targets")
+    return redirect(url_for("dashboard.overview", commune_id=commune_id, **_view_args()) + "#targets")
 
 
 @bp.route("/communes/<int:commune_id>/never-reached")

@@ -1,8 +1,11 @@
 """CSRF tokens and the security headers of every dashboard reply."""
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from flask import abort, request, session
+
+from ..inputs import has_control
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # No script runs on these pages and nothing is loaded from elsewhere: charts are inline SVG.
@@ -42,7 +45,14 @@ def set_headers(response):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """`target` if it is a path of this site, else `default`: no open redirect after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """`target` if it is a path of this site, else `default`: no open redirect, and nothing a header cannot carry."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 2000:
+        return default
+    # Browsers drop tabs and newlines from a URL: "/\t/evil.example" would become "//evil.example".
+    if has_control(target) or any(ch.isspace() for ch in target):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    return target if not parts.scheme and not parts.netloc else default

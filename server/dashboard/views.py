@@ -6,6 +6,7 @@ from flask import abort, current_app, g, make_response, redirect, render_templat
 from .. import access
 from ..auth import throttle
 from ..auth.service import log_in
+from ..inputs import has_control
 from . import bp, i18n, security, service
 
 DASHBOARD_ROLES = ("leader", "admin")
@@ -17,9 +18,12 @@ def login():
     """The login form; officials are refused here too, since they work on the tablet."""
     error = None
     if request.method == "POST":
+        username, password = request.form.get("username", "").strip(), request.form.get("password", "")
+        if has_control(username) or has_control(password):
+            error = "The username or the password holds a character that is not allowed."
+            return render_template("dashboard/login.html", error=error), 400
         try:
-            user = log_in(request.form.get("username", "").strip(), request.form.get("password", ""),
-                          request.remote_addr)
+            user = log_in(username, password, request.remote_addr)
         except throttle.TooManyFailures as refused:
             error = i18n.gettext("Too many failed logins: try again in {minutes} minutes.", minutes=refused.minutes)
             reply = make_response(render_template("dashboard/login.html", error=error), 429)

@@ -3,6 +3,8 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shared.schemas import MAX_ID
+
 from .. import access
 from ..ledger import Scope
 from . import service
@@ -11,9 +13,9 @@ blp = Blueprint("records", __name__, url_prefix="", description="Paginated reads
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_ID))
     per_page = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    village_id = fields.Integer(load_default=None)
+    village_id = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID))
 
 
 class PageSchema(Schema):

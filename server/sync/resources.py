@@ -33,7 +33,7 @@ blp.ARGUMENTS_PARSER = _Parser()
 def _readable_schema():
     """An app whose X-Schema-Version the server can no longer read is told to update (426) before its request is read."""
     claimed = request.headers.get("X-Schema-Version", "")
-    if claimed.isdigit() and int(claimed) < MIN_SCHEMA_VERSION:
+    if claimed.isascii() and claimed.isdigit() and int(claimed) < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"X-Schema-Version": ["No longer supported."]})
 
 

@@ -1,0 +1,80 @@
+"""A database that does not answer gets 503 with Retry-After (JSON under /api/, a Vietnamese page elsewhere), never
+a 500: the tablet then treats the server as offline and retries."""
+import socket
+
+import pytest
+from sqlalchemy import text
+
+from server.errors import RETRY_AFTER_SECONDS
+from server.extensions import db
+from shared.ids import new_id
+from tests.conftest import PG_URL, make_app
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def down_app(request, tmp_path):
+    """An app whose database cannot be reached: a SQLite file in a folder that does not exist, or PostgreSQL on a
+    closed port (the real server is left alone)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'gone' / 'doorstep.db'}"
+    else:
+        url = PG_URL.replace("127.0.0.1:5432", f"127.0.0.1:{closed_port()}")
+        assert url != PG_URL, "the PostgreSQL URL of the tests must name 127.0.0.1:5432"
+    app = make_app(url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}}
+                   if request.param == "postgresql" else {})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def assert_unavailable_json(reply):
+    assert reply.status_code == 503, reply.get_data(as_text=True)[:300]
+    assert reply.headers["Retry-After"] == str(RETRY_AFTER_SECONDS) and reply.headers["X-Request-Id"]
+    error = reply.get_json()["error"]
+    assert error["code"] == "unavailable" and error["message"] and error["fields"] == {}
+
+
+def test_the_api_answers_503_when_the_database_is_down(down_app):
+    client = down_app.test_client()
+    assert_unavailable_json(client.post("/api/v1/auth/login", json={"username": "canbo1", "password": "mật-khẩu-1",
+                                                                    "device_id": new_id()}))
+    headers = {"Authorization": "Bearer abc", "X-Device-Id": new_id()}
+    assert_unavailable_json(client.get("/api/v1/sync/pull", headers=headers))
+    assert_unavailable_json(client.post("/api/v1/sync/push", headers=headers,
+                                        json={"batch_id": new_id(), "schema_version": 1, "changes": []}))
+    assert_unavailable_json(client.get("/api/v1/households", headers=headers))
+
+
+def test_the_dashboard_answers_a_vietnamese_503_page(down_app):
+    client = down_app.test_client()
+    with client.session_transaction() as session:
+        session.update(user_id=1, pw="x", csrf="t")
+    reply = client.get("/communes/1")
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert reply.mimetype == "text/html" and "Hệ thống tạm thời gián đoạn" in reply.get_data(as_text=True)
+    reply = client.post("/login", data={"username": "lanhdao", "password": "mật-khẩu-1", "csrf_token": "t"})
+    assert reply.status_code == 503 and "thử lại" in reply.get_data(as_text=True)
+
+
+def test_a_pool_with_no_free_connection_is_503_then_serves_again(database_url):
+    """Every connection busy past pool_timeout (a stuck batch, a flood) is a 503 too, and the app recovers."""
+    app = make_app(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
+    with app.app_context():
+        db.create_all()
+        engine = db.engine
+    client = app.test_client()
+    body = {"username": "canbo1", "password": "mật-khẩu-1", "device_id": new_id()}
+    try:
+        with engine.connect() as held:
+            held.execute(text("SELECT 1"))
+            assert_unavailable_json(client.post("/api/v1/auth/login", json=body))
+        assert client.post("/api/v1/auth/login", json=body).status_code == 401  # no such user: the database answers
+    finally:
+        engine.dispose()
