@@ -4,6 +4,10 @@ from datetime import date
 
 from shared.vocab import TOPICS
 
+NAMES = ("from", "to", "village", "topic", "official")
+"""The filters' names in the URL."""
+
+
 @dataclass
 class Filters:
     date_from: date | None = None

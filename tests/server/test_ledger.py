@@ -8,6 +8,7 @@ from server.extensions import db
 from server.models import Conflict, Household, SyncBatch
 from shared.ids import new_id
 from tests.conftest import household_change, push, visit_change
+from tests.server.test_dashboard_views import logged_in
 
 TABLETS = 8
 
@@ -110,8 +111,6 @@ def test_a_visit_from_a_tablet_with_a_wrong_clock_is_kept_and_flagged(app, clien
     assert [r["status"] for r in reply["results"]] == ["applied"] * 4
     fix = visit_change(hh["id"], started_at=now.isoformat(), replaces_id=ahead["id"])
     assert push(client, headers, fix).get_json()["results"][0]["status"] == "applied"
-    leader = client.post("/login", data={"username": world.leader, "password": world.PASSWORD})
-    assert leader.status_code in (302, 303)
-    page = client.get(f"/communes/{world.commune_a}/conflicts").get_data(as_text=True)
+    page = logged_in(client, world.leader).get(f"/communes/{world.commune_a}/conflicts").get_data(as_text=True)
     assert "Lượt thăm có ngày giờ bất thường" in page
     assert page.count("data-odd-date") == 1  # the year-old one; the day-ahead one was replaced by its correction
