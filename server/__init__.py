@@ -6,7 +6,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, compression
+from . import access, compression, openapi
 from .config import Config
 from .errors import http_error
 from .extensions import api, db, migrate
@@ -26,7 +26,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
-    api.init_app(app)
+    openapi.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
