@@ -207,6 +207,9 @@ REPLIES = {
 """The 200 replies that the resources send as prebuilt JSON, documented here rather than by their schemas."""
 
 
+NULL = {"type": "object", "nullable": True, "enum": [None]}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -305,7 +308,8 @@ def _schemas() -> dict:
                         "description": "The record's version on the server after this change; null if rejected."},
             "errors": {"type": "object", "nullable": True, "additionalProperties": {},
                        "description": "With `rejected` or `conflict`: {field: [messages]}."},
-            "current": {"nullable": True, "oneOf": [_ref("HouseholdRecord"), _ref("ResidentRecord")],
+            # OpenAPI 3.0's `nullable` does not reach into a oneOf: null is one of its choices.
+            "current": {"oneOf": [_ref("HouseholdRecord"), _ref("ResidentRecord"), NULL],
                         "description": "With `merged`: the server's record, to replace the device's."},
             "code": {"type": "string", "nullable": True, "enum": [*REJECT_CODES, None],
                      "description": "With `rejected` or `conflict`, why (shared/vocab.py REJECT_CODES); else null."},
