@@ -17,6 +17,8 @@ from .extensions import api
 from .models import Area, Household, Resident, Visit
 from .sync.records import ASSIST_FIELDS, FIELDS
 
+DESCRIPTION = ("The sync protocol of Doorstep's tablets and the reads of its leaders. How the calls fit together "
+               "(outbox, batch receipts, per-field merge, cursors, resets) is in the project's docs/protocol.md.")
 ERROR_CODES = sorted(set(CODES.values()) | {"unavailable"})
 
 STATUS_TEXT = {
@@ -102,7 +104,7 @@ def init_app(app) -> None:
     """flask-smorest's Api.init_app, with our error schema and the plugin below."""
     api.ERROR_SCHEMA = ErrorSchema
     api.DEFAULT_ERROR_RESPONSE_NAME = None  # a "default" response would promise a body of any status
-    api.init_app(app, spec_kwargs={"marshmallow_plugin": Plugin(app)})
+    api.init_app(app, spec_kwargs={"marshmallow_plugin": Plugin(app), "info": {"description": DESCRIPTION}})
 
 
 class Plugin(MarshmallowPlugin):

@@ -13,7 +13,7 @@ from ..auth.service import scope_of
 from ..errors import ApiError
 from . import service
 
-blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract of DESIGN.md.")
+blp = Blueprint("sync", __name__, url_prefix="/sync", description="The sync contract of docs/protocol.md.")
 
 
 class _Parser(FlaskParser):
