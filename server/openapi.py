@@ -189,7 +189,8 @@ def _device_headers(endpoint: str) -> list[dict]:
          "description": "The device the token was issued to: 403 if it is another.",
          "schema": {"type": "string", "format": "uuid"}},
         {"in": "header", "name": "X-App-Version", "required": False,
-         "description": "The app's version, for the leaders' device list.", "schema": {"type": "string"}},
+         "description": "The app's version (the leaders' list of devices shows the one sent at login).",
+         "schema": {"type": "string"}},
     ]
     if endpoint.startswith("sync."):
         headers.append({"in": "header", "name": "X-Schema-Version", "required": False,
