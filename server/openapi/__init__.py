@@ -3,19 +3,16 @@
 flask-smorest documents each view from its decorators, but it does not know our error shape (it declares a 422
 with its own body, while errors.py answers 400 with {error: {code, message, fields}}), nor the statuses that come
 from elsewhere (the access rules, the sync blueprint's 426, a database outage's 503), nor the push and pull
-records, which the resources send as prebuilt JSON. `Plugin` fills these in as each path is added to the spec.
+records, which the resources send as prebuilt JSON (records.py). `Plugin` fills these in as each path is added.
 """
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import INCLUDE, Schema, fields, validate
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text, Uuid
 
-from shared.schemas import MAX_BATCH, HouseholdData, ResidentData, VisitData
-from shared.vocab import OUTCOMES, PUSH_TABLES, REJECT_CODES, TABLES, TOPICS
+from shared.schemas import HouseholdData, ResidentData, VisitData
 
-from .errors import CODES
-from .extensions import api
-from .models import Area, Household, Resident, Visit
-from .sync.records import ASSIST_FIELDS, FIELDS
+from ..errors import CODES
+from ..extensions import api
+from .records import wire_schemas
 
 DESCRIPTION = ("The sync protocol of Doorstep's tablets and the reads of its leaders. How the calls fit together "
                "(outbox, batch receipts, per-field merge, cursors, resets) is in the project's docs/protocol.md.")
@@ -119,7 +116,7 @@ class Plugin(MarshmallowPlugin):
         components = spec.components
         components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                               "description": "The token of POST /auth/login."})
-        for name, schema in _schemas().items():
+        for name, schema in wire_schemas().items():
             components.schema(name, schema)
         # Data as a device sends it: only the fields it changed on an update, so none is required here; a new
         # record needs those the description names, and a record without them is `rejected`, not the batch.
@@ -208,134 +205,3 @@ REPLIES = {
     "records.visits": "VisitPage",
 }
 """The 200 replies that the resources send as prebuilt JSON, documented here rather than by their schemas."""
-
-
-NULL = {"type": "object", "nullable": True, "enum": [None]}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict, nullable: bool) -> dict:
-    return {**schema, "nullable": True} if nullable else schema
-
-
-def _column_schema(column) -> dict:
-    """A column's value as the wire carries it (reader.py): ids and times as text, areas' ids as numbers."""
-    kind = column.type
-    if isinstance(kind, Uuid):
-        schema = {"type": "string", "format": "uuid"}
-    elif isinstance(getattr(kind, "impl", None), DateTime) or isinstance(kind, DateTime):
-        schema = {"type": "string", "format": "date-time"}
-    elif isinstance(kind, Date):
-        schema = {"type": "string", "format": "date"}
-    elif isinstance(kind, Boolean):
-        schema = {"type": "boolean"}
-    elif isinstance(kind, Integer):
-        schema = {"type": "integer"}
-    elif isinstance(kind, Float):
-        schema = {"type": "number"}
-    elif isinstance(kind, (String, Text)):
-        schema = {"type": "string"}
-    else:
-        raise TypeError(f"no wire type for {column}")
-    return _nullable(schema, column.nullable)
-
-
-def _record(model, fields: tuple, extra: dict | None = None) -> dict:
-    """A pulled record's data: every field of records.FIELDS, always sent, null where the column may be."""
-    properties = {name: _column_schema(model.__table__.c[name]) for name in fields}
-    properties.update(extra or {})
-    return {"type": "object", "required": sorted(properties), "properties": properties}
-
-
-def _schemas() -> dict:
-    from .models import Assist
-    assist = _record(Assist, ASSIST_FIELDS)
-    assist["properties"]["topic"]["enum"] = list(TOPICS)
-    assist["properties"]["outcome"]["enum"] = list(OUTCOMES)
-    models = {"areas": Area, "households": Household, "residents": Resident, "visits": Visit}
-    names = {"areas": "Area", "households": "Household", "residents": "Resident", "visits": "Visit"}
-    schemas = {
-        "Assist": assist,
-    }
-    for table, model in models.items():
-        extra = {"assists": {"type": "array", "items": _ref("Assist")}} if table == "visits" else None
-        schemas[names[table] + "Record"] = _record(model, FIELDS[table], extra)
-    # Pull: one change per row, whose data is its table's record.
-    for table in TABLES:
-        schemas["Pulled" + names[table]] = {
-            "type": "object", "required": ["table", "id", "version", "deleted", "data"],
-            "properties": {
-                "table": {"type": "string", "enum": [table]},
-                "id": {"type": "string", "description": "A uuid; an area's number as text."},
-                "version": {"type": "integer"},
-                "deleted": {"type": "boolean", "description": "Deleted, or a voided visit."},
-                "data": _ref(names[table] + "Record")}}
-    schemas["PulledChange"] = _one_of(TABLES, "Pulled", names)
-    schemas["PullPage"] = {
-        "type": "object", "required": ["changes", "cursor", "has_more"],
-        "properties": {"changes": {"type": "array", "items": _ref("PulledChange")},
-                       "cursor": {"type": "integer", "description": "The `since` of the next pull."},
-                       "has_more": {"type": "boolean"}}}
-    # Push: one change per record, whose data is its table's (partial) data.
-    for table in PUSH_TABLES:
-        schemas[names[table] + "Change"] = {
-            "type": "object", "required": ["table", "id"],
-            "properties": {
-                "table": {"type": "string", "enum": [table]},
-                "op": {"type": "string", "enum": ["upsert", "delete"], "default": "upsert"},
-                "id": {"type": "string", "format": "uuid", "description": "Made by the device (uuid7)."},
-                "base_version": {"type": "integer", "minimum": 0, "default": 0,
-                                 "description": "The version the change was made against; 0 for a new record."},
-                "data": _ref(names[table] + "Data")}}
-    schemas["Change"] = _one_of(PUSH_TABLES, "", names, suffix="Change")
-    schemas["Push"] = {
-        "type": "object", "required": ["batch_id", "schema_version", "changes"],
-        "additionalProperties": False,
-        "properties": {
-            "batch_id": {"type": "string", "format": "uuid",
-                         "description": "A new id per batch; sent again by the same device, the stored reply."},
-            "schema_version": {"type": "integer", "minimum": 1},
-            "changes": {"type": "array", "items": _ref("Change"), "maxItems": MAX_BATCH,
-                        "description": "Each change is checked on its own: a bad one is `rejected` in the reply "
-                                       "and the others go through."}}}
-    schemas["Result"] = {
-        "type": "object", "required": ["table", "id", "status", "version", "errors", "current"],
-        "properties": {
-            "table": {"type": "string", "nullable": True, "description": "The change's table as sent."},
-            "id": {"type": "string", "nullable": True, "description": "The change's id as sent."},
-            "status": {"type": "string", "enum": ["applied", "duplicate", "merged", "conflict", "rejected"]},
-            "version": {"type": "integer", "nullable": True,
-                        "description": "The record's version on the server after this change; null if rejected."},
-            "errors": {"type": "object", "nullable": True, "additionalProperties": {},
-                       "description": "With `rejected` or `conflict`: {field: [messages]}."},
-            # OpenAPI 3.0's `nullable` does not reach into a oneOf: null is one of its choices.
-            "current": {"oneOf": [_ref("HouseholdRecord"), _ref("ResidentRecord"), NULL],
-                        "description": "With `merged`: the server's record, to replace the device's."},
-            "code": {"type": "string", "nullable": True, "enum": [*REJECT_CODES, None],
-                     "description": "With `rejected` or `conflict`, why (shared/vocab.py REJECT_CODES); else null."},
-        }}
-    schemas["PushReply"] = {
-        "type": "object", "required": ["batch_id", "results"],
-        "properties": {"batch_id": {"type": "string", "format": "uuid"},
-                       "results": {"type": "array", "items": _ref("Result"),
-                                   "description": "One per change, in the order of the changes."}}}
-    for table in PUSH_TABLES:
-        record = schemas[names[table] + "Record"]
-        item = {"type": "object", "required": ["id", "version", *record["required"]],
-                "properties": {"id": {"type": "string", "format": "uuid"}, "version": {"type": "integer"},
-                               **record["properties"]}}
-        schemas[names[table] + "Page"] = {
-            "type": "object", "required": ["items", "page", "per_page", "total"],
-            "properties": {"items": {"type": "array", "items": item}, "page": {"type": "integer"},
-                           "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
-    return schemas
-
-
-def _one_of(tables, prefix: str, names: dict, suffix: str = "") -> dict:
-    """One of the tables' schemas, told apart by `table`."""
-    refs = {table: f"#/components/schemas/{prefix}{names[table]}{suffix}" for table in tables}
-    return {"oneOf": [{"$ref": ref} for ref in refs.values()],
-            "discriminator": {"propertyName": "table", "mapping": refs}}
