@@ -61,6 +61,8 @@ LINKS = {
     },
     "sync.push": {
         "PullWhatWasPushed": ("sync.pull", {"since": 0}),
+        # The same batch again, as after a lost reply: the stored reply comes back and nothing is written twice.
+        "SendTheBatchAgain": ("sync.push", {}, "$request.body"),
     },
     "sync.pull": {
         "NextPage": ("sync.pull", {"since": "$response.body#/cursor"}),
@@ -155,9 +157,16 @@ class Plugin(MarshmallowPlugin):
         links = LINKS.get(endpoint)
         if links:
             ok = next(status for status in responses if str(status).startswith("2"))
-            responses[ok]["links"] = {
-                name: {"operationId": operation_id(target), "parameters": parameters}
-                for name, (target, parameters) in links.items()}
+            responses[ok]["links"] = {name: _link(*link) for name, link in links.items()}
+
+
+def _link(target: str, parameters: dict, body: str | None = None) -> dict:
+    link = {"operationId": operation_id(target)}
+    if parameters:
+        link["parameters"] = parameters
+    if body:
+        link["requestBody"] = body
+    return link
 
 
 def _statuses(endpoint: str, method: str, operation: dict, access) -> list[int]:
