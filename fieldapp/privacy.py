@@ -1,4 +1,4 @@
-"""Warnings about what a note must not hold (DESIGN.md, "Personal data").
+"""Warnings about what a note must not hold: personal data the campaign must not collect.
 
 We collect no national ID numbers, passwords or one-time codes. Officials type free notes while helping someone set
 up VNeID or a bank app, so a number or a password can slip in; `notes_warning` spots the likely cases so the screen

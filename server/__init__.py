@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, compression, inputs, logs
+from . import access, compression, inputs, logs, openapi
 from .config import Config
 from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
@@ -32,7 +32,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
-    api.init_app(app)
+    openapi.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

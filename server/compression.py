@@ -1,5 +1,5 @@
-"""gzip both ways (DESIGN.md): requests with Content-Encoding: gzip are inflated, replies are deflated on request.
-A body in any other Content-Encoding gets 415.
+"""gzip both ways (docs/protocol.md, "Transport"): requests with Content-Encoding: gzip are inflated, replies are
+deflated on request. A body in any other Content-Encoding gets 415.
 
 The inflated body is held to MAX_CONTENT_LENGTH too, so a small gzip bomb gets 413 like a large body does.
 """

@@ -1,4 +1,4 @@
-"""The server's data model (DESIGN.md, "Server data model").
+"""The server's data model.
 
 Every row a device may pull carries `seq`, the commit-ordered change number taken from `sync_counter`, and the
 commune it belongs to, so that the data can later be partitioned by commune or province.

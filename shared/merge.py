@@ -1,4 +1,4 @@
-"""The per-field merge of households and residents (DESIGN.md, sync contract).
+"""The per-field merge of households and residents (docs/protocol.md, "Households and residents").
 
 Terms:
 - the *server row* is the stored record, with its `version` and, per field, the version that last changed it;

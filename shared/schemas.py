@@ -1,4 +1,4 @@
-"""marshmallow schemas of every wire payload of the sync contract (DESIGN.md).
+"""marshmallow schemas of every wire payload of the sync contract (docs/protocol.md).
 
 Terms:
 - a *change* is one record a device pushes: {table, op, id, base_version, data};

@@ -5,7 +5,7 @@ Terms:
 - an entry is *in flight* once it has a batch_id: it was (or is about to be) sent, so it is frozen;
 - *coalescing*: a second edit of a household or resident whose entry is not in flight is merged into that entry,
   so the server gets one change with the first base_version and every changed field.
-Edits send only the changed fields with the version they were made against (DESIGN.md, per-field merge).
+Edits send only the changed fields with the version they were made against (docs/protocol.md, per-field merge).
 """
 import json
 from datetime import date, datetime, timezone

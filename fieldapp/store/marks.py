@@ -1,6 +1,6 @@
 """Keep each household's search text and coverage marks in step with its residents and visits.
 
-Terms (DESIGN.md "Words"):
+Terms (the same definitions as the dashboard's figures):
 - *reached*: the household has a met visit that is not voided;
 - *topics done*: topics with a `done` assist in such a visit, stored comma-joined (",vneid_account,cashless_payment,")
   so that "topic not done" is one LIKE in SQL;

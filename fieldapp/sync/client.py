@@ -1,4 +1,4 @@
-"""The one HTTP client of the field app: a requests.Session wrapper (DESIGN.md, "Sync contract").
+"""The one HTTP client of the field app: a requests.Session wrapper (docs/protocol.md).
 
 Every request carries X-Device-Id, X-App-Version, X-Schema-Version and, once logged in, the bearer token. JSON
 bodies above MIN_GZIP bytes travel gzip-compressed, replies are asked for gzip too, and `bytes_up` / `bytes_down`

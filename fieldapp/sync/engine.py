@@ -1,4 +1,4 @@
-"""One sync of the field app: push the outbox, then pull the scope (DESIGN.md, "Sync contract").
+"""One sync of the field app: push the outbox, then pull the scope (docs/protocol.md).
 
 Terms:
 - a *sync* is `run()`: push every outbox batch, then pull pages until the server has no more;

@@ -1,4 +1,4 @@
-"""Coverage figures, work lists and targets of an area (DESIGN.md, "Words": coverage, reached, follow-up).
+"""Coverage figures, work lists and targets of an area: the one definition of coverage, reached and follow-up.
 
 Terms:
 - the *selection* of a call: the communes of the area (one, or all of a province), optionally one village, a range

@@ -1,4 +1,4 @@
-"""The sync contract of DESIGN.md: receipts, idempotent writes, per-field merge, pull order and scope resets."""
+"""The sync contract of docs/protocol.md: receipts, idempotent writes, per-field merge, pull order and scope resets."""
 import threading
 
 import requests
