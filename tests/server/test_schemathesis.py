@@ -21,7 +21,7 @@ from server.extensions import db
 from tests.conftest import World, household_change, push, visit_change
 
 MAX_EXAMPLES = 10
-STATEFUL_EXAMPLES = 10
+STATEFUL_EXAMPLES = 20
 ROLES = ("official", "leader", "admin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
