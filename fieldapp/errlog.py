@@ -14,7 +14,7 @@ import threading
 FILE = "errors.log"
 MAX_BYTES = 256 * 1024
 BACKUPS = 3
-log = logging.getLogger("doorstep")
+log = logging.getLogger("fieldapp")  # not "doorstep": the server logs under that name, and this one does not propagate
 _hooked = False
 
 

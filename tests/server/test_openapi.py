@@ -150,3 +150,21 @@ def test_throttled_login_conforms_with_retry_after(app, client, world, doc):
                                                         "device_id": new_id()})
     assert reply.status_code == 429
     conforms(doc, "POST", "/api/v1/auth/login", reply)
+
+
+def test_the_links_of_a_push_lead_where_they_say(client, world, doc):
+    """Followed by hand, as a client reading only the document would: the pull after a push holds what was pushed,
+    and the same batch sent again gets its first reply unchanged."""
+    links = doc["paths"]["/api/v1/sync/push"]["post"]["responses"]["200"]["links"]
+    assert links["PullWhatWasPushed"]["operationId"] == doc["paths"]["/api/v1/sync/pull"]["get"]["operationId"]
+    assert links["SendTheBatchAgain"]["requestBody"] == "$request.body"
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    batch = {"batch_id": new_id(), "schema_version": 1, "changes": [hh]}
+    first = client.post("/api/v1/sync/push", headers=headers, json=batch)
+    assert conforms(doc, "POST", "/api/v1/sync/push", first)["results"][0]["status"] == "applied"
+    since = links["PullWhatWasPushed"]["parameters"]["since"]
+    pulled = client.get(f"/api/v1/sync/pull?since={since}", headers=headers)
+    assert hh["id"] in {c["id"] for c in conforms(doc, "GET", "/api/v1/sync/pull", pulled)["changes"]}
+    again = client.post("/api/v1/sync/push", headers=headers, json=batch)
+    assert conforms(doc, "POST", "/api/v1/sync/push", again) == first.get_json()

@@ -149,6 +149,7 @@ def test_linked_sequences_answer_as_documented(app, client, seeded, role):
     Machine.run(settings=settings(**{**SETTINGS, "max_examples": STATEFUL_EXAMPLES}, stateful_step_count=6,
                                   phases=[Phase.generate]))
     names = {transition.split("] ")[1].split(" ->")[0] for transition in followed}
-    # Several links were followed, a push's among them, and a login's (an admin has no commune nor villages).
-    assert len(names) >= 2 and names & {"PullWhatWasPushed", "SendTheBatchAgain"}, sorted(followed)
+    # Several links were followed, and a login's (an admin has no commune nor villages). Which others a bounded run
+    # reaches depends on what it drew; the push's links are followed on purpose in test_openapi.py.
+    assert len(names) >= 2, sorted(followed)
     assert role == "admin" or any("OfMy" in name for name in names), sorted(followed)
