@@ -57,13 +57,14 @@ def served(app, url: str, log_path: Path):
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [str(GUNICORN), "server:create_app()", "--bind", f"fd://{listener.fileno()}", "--preload",
-             "-w", str(WORKERS), "--threads", str(THREADS), "--worker-class", "gthread", "--timeout", "120"],
+             "-w", str(WORKERS), "--threads", str(THREADS), "--worker-class", "gthread", "--timeout", "120",
+             "--graceful-timeout", "1", "--no-control-socket"],
             cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=(listener.fileno(),))
     listener.close()  # gunicorn holds its own copy
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGQUIT)  # no request is in flight: stop at once
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:

@@ -21,12 +21,26 @@ TABLETS = 8
 UPDATED = ("applied", "merged")
 
 
+class Site:
+    """A seeded database served over HTTP, and the devices logged in to it."""
+
+    def __init__(self, app, world, base):
+        self.app, self.world, self.base = app, world, base
+        self.devices: list[Device] = []
+
+    def device(self, username) -> Device:
+        self.devices.append(Device(self.base, username))
+        return self.devices[-1]
+
+
 @pytest.fixture
 def site(database_url, tmp_path):
-    """(app, world, base URL): a seeded database served over HTTP."""
     app, world = seeded_app(database_url)
     with served(app, database_url, tmp_path / "gunicorn.log") as base:
-        yield app, world, base
+        site = Site(app, world, base)
+        yield site
+        for device in site.devices:
+            device.close()  # gunicorn's graceful stop would wait for their kept-alive connections
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -72,10 +86,10 @@ def conflicts_of(app, row_id) -> list:
         return rows
 
 
-def devices_of(base, world, count=TABLETS):
-    # Officials and the commune leader: all of them may write households of village A1.
-    users = [world.official, world.leader]
-    return [Device(base, users[i % 2]) for i in range(count)]
+def devices_of(site, count=TABLETS):
+    # An official and the commune leader, four devices each: both may write households of village A1.
+    users = [site.world.official, site.world.leader]
+    return [site.device(users[i % 2]) for i in range(count)]
 
 
 def created_household(device, world, **data) -> str:
@@ -86,8 +100,8 @@ def created_household(device, world, **data) -> str:
 
 
 def test_eight_stale_edits_of_one_field_are_all_accounted_for(site):
-    app, world, base = site
-    devices = devices_of(base, world)
+    app, world = site.app, site.world
+    devices = devices_of(site)
     household = created_household(devices[0], world)
     notes = [f"ghi chú của máy {i}" for i in range(TABLETS)]
     results = at_once(devices, lambda i: edit("households", household, 1, note=notes[i]))
@@ -115,8 +129,8 @@ def test_eight_stale_edits_of_one_field_are_all_accounted_for(site):
 
 
 def test_eight_edits_of_distinct_fields_all_land(site):
-    app, world, base = site
-    devices = devices_of(base, world)
+    app, world = site.app, site.world
+    devices = devices_of(site)
     household = created_household(devices[0], world, phone="0912 000 000")
     resident = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
                 "data": {"household_id": household, "full_name": "Trần Thị Hoa", "birth_year": 1980}}
@@ -145,8 +159,8 @@ def test_eight_edits_of_distinct_fields_all_land(site):
 
 
 def test_eight_new_visits_of_one_household_are_all_stored_once(site):
-    app, world, base = site
-    devices = devices_of(base, world)
+    app, world = site.app, site.world
+    devices = devices_of(site)
     household = created_household(devices[0], world)
     visits = [visit_change(household, notes=f"lượt {i}") for i in range(TABLETS)]
     results = at_once(devices, lambda i: visits[i])
@@ -161,13 +175,13 @@ def test_eight_new_visits_of_one_household_are_all_stored_once(site):
     assert assists == TABLETS
     assert len({v.seq for v in stored}) == TABLETS
     # A new tablet pulls each of them exactly once.
-    pulled = [c["id"] for c in Device(base, world.official).pull()["changes"] if c["table"] == "visits"]
+    pulled = [c["id"] for c in site.device(world.official).pull()["changes"] if c["table"] == "visits"]
     assert sorted(pulled) == sorted(c["id"] for c in visits)
 
 
 def test_a_batch_id_reused_by_another_device_gets_its_own_answer(site):
-    app, world, base = site
-    first, second = Device(base, world.official), Device(base, world.official2)
+    app, world = site.app, site.world
+    first, second = site.device(world.official), site.device(world.official2)
     batch_id = new_id()
     mine = household_change(world.a1, head_name="Nguyễn Văn Ánh")
     theirs = household_change(world.a3, head_name="Phạm Thị Cúc")
