@@ -77,8 +77,8 @@ def _check_visits(snapshot, visit_id: str, acked: list) -> list[str]:
         if (stored["household_id"], stored["status"], stored["notes"]) != (
                 data["household_id"], data["status"], data["notes"]):
             broken.append(f"visit {visit_id}: stored {stored}, sent {data}")
-        assists = sorted((a[1], a[2], a[3]) for a in snapshot.assists if a[0] == visit_id)
-        if assists != sorted((a["resident_id"], a["topic"], a["outcome"]) for a in data["assists"]):
+        assists = sorted(((a[1], a[2], a[3]) for a in snapshot.assists if a[0] == visit_id), key=repr)
+        if assists != sorted(((a["resident_id"], a["topic"], a["outcome"]) for a in data["assists"]), key=repr):
             broken.append(f"visit {visit_id}: assists stored {assists}, sent {data['assists']}")
     return broken
 

@@ -242,6 +242,6 @@ class Tablet:
         for r in db.execute("SELECT * FROM visits"):
             out["visits"][r["id"]] = {**{f: r[f] for f in VISIT_FIELDS}, "version": r["version"]}
             out["visits"][r["id"]]["voided"] = bool(r["voided"])
-        out["assists"] = sorted(tuple(a) for a in db.execute(
-            "SELECT visit_id, resident_id, topic, outcome FROM assists"))
+        out["assists"] = sorted((tuple(a) for a in db.execute(
+            "SELECT visit_id, resident_id, topic, outcome FROM assists")), key=repr)  # resident_id may be None
         return out
