@@ -33,10 +33,10 @@ from .site import Log, Site, Tablet
 TABLET = st.integers(0, 2)
 PAIR = st.lists(TABLET, min_size=2, max_size=2, unique=True)
 
-# About 1.5 minutes on SQLite and 2.3 on PostgreSQL on the shared 2-core machine (load 6), against a server without
-# lost updates; a server with them fails within seconds. derandomize: the same runs every time,
-# so that a green test means the same each time. No shrinking: replaying races to shrink them would outlast the
-# test's timeout, and the step log of a failing run is short enough to read as it is.
+# Against a server without lost updates: 1.5 minutes on SQLite and 2.3 on PostgreSQL on the shared 2-core machine
+# (load 6); a server with them fails within seconds. derandomize: the same runs every time, so that a green test
+# means the same each time. No shrinking: replaying races to shrink them would outlast the test's timeout, and the
+# step log of a failing run is short enough to read as it is.
 SETTINGS = settings(max_examples=50, stateful_step_count=30, deadline=None, derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
                     suppress_health_check=list(HealthCheck))
