@@ -74,6 +74,7 @@ class NothingLost(RuleBasedStateMachine):
             self.create_household(t=0, village=village)
         for tablet in self.tablets:
             tablet.sync()
+        self.steps.append("(every tablet synced: the steps of this run follow)")
 
     def report(self, what: str) -> None:
         """Keep the first thing found broken, with the steps of this run that led to it."""
