@@ -1,7 +1,7 @@
 """The invariants of tests/e2e/test_nothing_lost.py, each returning what breaks it in words (empty: it holds).
 
 Terms:
-- a *sent* change is one a tablet pushed (site.Sent); it is *acknowledged* once the tablet read the server's
+- a *sent* change is one a tablet pushed (harness.Sent); it is *acknowledged* once the tablet read the server's
   result for it (the reply of a push whose reply was lost never was; the same batch sent again is a new Sent);
 - a *tracked* field is one whose every value in a run is distinct, so that a value says which write it came from.
 """
@@ -10,7 +10,7 @@ ACCEPTED = ("applied", "merged", "duplicate")
 
 
 def check_server(snapshot, sent: list) -> list[str]:
-    """After every step, on the server's rows (site.Snapshot) and every change sent so far:
+    """After every step, on the server's rows (harness.Snapshot) and every change sent so far:
     - every acknowledged change was accepted (applied, merged or duplicate): this run sends nothing to refuse;
     - an acknowledged new row or visit is on the server, a visit with exactly the assists sent (once, not twice);
     - no two writes of a row were answered `applied` with the same version, nor any above the version stored;

@@ -28,7 +28,7 @@ from shared.ids import new_id
 from shared.vocab import OUTCOMES, TOPICS
 
 from .checks import TRACKED, check_server, check_settled, diff
-from .site import Log, Site, Tablet
+from .harness import Log, Site, Tablet
 
 TABLET = st.integers(0, 2)
 PAIR = st.lists(TABLET, min_size=2, max_size=2, unique=True)
