@@ -20,6 +20,7 @@ from server.cli import ensure_counter
 from server.extensions import db
 from server.models import Assist, Conflict, Household, Resident, Visit
 from tests.conftest import World, make_app
+from tests.server.live import Quiet
 
 HOUSEHOLD_FIELDS = ("village_id", "address", "head_name", "phone", "note")
 RESIDENT_FIELDS = ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")
@@ -32,7 +33,7 @@ class Listener:
     same for the UI tests); it polls for shutdown every 10 ms, not 500, so that a restart costs little."""
 
     def __init__(self, app, port: int = 0):
-        self.http = make_server("127.0.0.1", port, app, threaded=True)
+        self.http = make_server("127.0.0.1", port, app, threaded=True, request_handler=Quiet)
         self.port = self.http.server_port
         self.connections: list = []
         accept = self.http.get_request
@@ -55,6 +56,8 @@ class Listener:
 
 
 class Site:
+    """The server of a run: see the module's docstring."""
+
     def __init__(self, url: str):
         self.url = url
         self.app = make_app(url)

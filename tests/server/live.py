@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server.cli import ensure_counter
 from server.extensions import db
@@ -26,6 +26,13 @@ from tests.conftest import World, make_app
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS, THREADS = 4, 2
+
+
+class Quiet(WSGIRequestHandler):
+    """werkzeug's handler without its line per request: a failing test's report would drown in them."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 def seeded_app(url: str):
@@ -41,7 +48,7 @@ def seeded_app(url: str):
 def served(app, url: str, log_path: Path):
     """Yield the base URL of `app` served over HTTP: werkzeug threads on SQLite, gunicorn workers on PostgreSQL."""
     if url.startswith("sqlite"):
-        http = make_server("127.0.0.1", 0, app, threaded=True)
+        http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
         thread = threading.Thread(target=http.serve_forever, daemon=True)
         thread.start()
         try:
