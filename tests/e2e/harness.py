@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 
 from fieldapp.store import Store
 from fieldapp.sync import ApiClient, SyncEngine
-from server.ledger import ensure_counter
 from server.extensions import db
+from server.ledger import ensure_counter
 from server.models import Assist, Conflict, Household, Resident, Visit
 from tests.conftest import World, make_app
 from tests.server.live import Quiet

@@ -18,8 +18,8 @@ from pathlib import Path
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from server.ledger import ensure_counter
 from server.extensions import db
+from server.ledger import ensure_counter
 from shared.ids import new_id
 from tests.conftest import World, make_app
 
