@@ -6,53 +6,22 @@
 - `Tablet`: a real `Store` on a file and a real `SyncEngine`, whose `ApiClient` records what it sends and what the
   server answers, and can lose the reply of its next push after the server committed it (`lose_next_reply()`).
 """
-import socket
 import threading
 from dataclasses import dataclass, field
 
 import requests
 from requests.adapters import HTTPAdapter
-from werkzeug.serving import make_server
 
 from fieldapp.store import Store
 from fieldapp.sync import ApiClient, SyncEngine
 from server.extensions import db
 from server.ledger import ensure_counter
 from server.models import Assist, Conflict, Household, Resident, Visit
+from shared.wire import HOUSEHOLD_FIELDS, RESIDENT_FIELDS
 from tests.conftest import World, make_app
-from tests.server.live import Quiet
+from tests.fieldapp.conftest import Listener
 
-HOUSEHOLD_FIELDS = ("village_id", "address", "head_name", "phone", "note")
-RESIDENT_FIELDS = ("household_id", "full_name", "birth_year", "sex", "phone", "has_smartphone")
 VISIT_FIELDS = ("household_id", "status", "notes", "voided")
-
-
-class Listener:
-    """werkzeug's threaded server on 127.0.0.1:`port` (0: any free port), in a thread. stop() closes the listening
-    socket and the kept-alive connections too, as a server that goes away does (tests/fieldapp/conftest.py has the
-    same for the UI tests); it polls for shutdown every 10 ms, not 500, so that a restart costs little."""
-
-    def __init__(self, app, port: int = 0):
-        self.http = make_server("127.0.0.1", port, app, threaded=True, request_handler=Quiet)
-        self.port = self.http.server_port
-        self.connections: list = []
-        accept = self.http.get_request
-
-        def get_request():
-            conn, address = accept()
-            self.connections.append(conn)
-            return conn, address
-        self.http.get_request = get_request
-        threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-
-    def stop(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-        for conn in self.connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by its handler
 
 
 class Site:

@@ -8,7 +8,7 @@ from fieldapp.core import Core
 from fieldapp.sync import ApiClient
 
 
-def _wait(predicate, timeout=10.0):
+def _wait(predicate, timeout=15.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

@@ -9,15 +9,7 @@ from fieldapp.core import Core
 from fieldapp.i18n import tr
 from fieldapp.sync import ApiClient
 from tests.fieldapp.conftest import Listener
-
-
-def _wait(predicate, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.fieldapp.test_core import _wait
 
 
 class Busy:
