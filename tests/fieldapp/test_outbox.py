@@ -121,6 +121,11 @@ def test_invalid_data_names_its_fields(monkeypatch):
     assert set(err.value.errors) == {"phone", "address", "head_name"}  # a new record needs its required fields
     assert str(err.value) == f"invalid fields: {', '.join(err.value.errors)}"
     edits.check("households", {"phone": "0905"}, partial=True)
+    for table, field in (("residents", "full_name"), ("visits", "started_at")):  # each table has its own schema
+        monkeypatch.setattr(edits, "_SCHEMAS", {})
+        with pytest.raises(InvalidData) as err:
+            edits.check(table, {"household_id": "x"})
+        assert field in err.value.errors
 
 
 def test_a_closed_store_opens_again_on_use(store):

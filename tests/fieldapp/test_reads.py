@@ -127,7 +127,25 @@ def test_pages_larger_than_one_statement_are_read_and_marked_whole(store):
         {"resident_id": None, "topic": "digital_skills", "outcome": "partial", "note": str(i)}]) for i in range(501)]
     store.apply_pull([*households, _household(hid, head_name="Hộ có 501 lượt"), *visits], 1)
     assert len(store.households()) == 200  # a screen's worth
+    assert store.db.execute("SELECT count(*) FROM households WHERE search = ''").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM household_search").fetchone()[0] == 1002
     assert _ids(store, "so 1000") == [households[1000]["id"]] and _ids(store, "so 0000") == [households[0]["id"]]
     read = store.household(hid)["visits"]
     assert len(read) == 501 and all(len(v["assists"]) == 1 for v in read)
     assert {v["assists"][0]["note"] for v in read} == {str(i) for i in range(501)}
+
+
+def test_a_pulled_row_replaces_every_field_of_the_tablets(store):
+    hid, moved, rid, vid, fixed = new_id(), new_id(), new_id(), new_id(), new_id()
+    resident = {"table": "residents", "id": rid, "version": 1, "data": {"household_id": hid, "full_name": "Lò Văn A"}}
+    store.apply_pull([_household(hid), _household(moved), resident,
+                      _visit(vid, hid, "2026-11-20T09:00:00+07:00")], 1)
+    resident = {**resident, "version": 2, "data": {**resident["data"], "household_id": moved}}
+    store.apply_pull([_household(hid, village=OTHER_VILLAGE), resident,
+                      {"table": "visits", "id": fixed, "version": 1, "deleted": False, "data": {
+                          "household_id": hid, "started_at": "2026-11-20T10:00:00+07:00", "replaces_id": vid,
+                          "voided": True, "received_at": "2026-11-20T03:05:00+00:00"}}], 2)
+    assert store.household(hid)["village_id"] == OTHER_VILLAGE and store.resident(rid)["household_id"] == moved
+    got = store.visit(fixed)
+    assert (got["status"], got["replaces_id"], got["voided"], got["received_at"]) == (
+        "met", vid, True, "2026-11-20T03:05:00+00:00")
