@@ -56,7 +56,8 @@ def test_today_and_overdue_are_counted_in_the_communes_zone(store, monkeypatch, 
         _household(hid, head_name="Hà Văn Sơn", address="1 Lê Duẩn"),
         _visit(early, hid, at(day, 0, 30)), _visit(late, hid, at(day, 23, 30)),
         _visit(mine_unsigned, hid, at(day, 12, 0), official_id=None),
-        _visit(yesterday, hid, at(day - timedelta(days=1), 23, 59)), _visit(tomorrow, hid, at(day + timedelta(1), 0, 1)),
+        _visit(yesterday, hid, at(day - timedelta(days=1), 23, 59)),
+        _visit(tomorrow, hid, at(day + timedelta(days=1), 0, 1)),
         _visit(theirs, hid, at(day, 10, 0), official_id=8), _visit(lost, elsewhere, at(day, 9, 0))], 1)
     visits = store.today_visits()
     assert [v["id"] for v in visits] == [late, mine_unsigned, lost, early]
