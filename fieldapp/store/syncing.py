@@ -91,6 +91,8 @@ class Syncing:
                 else:
                     self._write_pulled(db, table, row_id, data, change.get("version", 0), change.get("deleted"))
                     touched.add(row_id if table == "households" else data.get("household_id"))
+                    if table == "households":
+                        visited.add(row_id)  # its visits may have come in an earlier page: its marks come now
             marks.refresh(db, [t for t in touched if t], coverage=False)
             marks.refresh(db, [v for v in visited if v], search=False)
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?)", (json.dumps(cursor),))

@@ -92,3 +92,16 @@ def test_a_base_version_newer_than_the_servers_is_refused(case, ahead):
     server, field_versions, version, incoming, _ = case
     with pytest.raises(ValueError):
         merge_fields(server, field_versions, version, incoming, version + ahead)
+
+
+def test_a_field_missing_from_field_versions_was_never_changed_on_the_server():
+    # A row written before the field existed, or a field no write has touched: version 0, never a conflict.
+    result = merge_fields(SERVER, {"address": 1}, 1, {"phone": "0905 000 000"}, 0)
+    assert result.status == "merged" and result.updates == {"phone": "0905 000 000"} and result.conflicts == []
+    result = merge_fields(SERVER, {}, 0, {"note": "Cổng xanh"}, 0)
+    assert result.status == "applied" and result.conflicts == []
+
+
+def test_the_future_base_version_error_names_both_versions():
+    with pytest.raises(ValueError, match="base_version 3 is newer than the server's version 2"):
+        merge_fields(SERVER, {}, 2, {"phone": "1"}, 3)
