@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from shared.vocab import REJECT_CODES, label
 
+from .. import config
 from . import marks
 
 OPEN, DISCARDED, FIXED = 0, 1, 2
@@ -199,4 +200,16 @@ def _label(store, table: str, row_id: str, data: dict) -> str:
         return found[0] if found else data.get("full_name") or ""
     found = store.db.execute("SELECT v.started_at, h.head_name FROM visits v LEFT JOIN households h "
                              "ON h.id = v.household_id WHERE v.id = ?", (row_id,)).fetchone()
-    return " - ".join(str(x) for x in (found or (data.get("started_at"),)) if x)
+    started, head = found or (data.get("started_at"), None)
+    return " - ".join(x for x in (_when(started), head) if x)
+
+
+def _when(value) -> str:
+    """A visit's time as the official reads it: dd/mm/yyyy HH:MM in the commune's time zone."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # the store's times without an offset are UTC
+    return moment.astimezone(config.local_zone()).strftime("%d/%m/%Y %H:%M")

@@ -327,7 +327,7 @@ def test_problems_name_the_record_and_the_fields_newest_first(store):
     assert [(p["table"], p["row_id"], p["status"]) for p in (household, resident, visit)] == [
         ("households", hid, "rejected"), ("residents", rid, "rejected"), ("visits", vid, "rejected")]
     assert household["label"] == "Hộ: Ngô Thị Hằng - 7 Kiệt 2" and resident["label"] == "Nhân khẩu: Ngô Văn Lực"
-    assert visit["label"] == "Lượt thăm: 2026-11-20T09:00:00+07:00 - Ngô Thị Hằng"
+    assert visit["label"] == "Lượt thăm: 20/11/2026 09:00 - Ngô Thị Hằng"
     assert "số điện thoại" in household["message"] and "năm sinh" in resident["message"]
     assert household["errors"] == {"phone": ["Not a phone number."]} and household["at"]
     assert household["id"] < resident["id"] < visit["id"]
@@ -339,4 +339,4 @@ def test_problems_name_the_record_and_the_fields_newest_first(store):
         store.db.execute(f"DELETE FROM {table}")
     visit, resident, household = store.problems()
     assert household["label"] == "Hộ: Ngô Thị Hằng - 7 Kiệt 2" and resident["label"] == "Nhân khẩu: Ngô Văn Lực"
-    assert visit["label"] == "Lượt thăm: 2026-11-20T09:00:00+07:00"
+    assert visit["label"] == "Lượt thăm: 20/11/2026 09:00"

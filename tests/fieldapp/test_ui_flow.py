@@ -118,7 +118,6 @@ def test_main_flow_login_search_visit_sync(driver, server):
     driver.tap(detail.ids.edit)
     driver.shot("household-edit")
     driver.tap(nav(driver, "problems"))
-    driver.shot("problems")
     driver.tap(nav(driver, "settings"))
     assert "Thôn Đông" in driver.screen.account_text
     driver.shot("settings")

@@ -60,9 +60,10 @@ def test_refused_households_are_fixed_or_discarded_on_the_problems_screen(driver
     rows = {r.problem["row_id"]: r for r in driver.find(screen.ids.problems, "ProblemRow")}
     assert set(rows) == {wrong, dropped, visit}
     text = rows[wrong].text
-    reasons = (REJECT_CODES["outside_scope"]["vi"], REJECT_CODES["invalid"]["vi"])  # the latter: no code yet
-    assert any(text.startswith(reason + ": thôn.") for reason in reasons), text
+    assert text.startswith(REJECT_CODES["outside_scope"]["vi"] + ": thôn."), text  # from the result's code
     assert "Outside" not in text and rows[wrong].title == "Hộ: Phan Văn Lộc - Xóm Bến"
+    assert rows[visit].title == "Lượt thăm: 02/11/2026 09:15 - Phan Văn Lộc"
+    driver.shot("problems")
 
     # Discard: asked first; "no" keeps it, "yes" drops it from the tablet.
     driver.tap(rows[dropped].ids.discard)
