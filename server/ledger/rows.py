@@ -90,12 +90,9 @@ class Ledger:
             row.seq, seq = seq, seq + 1
         if self.rows:
             db.session.flush()
-        now = utcnow()
         for model, rows in self.plain.items():
             for row in rows:
                 row["seq"], seq = seq, seq + 1
-                row.setdefault("created_at", now)
-                row.setdefault("updated_at", now)
             if rows:
                 db.session.execute(insert(model), rows)
         if self.visits:

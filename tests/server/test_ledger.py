@@ -114,3 +114,100 @@ def test_a_visit_from_a_tablet_with_a_wrong_clock_is_kept_and_flagged(app, clien
     page = logged_in(client, world.leader).get(f"/communes/{world.commune_a}/conflicts").get_data(as_text=True)
     assert "Lượt thăm có ngày giờ bất thường" in page
     assert page.count("data-odd-date") == 1  # the year-old one; the day-ahead one was replaced by its correction
+
+
+# --- the bookkeeping each write leaves, row by row (what mutation testing found unasserted)
+
+def _user_id(app, username):
+    from server.models import User
+    with app.app_context():
+        return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def _stale(app) -> set:
+    from server.models import StaleHousehold
+    with app.app_context():
+        return set(db.session.execute(select(StaleHousehold.household_id)).scalars())
+
+
+def test_a_new_record_and_its_edit_carry_their_bookkeeping(app, client, world):
+    from server.models import Resident, SyncCounter
+    official, leader = _user_id(app, world.official), _user_id(app, world.leader)
+    mine, theirs = world.login(client, world.official), world.login(client, world.leader)
+    hh = household_change(world.a1, phone="0905 111 222")
+    resident = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+                "data": {"household_id": hh["id"], "full_name": "Lê Thị Thu", "birth_year": 1990}}
+    push(client, mine, hh, resident)
+    with app.app_context():
+        row, person = db.session.get(Household, hh["id"]), db.session.get(Resident, resident["id"])
+        counter = db.session.get(SyncCounter, 1).v
+        assert (row.version, row.updated_by, row.deleted) == (1, official, False)
+        assert row.field_versions == dict.fromkeys(("village_id", "address", "head_name", "phone", "note"), 1)
+        assert (person.version, person.updated_by, person.deleted, person.village_id) == (1, official, False,
+                                                                                          world.a1)
+        assert person.seq == row.seq + 1 == counter  # one block of numbers, in the batch's order, the last taken
+    edit = {**hh, "base_version": 1, "data": {"phone": "0905 333 444"}}
+    push(client, mine, edit)
+    stale = {**hh, "base_version": 1, "data": {"phone": "0905 555 666"}}
+    push(client, theirs, stale)
+    with app.app_context():
+        row = db.session.get(Household, hh["id"])
+        conflict = db.session.execute(select(Conflict).where(Conflict.row_id == hh["id"])).scalar_one()
+        assert (row.version, row.updated_by, row.phone) == (3, leader, "0905 555 666")
+        assert row.field_versions == {**dict.fromkeys(("village_id", "address", "head_name", "note"), 1),
+                                      "phone": 3}
+        assert (conflict.kept_value, conflict.lost_value) == ("0905 555 666", "0905 333 444")
+        assert (conflict.kept_by, conflict.lost_by, conflict.commune_id) == (leader, official, world.commune_a)
+        assert row.seq > counter
+
+
+def test_writes_mark_the_households_they_touch_stale(app, client, world):
+    headers = world.login(client, world.official)
+    hh = household_change(world.a1)
+    resident = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+                "data": {"household_id": hh["id"], "full_name": "Lê Thị Thu"}}
+    visit = visit_change(hh["id"], assists=[{"topic": "vneid_account", "outcome": "done",
+                                             "resident_id": resident["id"]}])
+    push(client, headers, hh, resident, visit)
+    from server.models import Assist, StaleHousehold, Visit
+    with app.app_context():
+        assert db.session.execute(select(Assist.resident_id)).scalar_one() == resident["id"]
+        db.session.execute(StaleHousehold.__table__.delete())
+        db.session.commit()
+    push(client, headers, {**resident, "base_version": 1, "data": {"birth_year": 1970}})
+    assert _stale(app) == {hh["id"]}  # the resident's household, not the resident
+    with app.app_context():
+        db.session.execute(StaleHousehold.__table__.delete())
+        db.session.commit()
+        before = db.session.get(Visit, visit["id"]).seq
+    reply = push(client, headers, {"table": "visits", "op": "delete", "id": visit["id"], "base_version": 0,
+                                   "data": {}}).get_json()["results"][0]
+    assert (reply["status"], reply["version"]) == ("applied", 2)
+    assert _stale(app) == {hh["id"]}
+    with app.app_context():
+        voided = db.session.get(Visit, visit["id"])
+        assert (voided.voided, voided.version) == (True, 2) and voided.seq > before
+
+
+def test_rows_written_in_bulk_carry_the_same_bookkeeping(app, world):
+    from server.ledger import Ledger, ensure_counter
+    from server.models import Resident, SyncCounter
+    with app.app_context():
+        ensure_counter()
+        ensure_counter()  # a second call finds the row: still one counter
+        assert db.session.execute(select(SyncCounter)).scalars().all()[0].id == 1
+        hid, rid = new_id(), new_id()
+        ledger = Ledger(7)
+        ledger.create_plain(Household, {"id": hid, "village_id": world.a1, "commune_id": world.commune_a,
+                                        "address": "Số 3", "head_name": "Võ Văn Tám"})
+        ledger.create_plain(Resident, {"id": rid, "household_id": hid, "village_id": world.a1,
+                                       "commune_id": world.commune_a, "full_name": "Võ Văn Tám"})
+        ledger.write()
+        db.session.commit()
+        row, person = db.session.get(Household, hid), db.session.get(Resident, rid)
+        for record in (row, person):
+            assert (record.version, record.updated_by, record.deleted) == (1, 7, False)
+            assert set(record.field_versions.values()) == {1} and record.created_at is not None
+        assert person.seq == row.seq + 1 == db.session.get(SyncCounter, 1).v
+        assert len(db.session.execute(select(SyncCounter)).all()) == 1
+    assert _stale(app) >= {hid}
