@@ -84,6 +84,7 @@ def test_a_visit_sent_again_with_other_content_is_kept_in_conflicts(app, client,
     with app.app_context():
         kept = db.session.execute(select(Conflict).where(Conflict.row_id == visit["id"])).scalar_one()
         assert (kept.table_name, kept.field, kept.lost_value["notes"]) == ("visits", "visit", "Nội dung khác")
+        assert (kept.kept_value, kept.kept_by, kept.lost_by) == (None, None, _user_id(app, world.official))
 
 
 def test_refused_records_carry_a_code_and_name_themselves(client, world):
@@ -187,6 +188,13 @@ def test_writes_mark_the_households_they_touch_stale(app, client, world):
     with app.app_context():
         voided = db.session.get(Visit, visit["id"])
         assert (voided.voided, voided.version) == (True, 2) and voided.seq > before
+    two = [visit_change(hh["id"], assists=[]) for _ in range(2)]
+    push(client, headers, *two)
+    push(client, headers, *({"table": "visits", "op": "delete", "id": v["id"], "base_version": 0, "data": {}}
+                            for v in two))
+    with app.app_context():
+        seqs = [db.session.get(Visit, v["id"]).seq for v in two]
+        assert seqs[1] == seqs[0] + 1 and seqs[0] > voided.seq  # each void a number of its own
 
 
 def test_rows_written_in_bulk_carry_the_same_bookkeeping(app, world):
