@@ -75,18 +75,20 @@ def _error_page(error: HTTPException):
 
     status = error.code or 500
     described = error.description if error.description in i18n.VI else None
-    message = i18n.gettext(described or PAGE_MESSAGES.get(status, "Something went wrong."))
-    page = _PAGE.format(lang=i18n.current(), status=status, message=escape(message),
-                        home=escape(i18n.gettext("Back to the first page")))
-    reply = Response(page, status, mimetype="text/html")
+    reply = _page(status, described or PAGE_MESSAGES.get(status, "Something went wrong."))
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             reply.headers[name] = value  # Allow of a 405, Retry-After
     return reply
 
 
-_UNAVAILABLE_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tạm thời gián đoạn</title>
-<h1>Hệ thống tạm thời gián đoạn</h1><p>Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.</p></html>"""
+def _page(status: int, message: str, headers: dict | None = None) -> Response:
+    """A short page in the reader's language (the dashboard's catalogue): it needs no database."""
+    from .dashboard import i18n
+
+    page = _PAGE.format(lang=i18n.current(), status=status, message=escape(i18n.gettext(message)),
+                        home=escape(i18n.gettext("Back to the first page")))
+    return Response(page, status, headers, mimetype="text/html")
 
 
 def database_unavailable(error: Exception):
@@ -105,4 +107,4 @@ def database_unavailable(error: Exception):
         body, status = json_error(503, "The server's database is unavailable: try again later.")
         body.headers.update(headers)
         return body, status
-    return Response(_UNAVAILABLE_PAGE, 503, headers, mimetype="text/html")
+    return _page(503, "The system is temporarily unavailable: try again in a few minutes.", headers)

@@ -5,12 +5,11 @@
 - text sent to a query holds no control characters: PostgreSQL refuses NUL in text, and none belongs in a name.
 """
 import re
-import unicodedata
 
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from shared.schemas import MAX_ID
+from shared.schemas import CONTROL, MAX_ID
 
 from .errors import ApiError
 
@@ -42,9 +41,15 @@ def id_or_none(raw) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def is_id(value) -> bool:
+    """Whether a value read from JSON can be an id: an int (not a bool) that fits the INTEGER column."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def has_control(text: str | None) -> bool:
-    """True when `text` holds a control character (NUL, a newline, a tab...) or a lone surrogate."""
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text or "")
+    """True when `text` holds a control character (NUL, a newline, a tab...) or a lone surrogate: the characters
+    the wire schemas refuse (shared.schemas.CONTROL)."""
+    return bool(text) and CONTROL.search(text) is not None
 
 
 def refuse_control(values: dict, *names: str) -> None:

@@ -41,7 +41,7 @@ class WireSchema(Schema):
 
 # Control characters (Unicode category Cc) and lone surrogates are no text anyone typed: PostgreSQL refuses NUL in
 # text, and the others break exports and screens. Free-text notes may hold line breaks and tabs.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -53,7 +53,7 @@ class Text(fields.String):
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.forbidden = _CONTROL_BUT_LINES if multiline else _CONTROL
+        self.forbidden = _CONTROL_BUT_LINES if multiline else CONTROL
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -49,7 +49,6 @@ VI = {
         "Tên đăng nhập có từ 1 đến 64 ký tự, không có dấu cách hay ký tự điều khiển.",
     "A full name has 1 to 100 characters, without control characters.":
         "Họ tên có từ 1 đến 100 ký tự, không có ký tự điều khiển.",
-    "No such conflict.": "Không có xung đột này.",
     # Error pages (server/errors.py)
     "The request is not valid.": "Yêu cầu không hợp lệ.",
     "You may not open this page.": "Bạn không có quyền mở trang này.",
@@ -58,6 +57,8 @@ VI = {
     "The file is too large.": "Tệp quá lớn.",
     "This kind of content is not accepted.": "Không nhận loại nội dung này.",
     "Something went wrong.": "Đã có lỗi xảy ra.",
+    "The system is temporarily unavailable: try again in a few minutes.":
+        "Hệ thống tạm thời gián đoạn: vui lòng thử lại sau ít phút.",
     "Back to the first page": "Về trang đầu",
     "The form has expired or did not come from this site: reload the page and try again.":
         "Biểu mẫu đã hết hạn hoặc không đến từ trang này: hãy tải lại trang và thử lại.",

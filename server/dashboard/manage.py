@@ -115,7 +115,7 @@ def conflicts(commune_id: int):
         conflict_id = id_or_none(request.form.get("conflict"))
         try:
             if conflict_id is None:
-                raise service.DashboardError("No such conflict.")
+                raise service.DashboardError("no such conflict")
             service.resolve_conflict(commune_id, conflict_id, request.form.get("pick", ""), by_user_id=g.user.id)
         except service.DashboardError as err:
             db.session.rollback()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
+from ..inputs import is_id
 from ..ledger import Ledger, Scope, hold
 
 # Who may see residents' names, phones and addresses on the dashboard: the leader works with them; the
@@ -140,12 +141,12 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
 
 def odd_dates(commune_id: int, tz: str, limit: int = 200) -> list[dict]:
     """The commune's live visits whose date is far from when the server received them, newest received first."""
-    zone = ZoneInfo(tz)
+    zone, after = ZoneInfo(tz), _days_after_received()
     rows = db.session.execute(
         select(Visit.started_at, Visit.received_at, Area.name.label("village"), User.full_name.label("official"))
         .join(Area, Area.id == Visit.village_id).join(User, User.id == Visit.official_id)
         .where(Visit.commune_id == commune_id, Visit.voided.is_(False))
-        .where((_days_after_received() > AHEAD / DAY) | (_days_after_received() < -BEHIND / DAY))
+        .where(~after.between(-BEHIND / DAY, AHEAD / DAY))
         .order_by(Visit.received_at.desc()).limit(limit)).all()
     return [{"started_at": r.started_at.astimezone(zone), "received_at": r.received_at.astimezone(zone),
              "village": r.village, "official": r.official} for r in rows]
@@ -170,16 +171,12 @@ def _write_back(conflict: Conflict, commune_id: int, by_user_id: int) -> None:
         raise DashboardError("the record is gone")
     village = None
     if conflict.field == "village_id":
-        village = db.session.get(Area, conflict.lost_value) if _is_id(conflict.lost_value) else None
+        village = db.session.get(Area, conflict.lost_value) if is_id(conflict.lost_value) else None
         if village is None or village.level != "village" or village.commune_id != commune_id:
             raise DashboardError("that village is not in this commune")
     ledger = Ledger(by_user_id)
     ledger.change(row, {conflict.field: conflict.lost_value}, commune_id=village and village.commune_id)
     ledger.write()
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 31
 
 
 def _conflict_row(conflict: Conflict):

@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.ids import is_canonical
 from shared.merge import merge_fields
-from shared.schemas import MAX_ID, RECORD_SCHEMAS, ChangeSchema
+from shared.schemas import RECORD_SCHEMAS, ChangeSchema
 
 from ..extensions import db
+from ..inputs import is_id
 from ..ledger import Ledger, Scope, StaleRow, hold
 from ..models import Area, Device, Household, Resident, SyncBatch, Visit, utcnow
 from . import reader, records
@@ -166,7 +167,7 @@ def _prefetch(work: Batch, changes: list[dict]) -> None:
     work.residents = _read(Resident, ids(resident_ids), changed, ("household_id",))
     work.visits = reader.rows_by_id(Visit, ids(visit_ids), ("household_id", "official_id", "payload_hash", "voided",
                                                            "version", "commune_id", "village_id"))
-    village_ids = [v for v in village_ids if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID]
+    village_ids = [v for v in village_ids if is_id(v)]
     if village_ids:
         work.villages = {row.id: row.commune_id for row in db.session.execute(
             select(Area.id, Area.commune_id).where(Area.id.in_(village_ids), Area.level == "village"))}
