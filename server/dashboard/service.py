@@ -35,12 +35,12 @@ def sees_personal(user: User) -> bool:
 def communes_of(user: User) -> list[Area]:
     """The communes the user may open: its own for a leader, all for an admin."""
     query = select(Area).where(Area.level == "commune").order_by(Area.name)
-    where = Scope.of(user).filter(Area)
+    where = Scope.of_commune(user).filter(Area)
     return list(db.session.execute(query if where is None else query.where(where)).scalars())
 
 
 def may_open(user: User, commune_id: int) -> bool:
-    return Scope.of(user).holds_commune(commune_id)
+    return Scope.of_commune(user).holds_commune(commune_id)
 
 
 def provinces() -> list[Area]:

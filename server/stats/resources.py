@@ -24,7 +24,7 @@ def _allowed(area_id: int, field: str = "area"):
         area = service.area_of(area_id)
     except service.NotFound:
         raise ApiError(404, "No such area.", {field: ["No such area."]}) from None
-    if not Scope.of(g.user).holds_commune(area.commune_id):  # a province's is None: admins only
+    if not Scope.of_commune(g.user).holds_commune(area.commune_id):  # a province's is None: admins only
         raise ApiError(403, "This area is outside your commune.")
     return area
 
