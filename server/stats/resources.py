@@ -2,6 +2,7 @@
 
 Who may read: a leader, of its own commune and that commune's villages; an admin, of any area. Officials get 403:
 the figures are the leaders' view, and an official's own work list lives on the tablet, from its pulled villages.
+An admin's work lists come without addresses and names (personal.py).
 """
 from flask import current_app, g
 from flask_smorest import Blueprint
@@ -9,7 +10,7 @@ from flask_smorest import Blueprint
 from shared.schemas import (CoverageArgsSchema, CoverageSchema, FollowUpSchema, NeverReachedSchema,
                             TargetsArgsSchema, TargetsSchema, WorkListArgsSchema)
 
-from .. import access
+from .. import access, personal
 from ..errors import ApiError
 from ..extensions import db
 from ..ledger import Scope
@@ -54,9 +55,9 @@ def coverage(args):
 @blp.arguments(WorkListArgsSchema, location="query")
 @blp.response(200, NeverReachedSchema(many=True))
 def never_reached(args):
-    """Households of a commune or village that no visit has met yet: the work list."""
+    """Households of a commune or village that no visit has met yet: the work list (no names for an admin)."""
     _allowed(args["area"])
-    return _call(service.never_reached, args["area"], args["village"], limit=args["limit"])
+    return personal.work_list(g.user, _call(service.never_reached, args["area"], args["village"], limit=args["limit"]))
 
 
 @blp.route("/follow-ups", methods=["GET"])
@@ -64,10 +65,10 @@ def never_reached(args):
 @blp.arguments(WorkListArgsSchema, location="query")
 @blp.response(200, FollowUpSchema(many=True))
 def follow_ups(args):
-    """Open follow-ups of a commune or village, soonest due first."""
+    """Open follow-ups of a commune or village, soonest due first (no names for an admin)."""
     _allowed(args["area"])
-    return _call(service.follow_ups, args["area"], args["village"], args["official"], args["overdue"],
-                 tz=current_app.config["TIMEZONE"], limit=args["limit"])
+    return personal.work_list(g.user, _call(service.follow_ups, args["area"], args["village"], args["official"],
+                                            args["overdue"], tz=current_app.config["TIMEZONE"], limit=args["limit"]))
 
 
 @blp.route("/targets", methods=["GET"])
