@@ -5,7 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from shared.schemas import MAX_ID
 
-from .. import access, personal
+from .. import access, audit, personal
+from ..extensions import db
 from ..ledger import Scope
 from . import service
 
@@ -27,7 +28,12 @@ class PageSchema(Schema):
 
 
 def _page(table: str, args: dict) -> dict:
-    return service.page(table, Scope.of(g.user), args["page"], args["per_page"], args["village_id"])
+    """One page of `table`, recorded in the audit log: each page of names served to a token is."""
+    page = service.page(table, Scope.of(g.user), args["page"], args["per_page"], args["village_id"])
+    audit.record("api_records", table=table, page=args["page"], per_page=args["per_page"],
+                 village=args["village_id"], rows=len(page["items"]))
+    db.session.commit()
+    return page
 
 
 @blp.route("/households", methods=["GET"])

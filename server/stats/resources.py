@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from shared.schemas import (CoverageArgsSchema, CoverageSchema, FollowUpSchema, NeverReachedSchema,
                             TargetsArgsSchema, TargetsSchema, WorkListArgsSchema)
 
-from .. import access, personal
+from .. import access, audit, personal
 from ..errors import ApiError
 from ..extensions import db
 from ..ledger import Scope
@@ -39,6 +39,14 @@ def _call(function, *args, **kwargs):
         raise ApiError(404, "No such area.") from None
 
 
+def _audited_work_list(name: str, args: dict, rows: list[dict]) -> list[dict]:
+    """The work list as the caller may read it, recorded in the audit log (with whether it carried names)."""
+    audit.record("api_work_list", target=f"area:{args['area']}", list=name, village=args["village"],
+                 personal=personal.sees_personal(g.user), rows=len(rows))
+    db.session.commit()
+    return personal.work_list(g.user, rows)
+
+
 @blp.route("/coverage", methods=["GET"])
 @access.token("leader", "admin")
 @blp.arguments(CoverageArgsSchema, location="query")
@@ -57,7 +65,8 @@ def coverage(args):
 def never_reached(args):
     """Households of a commune or village that no visit has met yet: the work list (no names for an admin)."""
     _allowed(args["area"])
-    return personal.work_list(g.user, _call(service.never_reached, args["area"], args["village"], limit=args["limit"]))
+    rows = _call(service.never_reached, args["area"], args["village"], limit=args["limit"])
+    return _audited_work_list("never_reached", args, rows)
 
 
 @blp.route("/follow-ups", methods=["GET"])
@@ -67,8 +76,9 @@ def never_reached(args):
 def follow_ups(args):
     """Open follow-ups of a commune or village, soonest due first (no names for an admin)."""
     _allowed(args["area"])
-    return personal.work_list(g.user, _call(service.follow_ups, args["area"], args["village"], args["official"],
-                                            args["overdue"], tz=current_app.config["TIMEZONE"], limit=args["limit"]))
+    rows = _call(service.follow_ups, args["area"], args["village"], args["official"], args["overdue"],
+                 tz=current_app.config["TIMEZONE"], limit=args["limit"])
+    return _audited_work_list("follow_ups", args, rows)
 
 
 @blp.route("/targets", methods=["GET"])
