@@ -131,7 +131,7 @@ def actions_in_log() -> list[str]:
 
 def detail_text(detail: dict) -> str:
     """The detail as one line, "key=value" each, for the page and the exports."""
-    return ", ".join(f"{key}={_text(value)}" for key, value in sorted(detail.items()) if value is not None)
+    return ", ".join(f"{key}={_text(value)}" for key, value in sorted(detail.items()) if value not in (None, {}))
 
 
 def _text(value) -> str:
