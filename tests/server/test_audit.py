@@ -217,3 +217,11 @@ def test_the_audit_log_exports_with_the_pages_filters_and_is_audited_itself(app,
     assert [r["action"] for r in last] == ["export_audit", "export_audit"]
     assert last[0]["detail"] == {"format": "xlsx", "tables": ["audit"], "rows": 12, "personal": False,
                                  "filters": {"action": "export"}}
+
+
+def test_every_action_has_its_label_in_both_languages():
+    from server.dashboard import i18n
+    from server.dashboard.audit_page import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(audit.ACTIONS)
+    assert [label for label in ACTION_LABELS.values() if label not in i18n.VI] == []
