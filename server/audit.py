@@ -22,7 +22,7 @@ from .models import AuditLog, User
 ACTIONS = (
     # Views and exports of residents' names and phones (or of the pages that would show them to another role)
     "view_never_reached", "view_follow_ups", "view_conflicts", "export", "export_audit",
-    "api_records", "api_work_list",
+    "api_records", "api_work_list", "pull_from_zero",
     # Accounts, devices, targets, imports, conflicts (some recorded by other modules with the same names)
     "create_user", "set_target", "reset_password", "password_reset", "resolve_conflict", "import_households",
     "import_started", "import_finished", "login", "logout", "revoke_device", "device_revoked", "device_erased",

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "export_audit": "Exported the audit log",
     "api_records": "Read records on the API",
     "api_work_list": "Read a work list on the API",
+    "pull_from_zero": "Downloaded a tablet's whole scope",
     "create_user": "Created a user",
     "set_target": "Set a target",
     "reset_password": "Reset a password",

@@ -264,6 +264,7 @@ VI = {
     "Exported the audit log": "Xuất nhật ký truy cập",
     "Read records on the API": "Đọc hồ sơ qua API",
     "Read a work list on the API": "Đọc danh sách công việc qua API",
+    "Downloaded a tablet's whole scope": "Tải toàn bộ dữ liệu về máy tính bảng",
     "Created a user": "Tạo người dùng",
     "Set a target": "Đặt chỉ tiêu",
     "Reset a password": "Đặt lại mật khẩu",

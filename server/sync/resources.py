@@ -8,7 +8,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from shared import MIN_SCHEMA_VERSION
 from shared.schemas import PullArgsSchema, PullPageSchema, PushReplySchema, PushSchema
 
-from .. import access, personal
+from .. import access, audit, personal
 from ..errors import ApiError
 from ..ledger import Scope
 from . import pull as pulling, push as pushing
@@ -67,6 +67,8 @@ def pull(args):
 
     Officials and leaders only: an admin gets 403, as admins read no personal data (server/personal.py).
     """
+    if args["since"] == 0:  # a tablet downloads its whole scope, names and phones: audited, in the pull's commit
+        audit.record("pull_from_zero", limit=args["limit"])
     try:
         return _json(pulling.pull(g.device, Scope.of(g.user), args["since"], args["limit"]))
     except pulling.ResetRequired:

@@ -115,6 +115,17 @@ def test_each_api_page_of_records_served_to_a_token_leaves_its_row(app, client, 
         assert row["target"] == f"area:{world.commune_a}"
 
 
+def test_a_tablets_download_from_zero_is_recorded_and_later_pages_are_not(app, client, world, campaign):
+    headers = world.login(client, world.official)
+    before = _rows(app)
+    first = client.get("/api/v1/sync/pull?since=0&limit=3", headers=headers).get_json()
+    row = _one_new_row(app, before, "pull_from_zero")
+    assert row["detail"] == {"limit": 3} and row["device_id"] == headers["X-Device-Id"]
+    before = _rows(app)
+    assert client.get(f"/api/v1/sync/pull?since={first['cursor']}", headers=headers).status_code == 200
+    assert _rows(app) == before
+
+
 def test_a_new_user_is_recorded_without_their_name(app, client, world):
     logged_in(client, world.leader)
     before = _rows(app)
