@@ -239,9 +239,10 @@ VI = {
     "Outcomes": "Kết quả",
     # Audit log (audit_page.py)
     "Audit log": "Nhật ký truy cập",
-    "Who read or exported residents' names and phones, and who changed accounts, tablets, targets and imports. The log holds no personal data itself.":
-        "Ai đã xem hoặc xuất họ tên và số điện thoại của người dân, và ai đã thay đổi tài khoản, máy tính bảng, chỉ tiêu "
-        "và dữ liệu nhập. Bản thân nhật ký không chứa dữ liệu cá nhân.",
+    ("Who read or exported residents' names and phones, and who changed accounts, tablets, targets and imports. "
+     "The log holds no personal data itself."):
+        ("Ai đã xem hoặc xuất họ tên và số điện thoại của người dân, và ai đã thay đổi tài khoản, máy tính bảng, "
+         "chỉ tiêu và dữ liệu nhập. Bản thân nhật ký không chứa dữ liệu cá nhân."),
     "Action": "Thao tác",
     "All actions": "Mọi thao tác",
     "User": "Người dùng",

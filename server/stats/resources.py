@@ -102,4 +102,5 @@ def put_targets(args, body):
     for topic, percent in body["targets"].items():
         _call(service.set_target, args["commune"], topic, percent, by_user_id=g.user.id, commit=False)
     db.session.commit()
-    return {"commune_id": args["commune"], "targets": service.get_targets(args["commune"])}
+    # Through _call: with no target in the body nothing above has checked that the area is a commune.
+    return {"commune_id": args["commune"], "targets": _call(service.get_targets, args["commune"])}

@@ -107,7 +107,8 @@ def _refuse_at_the_database(app) -> None:
             db.session.execute(text(
                 "CREATE FUNCTION refuse_household() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 "IF NEW.head_name = '" + HEAD + "' THEN RAISE EXCEPTION 'household refused' USING ERRCODE = 'XX001', "
-                "DETAIL = 'Failing row contains (' || NEW.head_name || ', ' || NEW.phone || ', ' || NEW.address || ')'; "
+                "DETAIL = 'Failing row contains (' || NEW.head_name || ', ' || NEW.phone || ', ' || NEW.address "
+                "|| ')'; "
                 "END IF; RETURN NEW; END $$"))
             db.session.execute(text("CREATE TRIGGER refuse_household BEFORE INSERT ON households "
                                     "FOR EACH ROW EXECUTE FUNCTION refuse_household()"))
