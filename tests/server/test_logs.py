@@ -139,6 +139,8 @@ def production_logging(app):
     """The app's own log handlers as production has them (TESTING off), written into strings we can read."""
     import io
 
+    from flask.logging import default_handler
+
     root = logging.getLogger("doorstep")
     before = list(root.handlers)
     app.testing = False
@@ -149,12 +151,16 @@ def production_logging(app):
     logs.init_app(app.__class__("probe"))  # installs the doorstep handler, as create_app does outside tests
     streams = []
     for handler in root.handlers + app.logger.handlers:
-        if isinstance(handler, logging.StreamHandler):
+        if isinstance(handler, logging.StreamHandler) and handler is not default_handler:
             handler.setStream(stream := io.StringIO())
             streams.append(stream)
+    # Flask's own handler, which writes to the request's wsgi.errors: under gunicorn, its error log.
+    app.logger.addHandler(default_handler)
+    streams.append(io.StringIO())  # the requests below send it as their wsgi.errors
     _refuse_at_the_database(app)
     yield streams
     _undo_refusals(app)
+    app.logger.removeHandler(default_handler)
     app.testing = True
     root.handlers[:] = before
     root.setLevel(saved_level)
@@ -165,16 +171,24 @@ def test_a_write_refused_by_the_database_logs_no_name_phone_or_address(app, clie
     caplog.set_level(logging.DEBUG)
     headers = world.login(client, world.official)
     household = household_change(world.a1, head_name=HEAD, phone=PHONE.replace(" ", ""), address=ADDRESS)
-    assert push(client, headers, household).status_code == 500
+    errors = production_logging[-1]
+
+    def push_logged(*changes):
+        return client.post("/api/v1/sync/push", headers=headers, errors_stream=errors,
+                           json={"batch_id": new_id(), "schema_version": 1, "changes": list(changes)})
+
+    assert push_logged(household).status_code == 500
     kept = household_change(world.a1)
     assert [r["status"] for r in push(client, headers, kept).get_json()["results"]] == ["applied"]
     visit = {"table": "visits", "op": "upsert", "id": new_id(), "base_version": 0,
              "data": {"household_id": kept["id"], "started_at": "2026-11-20T09:00:00+07:00", "status": "met",
                       "notes": f"{RESIDENT}, {PHONE}, {ADDRESS}", "assists": []}}
-    assert push(client, headers, visit).status_code == 500
+    assert push_logged(visit).status_code == 500
     # Both failures were logged, with what went wrong, through Flask and through the app's own handler.
     failures = [r for r in caplog.records if r.exc_info and r.getMessage().startswith("Exception on /api/v1/sync/push")]
     assert len(failures) == 2
+    gunicorn = errors.getvalue()
+    assert gunicorn.count("Exception on /api/v1/sync/push") == 2 and "Traceback" in gunicorn
     logged = caplog.text + "".join(s.getvalue() for s in production_logging)
     assert "Traceback" in logged and ("household refused" in logged or "RuntimeError" in logged)
     assert "no_names" in logged  # the constraint is named: the log still says what failed
