@@ -31,6 +31,8 @@ ACTIONS = (
 _TOKEN = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
 """A text allowed in `detail`: an id, a table or topic name, an ISO date or time, a role; never a name (spaces and
 letters with diacritics are refused) and never a phone written with spaces."""
+_PHONE = re.compile(r"\+?\d{8,15}")
+"""A text of 8 or more digits is refused too: a phone written without spaces (ids are numbers or UUIDs)."""
 
 
 class PersonalDataRefused(ValueError):
@@ -64,7 +66,7 @@ def _check(value, where: str = "detail") -> None:
     if isinstance(value, (date, datetime)):
         raise PersonalDataRefused(f"{where}: write {value!r} as an ISO text")  # JSON has no dates
     if isinstance(value, str):
-        if not _TOKEN.fullmatch(value):
+        if not _TOKEN.fullmatch(value) or _PHONE.fullmatch(value):
             raise PersonalDataRefused(f"{where}: not an id, a count or a filter value")
         return
     if isinstance(value, (list, tuple)):

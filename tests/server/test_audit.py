@@ -138,7 +138,8 @@ def test_a_new_user_is_recorded_without_their_name(app, client, world):
     assert row["detail"] == {"user": user_id(app, "mai.nt"), "role": "official"}
 
 
-@pytest.mark.parametrize("detail", [{"name": "Lê Văn Tám"}, {"phone": "0905 123 456"}, {"q": {"a": ["Kiệt 3"]}},
+@pytest.mark.parametrize("detail", [{"name": "Lê Văn Tám"}, {"phone": "0905 123 456"}, {"phone": "0905123456"},
+                                    {"phone": "+84905123456"}, {"q": {"a": ["Kiệt 3"]}},
                                     {"day": datetime(2026, 1, 1)}, {"blob": b"x"}, {"long": "x" * 65}])
 def test_record_refuses_what_could_be_personal_data(app, detail):
     with app.app_context():
