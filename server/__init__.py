@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, compression, inputs, logs, openapi
+from . import access, compression, headers, inputs, logs, openapi
 from .config import Config
 from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
@@ -39,6 +39,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         event.listen(db.engine, "handle_error", logs.scrub_database_error)
 
     compression.init_app(app)
+    app.wsgi_app = headers.ReplyHeaders(app.wsgi_app)  # inside ProxyFix: it reads the forwarded scheme
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

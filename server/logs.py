@@ -6,7 +6,9 @@ phones, tokens and passwords.
 
 Database errors: SQLAlchemy's `hide_parameters` (set in create_app) keeps the statement's values out of its text, but
 not the database's own message: PostgreSQL's DETAIL says "Failing row contains (..., Phạm Thị Lan, 0912...)". So
-scrub_database_error takes the values out of the exception itself, before any logger or handler sees it.
+scrub_database_error takes the values out of the exception itself, before any logger or handler sees it, and the
+errors of the driver's own cursors, which SQLAlchemy never sees, are cleaned the same way when Flask logs an
+unhandled exception and when the handler installed here writes a record with an exception (scrub, ScrubbedErrors).
 """
 import json
 import logging
@@ -52,35 +54,78 @@ def _key(row):
 
 
 def scrub_database_error(context) -> None:
-    """handle_error of the engine: PostgreSQL's message of a failed statement without its values.
-
-    What is kept: the primary message (it names constraints and columns, and words such as "deadlock" that the
-    retry logic reads), the SQLSTATE and the statement; what goes: DETAIL ("Failing row contains (...)", "Key
-    (username)=(...)"), and the primary message of a data exception (class 22), which quotes the refused value.
-    """
-    orig = context.original_exception
-    sqlstate = getattr(orig, "sqlstate", None)
-    diag = getattr(orig, "diag", None)
-    if type(orig).__module__.split(".")[0] != "psycopg":
-        return  # SQLite's messages name the constraint, never a value
-    if sqlstate and diag is not None:
-        primary = "data exception (message left out)" if sqlstate.startswith("22") else diag.message_primary or ""
-        text = f"{primary} [SQLSTATE {sqlstate}]"
-    else:
-        text = str(orig).split("\n", 1)[0]  # raised by psycopg itself, before the server saw a value
-    orig.args = (text,)
+    """handle_error of the engine: the failed statement's error without its values, before anything sees it."""
+    scrub(context.original_exception)
     error = context.sqlalchemy_exception
     if error is not None:
-        error.args = (f"({type(orig).__module__}.{type(orig).__qualname__}) {text}",)
+        scrub(error)
+
+
+def scrub(error: BaseException | None) -> None:
+    """Take the values out of a database error and of every error chained to it, in place.
+
+    What is kept of PostgreSQL's message: the primary message (it names constraints and columns, and words such as
+    "deadlock" that the retry logic reads), the SQLSTATE and the statement; what goes: DETAIL ("Failing row contains
+    (...)", "Key (username)=(...)"), CONTEXT ("COPY households, line 3: ..."), and the primary message of a data
+    exception (class 22), which quotes the refused value. SQLite's messages name the constraint, never a value.
+    Errors of the driver's own cursors (server/ledger, server/sync/reader.py) never pass through SQLAlchemy's
+    handle_error: they are cleaned here when they are logged (init_app).
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        orig = getattr(error, "orig", None)  # SQLAlchemy's wrapper: clean the driver's error, then rebuild
+        if orig is not None and _scrub_driver(orig):
+            error.args = (f"({type(orig).__module__}.{type(orig).__qualname__}) {orig.args[0]}",)
+        _scrub_driver(error)
+        error = error.__cause__ or error.__context__
+
+
+def _scrub_driver(error: BaseException) -> bool:
+    """A psycopg error's text without its values; True when it is one."""
+    if type(error).__module__.split(".")[0] != "psycopg" or not isinstance(error, Exception):
+        return False
+    sqlstate = getattr(error, "sqlstate", None)
+    diag = getattr(error, "diag", None)
+    if sqlstate and diag is not None:
+        primary = "data exception (message left out)" if sqlstate.startswith("22") else diag.message_primary or ""
+        error.args = (f"{primary} [SQLSTATE {sqlstate}]",)
+    elif error.args:
+        error.args = (str(error.args[0]).split("\n", 1)[0],)  # raised by psycopg itself, before the server saw a value
+    return True
+
+
+class ScrubbedErrors(logging.Filter):
+    """A log record's exception cleaned (scrub) before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            scrub(record.exc_info[1])
+            record.exc_text = None  # a traceback formatted before, with the values, is formatted again
+        return True
+
+
+SCRUBBED = ScrubbedErrors()
 
 
 def init_app(app: Flask) -> None:
     """Register the hooks first, so that every other hook's time counts and every reply carries the id."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request_funcs.setdefault(None, []).insert(0, _finish)  # they run in reverse: this one last
+    # Flask logs an unhandled exception (its traceback, the error's text) on app.logger: clean it first, whichever
+    # handler then writes it (Flask's own to wsgi.errors, which is gunicorn's error log, or any other).
+    log_exception = app.log_exception
+
+    def scrubbed_log_exception(exc_info):
+        scrub(exc_info[1])
+        log_exception(exc_info)
+
+    app.log_exception = scrubbed_log_exception
+    app.logger.addFilter(SCRUBBED)
     root = logging.getLogger("doorstep")
     if not root.handlers and not app.testing:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.addFilter(SCRUBBED)  # a handler's filter sees the records of every doorstep.* logger too
         root.addHandler(handler)
         root.setLevel(logging.INFO)

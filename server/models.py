@@ -229,13 +229,17 @@ class Target(db.Model):
 
 
 class AuditLog(db.Model):
-    """Who did what to whom, without personal data: ids and field names, never names or phones."""
+    """Who did what to whom, when and from where, without personal data: ids, counts and filters, never names,
+    phones or addresses (server/audit.py writes it)."""
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
     detail = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(45))  # the client's IP address (IPv6 at most 45 characters)
+    device_id: Mapped[str | None] = mapped_column(UUID)  # the tablet, when the request came with a token
+    target: Mapped[str | None] = mapped_column(String(80))  # what it was done to: "commune:3", "user:12"
 
 
 class LoginFailure(db.Model):

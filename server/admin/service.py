@@ -1,8 +1,9 @@
 """Areas and users, as the admin CLI and the dashboard create them."""
+from .. import audit
 from ..auth.service import hash_password
 from ..extensions import db
 from ..inputs import has_control
-from ..models import Area, AuditLog, User, UserVillage
+from ..models import Area, User, UserVillage
 from ..ledger import take_seq
 from shared.vocab import AREA_LEVELS, ROLES
 
@@ -48,7 +49,7 @@ def create_user(username: str, full_name: str, role: str, password: str, commune
     db.session.add(user)
     db.session.flush()
     set_villages(user, village_ids)
-    db.session.add(AuditLog(user_id=by_user_id, action="create_user", detail={"user": user.id, "role": role}))
+    audit.record("create_user", by_user_id=by_user_id, target=f"user:{user.id}", user=user.id, role=role)
     if commit:
         db.session.commit()
     return user

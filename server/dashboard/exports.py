@@ -1,4 +1,5 @@
-"""The overview's tables as XLSX (one sheet per table) and CSV, with Vietnamese headers, for reporting upward."""
+"""The overview's tables, the visit log and the audit log as XLSX (one sheet per table) and CSV, with Vietnamese
+headers, for reporting upward. Every export is recorded in the audit log (audited)."""
 import csv
 import io
 from dataclasses import dataclass
@@ -6,6 +7,8 @@ from dataclasses import dataclass
 
 from shared.vocab import OUTCOMES, TOPICS, VISIT_STATUSES, label
 
+from .. import audit
+from ..extensions import db
 from .i18n import VI
 
 
@@ -76,6 +79,26 @@ def visit_log_table(entries, personal: bool) -> Table:
                 e["follow_up_on"].isoformat() if e["follow_up_on"] else ""]
         rows.append(row)
     return Table("visits", _vi("Visit log"), headers, rows)
+
+
+def audit_table(rows: list[dict], action_label) -> Table:
+    """The audit log's rows (audit.entries), newest first; times in UTC, as stored; `action_label` gives an action's
+    Vietnamese label."""
+    return Table("audit", _vi("Audit log"),
+                 [_vi("Time") + " (UTC)", _vi("User"), _vi("Role"), _vi("Action"), _vi("Done to"), _vi("Detail"),
+                  _vi("IP address"), _vi("Tablet")],
+                 [[r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"] or "", r["role"] or "",
+                   action_label(r["action"]), r["target"] or "", audit.detail_text(r["detail"]), r["address"] or "",
+                   r["device_id"] or ""] for r in rows])
+
+
+def audited(commune_id: int | None, sheets: list[Table], fmt: str, personal: bool, filters: dict) -> None:
+    """Record an export (which tables, how many rows, with names or not, the filters) and commit it."""
+    audit.record("export" if commune_id is not None else "export_audit",
+                 target=f"commune:{commune_id}" if commune_id is not None else None, format=fmt,
+                 tables=[t.slug for t in sheets], rows=sum(len(t.rows) for t in sheets), personal=personal,
+                 filters=filters)
+    db.session.commit()
 
 
 def _inert(value):

@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from shared.ids import is_canonical
 
-from .. import access
+from .. import access, audit
 from ..admin import importer
 from ..admin.service import AdminError, create_user, set_villages
 from ..auth.service import revoke_device, set_active
@@ -123,7 +123,11 @@ def conflicts(commune_id: int):
         else:
             flash(i18n.gettext("The conflict was resolved."), "ok")
         return redirect(url_for("dashboard.conflicts", commune_id=commune_id))
-    return render_template("dashboard/conflicts.html", commune=commune, items=service.open_conflicts(commune_id),
+    items = service.open_conflicts(commune_id)
+    if items:  # the kept and lost values are names, phones and addresses
+        audit.record("view_conflicts", target=f"commune:{commune_id}", rows=len(items))
+        db.session.commit()
+    return render_template("dashboard/conflicts.html", commune=commune, items=items,
                            odd=service.odd_dates(commune_id, current_app.config["TIMEZONE"]))
 
 

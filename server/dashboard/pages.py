@@ -4,7 +4,7 @@ from flask import Response, abort, current_app, flash, g, redirect, render_templ
 from shared.text import fold
 from shared.vocab import TOPICS
 
-from .. import access
+from .. import access, audit
 from ..extensions import db
 from ..stats import service as stats
 from . import bp, charts, exports, filters as filtering, i18n, service
@@ -59,6 +59,9 @@ def overview(commune_id: int):
     village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
     follow_ups = stats.follow_ups(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
                                   tz=current_app.config["TIMEZONE"], limit=FOLLOW_UPS_SHOWN)
+    if follow_ups and service.sees_personal(g.user):  # the follow-ups table shows heads' names and addresses
+        audit.record("view_follow_ups", target=f"commune:{commune_id}", rows=len(follow_ups), filters=chosen.query())
+        db.session.commit()
     return render_template("dashboard/overview.html", commune=commune, cov=cov, filters=chosen,
                            villages=villages, sort=sort, descending=descending, trend=trend, topic_bars=topic_bars,
                            village_choices=village_choices, official_choices=official_choices, topics=list(TOPICS),
@@ -97,12 +100,16 @@ def never_reached(commune_id: int):
     commune = commune_or_403(commune_id)
     village_id = _filters(commune_id).village_id
     households = stats.never_reached(commune_id, village_id=village_id)
+    personal = service.sees_personal(g.user)
+    audit.record("view_never_reached", target=f"commune:{commune_id}", personal=personal, rows=len(households),
+                 village=village_id)
+    db.session.commit()
     by_village: dict[str, list] = {}
     for household in households:
         by_village.setdefault(household["village"], []).append(household)
     return render_template("dashboard/never_reached.html", commune=commune, by_village=by_village,
                            count=len(households), village_id=village_id,
-                           village_choices=service.villages_of(commune_id), personal=service.sees_personal(g.user))
+                           village_choices=service.villages_of(commune_id), personal=personal)
 
 
 @bp.route("/communes/<int:commune_id>/export.<fmt>")
@@ -110,16 +117,17 @@ def never_reached(commune_id: int):
 def export(commune_id: int, fmt: str):
     """The overview's tables with the page's filters: XLSX with a sheet each, or one table (`table`) as CSV."""
     commune = commune_or_403(commune_id)
-    sheets = exports.tables(_coverage(commune_id, _filters(commune_id)))
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    filters = _filters(commune_id)
+    sheets = exports.tables(_coverage(commune_id, filters))
+    chosen = {t.slug: t for t in sheets}.get(request.args.get("table", "villages")) if fmt == "csv" else None
+    if fmt == "csv" and chosen is None:
+        abort(404)
+    exports.audited(commune_id, [chosen] if chosen else sheets, fmt, personal=False, filters=filters.query())
     if fmt == "xlsx":
         return _download(exports.xlsx(sheets), XLSX, f"doorstep-{commune.id}.xlsx")
-    if fmt == "csv":
-        chosen = {t.slug: t for t in sheets}.get(request.args.get("table", "villages"))
-        if chosen is None:
-            abort(404)
-        return _download(exports.csv_bytes(chosen), "text/csv; charset=utf-8",
-                         f"doorstep-{commune.id}-{chosen.slug}.csv")
-    abort(404)
+    return _download(exports.csv_bytes(chosen), "text/csv; charset=utf-8", f"doorstep-{commune.id}-{chosen.slug}.csv")
 
 
 @bp.route("/communes/<int:commune_id>/visits.<fmt>")
@@ -130,8 +138,10 @@ def visit_log(commune_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     personal = service.sees_personal(g.user)
-    entries = service.visit_log(commune_id, _filters(commune_id), current_app.config["TIMEZONE"], personal)
+    filters = _filters(commune_id)
+    entries = service.visit_log(commune_id, filters, current_app.config["TIMEZONE"], personal)
     table = exports.visit_log_table(entries, personal)
+    exports.audited(commune_id, [table], fmt, personal=personal, filters=filters.query())
     if fmt == "xlsx":
         return _download(exports.xlsx([table]), XLSX, f"doorstep-{commune.id}-visits.xlsx")
     return _download(exports.csv_bytes(table), "text/csv; charset=utf-8", f"doorstep-{commune.id}-visits.csv")

@@ -128,7 +128,8 @@ def _push() -> dict:
             "errors": {"type": "object", "nullable": True, "additionalProperties": {},
                        "description": "With `rejected` or `conflict`: {field: [messages]}."},
             "current": {"oneOf": [_ref("HouseholdRecord"), _ref("ResidentRecord"), NULL],
-                        "description": "With `merged`: the server's record, to replace the device's."},
+                        "description": "With `merged`: the server's record, to replace the device's. Always null in "
+                                       "an admin's reply: admins read no personal data."},
             "code": {"type": "string", "nullable": True, "enum": [*REJECT_CODES, None],
                      "description": "With `rejected` or `conflict`, why (shared/vocab.py REJECT_CODES); else null."},
         }}

@@ -2,6 +2,7 @@
 
 Who may read: a leader, of its own commune and that commune's villages; an admin, of any area. Officials get 403:
 the figures are the leaders' view, and an official's own work list lives on the tablet, from its pulled villages.
+An admin's work lists come without addresses and names (personal.py).
 """
 from flask import current_app, g
 from flask_smorest import Blueprint
@@ -9,7 +10,7 @@ from flask_smorest import Blueprint
 from shared.schemas import (CoverageArgsSchema, CoverageSchema, FollowUpSchema, NeverReachedSchema,
                             TargetsArgsSchema, TargetsSchema, WorkListArgsSchema)
 
-from .. import access
+from .. import access, audit, personal
 from ..errors import ApiError
 from ..extensions import db
 from ..ledger import Scope
@@ -38,6 +39,14 @@ def _call(function, *args, **kwargs):
         raise ApiError(404, "No such area.") from None
 
 
+def _audited_work_list(name: str, args: dict, rows: list[dict]) -> list[dict]:
+    """The work list as the caller may read it, recorded in the audit log (with whether it carried names)."""
+    audit.record("api_work_list", target=f"area:{args['area']}", list=name, village=args["village"],
+                 personal=personal.sees_personal(g.user), rows=len(rows))
+    db.session.commit()
+    return personal.work_list(g.user, rows)
+
+
 @blp.route("/coverage", methods=["GET"])
 @access.token("leader", "admin")
 @blp.arguments(CoverageArgsSchema, location="query")
@@ -54,9 +63,10 @@ def coverage(args):
 @blp.arguments(WorkListArgsSchema, location="query")
 @blp.response(200, NeverReachedSchema(many=True))
 def never_reached(args):
-    """Households of a commune or village that no visit has met yet: the work list."""
+    """Households of a commune or village that no visit has met yet: the work list (no names for an admin)."""
     _allowed(args["area"])
-    return _call(service.never_reached, args["area"], args["village"], limit=args["limit"])
+    rows = _call(service.never_reached, args["area"], args["village"], limit=args["limit"])
+    return _audited_work_list("never_reached", args, rows)
 
 
 @blp.route("/follow-ups", methods=["GET"])
@@ -64,10 +74,11 @@ def never_reached(args):
 @blp.arguments(WorkListArgsSchema, location="query")
 @blp.response(200, FollowUpSchema(many=True))
 def follow_ups(args):
-    """Open follow-ups of a commune or village, soonest due first."""
+    """Open follow-ups of a commune or village, soonest due first (no names for an admin)."""
     _allowed(args["area"])
-    return _call(service.follow_ups, args["area"], args["village"], args["official"], args["overdue"],
+    rows = _call(service.follow_ups, args["area"], args["village"], args["official"], args["overdue"],
                  tz=current_app.config["TIMEZONE"], limit=args["limit"])
+    return _audited_work_list("follow_ups", args, rows)
 
 
 @blp.route("/targets", methods=["GET"])
@@ -91,4 +102,5 @@ def put_targets(args, body):
     for topic, percent in body["targets"].items():
         _call(service.set_target, args["commune"], topic, percent, by_user_id=g.user.id, commit=False)
     db.session.commit()
-    return {"commune_id": args["commune"], "targets": service.get_targets(args["commune"])}
+    # Through _call: with no target in the body nothing above has checked that the area is a commune.
+    return {"commune_id": args["commune"], "targets": _call(service.get_targets, args["commune"])}

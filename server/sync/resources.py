@@ -8,7 +8,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from shared import MIN_SCHEMA_VERSION
 from shared.schemas import PullArgsSchema, PullPageSchema, PushReplySchema, PushSchema
 
-from .. import access
+from .. import access, audit, personal
 from ..errors import ApiError
 from ..ledger import Scope
 from . import pull as pulling, push as pushing
@@ -49,18 +49,26 @@ def _json(payload: dict):
 @blp.arguments(PushSchema)
 @blp.response(200, PushReplySchema)
 def push(batch):
-    """Apply a batch of changes in one transaction; each change gets its own status."""
+    """Apply a batch of changes in one transaction; each change gets its own status.
+
+    An admin's reply carries no `current`: admins read no personal data (server/personal.py).
+    """
     if batch["schema_version"] < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"schema_version": ["No longer supported."]})
-    return _json(pushing.push(g.user, g.device, Scope.of(g.user), batch))
+    return _json(personal.push_reply(g.user, pushing.push(g.user, g.device, Scope.of(g.user), batch)))
 
 
 @blp.route("/pull", methods=["GET"])
-@access.token("official", "leader", "admin")
+@access.token(*personal.WORKERS)
 @blp.arguments(PullArgsSchema, location="query")
 @blp.response(200, PullPageSchema)
 def pull(args):
-    """One page of changes in the caller's scope after the cursor `since`."""
+    """One page of changes in the caller's scope after the cursor `since`.
+
+    Officials and leaders only: an admin gets 403, as admins read no personal data (server/personal.py).
+    """
+    if args["since"] == 0:  # a tablet downloads its whole scope, names and phones: audited, in the pull's commit
+        audit.record("pull_from_zero", limit=args["limit"])
     try:
         return _json(pulling.pull(g.device, Scope.of(g.user), args["since"], args["limit"]))
     except pulling.ResetRequired:

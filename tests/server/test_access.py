@@ -44,7 +44,7 @@ def seeded(client, world):
 
 @pytest.mark.parametrize("who, sees", [
     ("official", {"a1"}), ("official2", {"a3"}), ("official_b", {"b1"}),
-    ("leader", {"a1", "a3"}), ("leader_b", {"b1"}), ("admin", {"a1", "a3", "b1"}),
+    ("leader", {"a1", "a3"}), ("leader_b", {"b1"}),
 ])
 def test_each_role_reads_only_its_scope(client, world, seeded, who, sees):
     headers = world.login(client, getattr(world, who))
@@ -55,6 +55,14 @@ def test_each_role_reads_only_its_scope(client, world, seeded, who, sees):
     assert {v["household_id"] for v in visits} == expected
     pulled = client.get("/api/v1/sync/pull?since=0", headers=headers).get_json()["changes"]
     assert {c["id"] for c in pulled if c["table"] == "households"} == expected
+
+
+def test_an_admin_reads_no_records_and_pulls_nothing(client, world, seeded):
+    """Admins read aggregates (server/personal.py): the records and the pull are for those who work with them."""
+    headers = world.login(client, world.admin)
+    for path in ("/api/v1/households", "/api/v1/residents", "/api/v1/visits", "/api/v1/sync/pull?since=0"):
+        reply = client.get(path, headers=headers)
+        assert reply.status_code == 403 and reply.get_json()["error"]["code"] == "forbidden", path
 
 
 def test_official_cannot_write_outside_its_villages(client, world, seeded):

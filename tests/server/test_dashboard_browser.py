@@ -234,3 +234,39 @@ def test_a_post_without_the_csrf_token_is_refused(page, site):
     assert reply.status == 400
     page.reload()
     assert page.input_value("input[name=target_vneid_account]") != "1"
+
+
+def test_an_admin_reads_the_audit_log_of_a_leaders_reads(page, site):
+    log_in(page, site, site.leader, PASSWORDS["leader"])
+    page.wait_for_url(f"**/communes/{site.commune_a}")
+    page.click("header nav >> text=Chưa tiếp cận")
+    page.goto(f"{site.url}/communes/{site.commune_a}")
+    with page.expect_download():
+        page.click("text=Excel (mọi bảng)")
+    page.click("text=Đăng xuất")
+    log_in(page, site, "admin", PASSWORDS["admin"])
+    page.wait_for_url("**/communes")
+    page.click("header nav >> text=Nhật ký truy cập")
+    assert page.locator("h1").inner_text() == "Nhật ký truy cập"
+    read = page.locator('tr[data-action="view_never_reached"]').first
+    assert site.leader in read.inner_text() and "127.0.0.1" in read.inner_text()
+    assert page.locator('tr[data-action="export"]').count() >= 1
+    with site.app.app_context():
+        heads = db.session.execute(db.select(Household.head_name).where(Household.commune_id == site.commune_a)
+                                   .limit(20)).scalars().all()
+    assert heads and not any(head in page.content() for head in heads)  # the log holds no names
+    shot(page, "audit")
+    page.select_option("select[name=action]", label="Xuất một bảng")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url("**action=export*")
+    actions = page.locator("tr[data-action]")
+    assert actions.count() >= 1 and {actions.nth(i).get_attribute("data-action")
+                                     for i in range(actions.count())} == {"export"}
+    with page.expect_download() as download:
+        page.click("text=Excel (.xlsx)")
+    rows = list(load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["Nhật ký truy cập"].values)
+    assert len(rows) - 1 == actions.count() and all(row[3] == "Xuất một bảng" for row in rows[1:])
+    page.click("text=English")
+    assert page.locator("h1").inner_text() == "Audit log"
+    log_in(page, site, site.leader, PASSWORDS["leader"])
+    assert page.goto(f"{site.url}/audit").status == 403

@@ -150,6 +150,7 @@ def test_linked_sequences_answer_as_documented(app, client, seeded, role):
                                   phases=[Phase.generate]))
     names = {transition.split("] ")[1].split(" ->")[0] for transition in followed}
     # Several links were followed, and a login's (an admin has no commune nor villages). Which others a bounded run
-    # reaches depends on what it drew; the push's links are followed on purpose in test_openapi.py.
-    assert len(names) >= 2, sorted(followed)
+    # reaches depends on what it drew; the push's links are followed on purpose in test_openapi.py. An admin reads
+    # no records and pulls nothing (403, server/personal.py), so the push's own links are most of what it can follow.
+    assert len(names) >= (1 if role == "admin" else 2), sorted(followed)
     assert role == "admin" or any("OfMy" in name for name in names), sorted(followed)

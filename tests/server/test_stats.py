@@ -766,5 +766,10 @@ def test_api_bad_targets_and_unknown_areas(client, world):
     village = client.put(f"/api/v1/stats/targets?commune={world.a1}", headers=leader,
                          json={"targets": {"vneid_account": 5}})
     assert village.status_code == 400 and "commune" in village.get_json()["error"]["fields"]
+    # No target at all, on an area that is not a commune (found by schemathesis as an admin): 400, not a 500.
+    with world.app.app_context():
+        province_id = db.session.get(Area, world.commune_a).parent_id
+    empty = client.put(f"/api/v1/stats/targets?commune={province_id}", headers=admin, json={"targets": {}})
+    assert empty.status_code == 400 and "commune" in empty.get_json()["error"]["fields"]
     assert client.get("/api/v1/stats/coverage?area=999999", headers=admin).status_code == 404
     assert client.get("/api/v1/stats/targets?commune=999999", headers=admin).status_code == 404
