@@ -119,11 +119,11 @@ def import_households(file, commune_id, skip_bad):
     """Import households (and residents) from a CSV or XLSX sheet with columns Thôn, Địa chỉ, Chủ hộ, ..."""
     from .admin.importer import import_households as run_import
     report = run_import(file, commune_id, skip_bad=skip_bad)
-    for line, column, message in report.errors:
+    for line, column, message in report.english_errors():
         click.echo(f"line {line}: {column}: {message}", err=True)
     click.echo(f"Imported {report.households} households and {report.residents} residents"
                f" ({report.skipped_existing} already there, {len(report.errors)} errors).")
-    if report.errors and not report.households:
+    if report.error_count and not report.households:
         sys.exit(1)
 
 
