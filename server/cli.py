@@ -127,6 +127,21 @@ def import_households(file, commune_id, skip_bad):
         sys.exit(1)
 
 
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Jobs run at once (threads).")
+@with_appcontext
+def worker(workers):
+    """Run the background jobs (household imports) from the queue JOB_QUEUE_URL names, until Ctrl-C or SIGTERM."""
+    from flask import current_app
+
+    from .jobs import run_worker
+    try:
+        run_worker(current_app._get_current_object(), workers)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+
+
 @click.command("seed-demo")
 @click.option("--reset", is_flag=True, help="Drop every table first.")
 @click.option("--seed", default=1, show_default=True)
@@ -190,7 +205,7 @@ def purge(days):
 
 
 COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats, refresh_stats, purge]
+            rebuild_stats, refresh_stats, purge, worker]
 
 
 def register_cli(app: Flask) -> None:

@@ -207,9 +207,15 @@ def _check_contents(archive: zipfile.ZipFile) -> int:
 
 def _xlsx_rows(path: str):
     """The active sheet's rows; the file has passed _check_directory and _check_contents."""
+    # A file object, not the path: openpyxl refuses a path that does not end in .xlsx (stored uploads do not).
+    with open(path, "rb") as f:
+        yield from _sheet_rows(f)
+
+
+def _sheet_rows(f):
     from openpyxl import load_workbook
     try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False, keep_vba=False)
+        book = load_workbook(f, read_only=True, data_only=True, keep_links=False, keep_vba=False)
     except Exception:  # openpyxl raises many kinds for a broken file; all mean "not a readable sheet"
         raise Refused("Not a readable XLSX file.") from None
     try:
@@ -226,8 +232,6 @@ def _xlsx_rows(path: str):
                 values = next(cells)
             except StopIteration:
                 break
-            except Refused:
-                raise
             except Exception:  # a cell openpyxl cannot convert (a broken date, a bad shared-string index)
                 raise Refused("Not a readable XLSX file.") from None
             line += 1
