@@ -119,7 +119,7 @@ def check(path: str, commune_id: int, spool_path: str, report: ImportReport, max
     """Check every row of the file at `path` into `report` and spool its good households; False when the whole file
     is refused (its reason is then the report's one error). `progress(line, lines)` is called every CHUNK rows."""
     try:
-        reader = uploads.Reader(path)
+        reader = uploads.Reader(path, max_rows)
         _check_rows(reader, commune_id, spool_path, report, max_rows, progress)
     except Refused as refusal:
         report.errors.clear()

@@ -90,12 +90,12 @@ class Reader:
     """The rows of an uploaded file. Opening it checks the whole file (raises Refused) and estimates its number of
     lines, `lines` (a CSV's line breaks, an XLSX sheet's rows), for a progress bar."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, max_rows: int = SHEET_MAX_ROWS):
         self.path, self.kind = path, kind_of(path)
         if self.kind == "xlsx":
             with _zip(path) as archive:
                 _check_directory(archive)
-                self.lines = _check_contents(archive)
+                self.lines = _check_contents(archive, max_rows)
         else:
             self.encoding, self.lines = _encoding(path)
 
@@ -145,15 +145,17 @@ def _check_directory(archive: zipfile.ZipFile) -> None:
 
 
 class _SheetCounter:
-    """Counts a worksheet's rows and each row's cells as expat reads it, refusing a sheet past Excel's limits."""
+    """Counts a worksheet's rows and each row's cells as expat reads it, refusing a sheet past Excel's limits or a
+    row numbered past `max_line` (the reader would pad the rows in between)."""
 
-    def __init__(self):
+    def __init__(self, max_line: int):
         self.rows = self.cells = 0
+        self.max_line = max_line
         self.parser = expat.ParserCreate(namespace_separator=" ")
         self.parser.StartElementHandler = self._start
         self.parser.StartDoctypeDeclHandler = self._doctype
 
-    def _start(self, name, _attrs):
+    def _start(self, name, attrs):
         local = name.rpartition(" ")[2]
         if local == "c":
             self.cells += 1
@@ -161,9 +163,11 @@ class _SheetCounter:
                 raise Refused("A row of the sheet has more than {limit} cells.", limit=SHEET_MAX_CELLS_PER_ROW)
         elif local == "row":
             self.rows, self.cells = self.rows + 1, 0
-            if self.rows > SHEET_MAX_ROWS:
+            number = attrs.get("r", "")
+            line = int(number) if number.isdigit() and len(number) < 10 else self.rows
+            if max(self.rows, line) > self.max_line:
                 raise Refused("The sheet has more than {limit} rows: split it into several files.",
-                              limit=SHEET_MAX_ROWS)
+                              limit=self.max_line - HEADER_ROWS)
 
     @staticmethod
     def _doctype(*_args):
@@ -176,12 +180,13 @@ class _SheetCounter:
             raise Refused("Not a readable XLSX file.") from None
 
 
-def _check_contents(archive: zipfile.ZipFile) -> int:
+def _check_contents(archive: zipfile.ZipFile, max_rows: int) -> int:
     """Read every part through once: its actual size, no zip inside, and each worksheet's shape. Returns the rows of
     the largest worksheet."""
     most = 0
     for part in archive.infolist():
-        counter = _SheetCounter() if _limit_mb(part.filename) == SHEET_PART_MB else None
+        is_sheet = _limit_mb(part.filename) == SHEET_PART_MB
+        counter = _SheetCounter(min(max_rows + HEADER_ROWS, SHEET_MAX_ROWS)) if is_sheet else None
         size = 0
         try:
             with archive.open(part) as stream:
