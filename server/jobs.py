@@ -69,8 +69,14 @@ def enqueue_import(job_id: int) -> None:
 
 
 def run_worker(app: Flask, workers: int = 1) -> None:
-    """Run huey's consumer on the app's queue until SIGINT or SIGTERM (it finishes the job in hand first)."""
+    """Queue again the imports that a stopped worker left unfinished (huey takes a job off the queue when it starts
+    it: one killed mid-job is not in the queue any more), then run huey's consumer until SIGINT (it finishes the
+    job in hand) or SIGTERM (it stops at once; the job resumes at the next start)."""
     huey = queue(app)
     if huey.immediate:
         raise ValueError("JOB_QUEUE_URL is immediate: there is no queue for a worker to read")
+    from .admin import import_jobs
+    with app.app_context():
+        for job_id in import_jobs.unfinished():
+            enqueue_import(job_id)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()

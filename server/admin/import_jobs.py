@@ -8,12 +8,16 @@ Terms:
   good households), done (the report is final, whether anything was written or not) and failed (the file was
   refused, or the job stopped on an error after its retries: `failure` says which).
 A job is idempotent: a retried job checks the file again if it had not finished checking, and otherwise resumes
-after the last chunk it committed (`written`, committed with that chunk); a finished job is never run again.
+after the last chunk it committed (`written`, committed with that chunk); a finished job is never run again, and a
+job already running in this worker is not started twice. One worker process serves a deployment (docs/deploy.md):
+two would each resume the same unfinished job when they start.
 """
 import os
 import secrets
+import threading
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditLog, ImportJob, utcnow
@@ -22,6 +26,8 @@ from .importer import ImportReport
 from .uploads import Problem, Refused
 
 FINISHED = ("done", "failed")
+_running: set[int] = set()  # jobs running in this process, so that a job queued twice runs once
+_running_lock = threading.Lock()
 CHUNK_BYTES = 1024 * 1024
 _STOPPED = Problem("The import stopped on an error after {tries} tries: the households counted here were imported "
                    "before it. Upload the file again to import the rest.")
@@ -79,9 +85,27 @@ def create(stream, commune_id: int, skip_bad: bool, user_id: int | None) -> Impo
     return job
 
 
+def unfinished() -> list[int]:
+    """The ids of the jobs not done or failed, oldest first."""
+    return list(db.session.execute(select(ImportJob.id).where(ImportJob.state.not_in(FINISHED))
+                                   .order_by(ImportJob.id)).scalars())
+
+
 def run(job_id: int, last_attempt: bool = True) -> None:
     """The worker's task: run (or resume) job `job_id`. An error is raised again for huey to retry, except on the
     last attempt, where the job is marked failed."""
+    with _running_lock:
+        if job_id in _running:
+            return
+        _running.add(job_id)
+    try:
+        _run_once(job_id, last_attempt)
+    finally:
+        with _running_lock:
+            _running.discard(job_id)
+
+
+def _run_once(job_id: int, last_attempt: bool) -> None:
     job = db.session.get(ImportJob, job_id)
     if job is None or job.state in FINISHED:
         return

@@ -118,6 +118,7 @@ def check(path: str, commune_id: int, spool_path: str, report: ImportReport, max
           progress=None) -> bool:
     """Check every row of the file at `path` into `report` and spool its good households; False when the whole file
     is refused (its reason is then the report's one error). `progress(line, lines)` is called every CHUNK rows."""
+    open(spool_path, "w").close()  # an empty spool, whatever the file holds
     try:
         reader = uploads.Reader(path, max_rows)
         _check_rows(reader, commune_id, spool_path, report, max_rows, progress)
@@ -167,16 +168,20 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
             if progress and report.rows % CHUNK == 0:
                 progress(line, reader.lines)
             errors = _cell_errors(record)
-            unreadable = bool(errors)  # a cell too long or a formula: the rest of the row is not checked
+            # A cell too long or a formula: the household, or the member, whose cell it is is not checked further.
+            bad_household = any(name in HOUSEHOLD_COLUMNS for name, _ in errors)
+            bad_member = any(name not in HOUSEHOLD_COLUMNS for name, _ in errors)
             if any(record.get(name) for name in HOUSEHOLD_COLUMNS):
                 keep(current)
                 current = None
-                household = None if unreadable else _household(record, villages, errors)
-                if household is not None and not errors:
+                household_errors = []
+                household = None if bad_household else _household(record, villages, household_errors)
+                errors += household_errors
+                if household is not None and not bad_household and not household_errors:
                     current = {"line": line, "rows": 0, "household": household, "residents": []}
             elif current is None:
                 errors.append(("full_name", Problem("A member row needs a good household row above it.")))
-            resident = _resident(record, errors) if record.get("full_name") and not unreadable else None
+            resident = _resident(record, errors) if record.get("full_name") and not bad_member else None
             if current is not None:
                 current["rows"] += 1
             for name, problem in errors:

@@ -271,7 +271,7 @@ class _Lines:
             while piece and not ended:  # pass over the rest of this physical line
                 piece = self.stream.readline(MAX_RECORD_CHARS)
                 ended = piece.endswith(("\n", "\r"))
-            self.line += ended and piece != ""
+                self.line += ended
             raise _RecordTooLong
         return piece
 

@@ -1,13 +1,20 @@
-"""import-households: the commune's own sheet in, households and residents that devices can pull out."""
+"""import-households: the commune's own sheet in, households and residents that devices can pull out; hostile files
+through the dashboard get row errors or a refusal with its reason, never a 500."""
 import io
+import re
 import unicodedata
+import zipfile
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from server.admin import import_jobs
 from server.admin.importer import import_households
+from server.dashboard import i18n
 from server.extensions import db
-from server.models import Household, Resident
+from server.models import AuditLog, Household, ImportJob, Resident
+from tests.server.test_dashboard_views import csrf, logged_in
 
 GOOD = """Thôn,Địa chỉ,Chủ hộ,Số điện thoại,Ghi chú,Họ tên thành viên,Năm sinh,Giới tính,Có điện thoại thông minh
 Thôn Đông,"Số 12, tổ 3",Nguyễn Văn Ánh,0912 345 678,Nhà gần chợ,Nguyễn Văn Ánh,1968,Nam,Có
@@ -142,3 +149,137 @@ def cp1258(text: str) -> bytes:
             vowel = unicodedata.normalize("NFC", base + "".join(m for m in marks if m not in tone))
             out.write((vowel + "".join(tone)).encode("cp1258"))
     return out.getvalue()
+
+
+# --- hostile files, through the dashboard (Flask's test client: the job runs at once, JOB_QUEUE_URL immediate) ---
+
+def post_file(client, world, name: str, data: bytes, skip_bad: bool = False):
+    form = {"csrf_token": csrf(client), "commune": world.commune_a, "file": (io.BytesIO(data), name)}
+    if skip_bad:
+        form["skip_bad"] = "1"
+    return client.post("/import", data=form, content_type="multipart/form-data", follow_redirects=True)
+
+
+def reasons_of(page: str) -> list[tuple[str, str, str]]:
+    return re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', page)
+
+
+def test_hostile_csv_cells_get_row_errors_in_vietnamese_and_never_a_500(app, client, world):
+    logged_in(client, world.admin)
+    sheet = "\n".join([
+        "Thôn,Địa chỉ,Chủ hộ,Số điện thoại,Ghi chú,Họ tên thành viên",
+        'Thôn Đông,Số 1,"=HYPERLINK(""http://x.example"",""bấm"")",,,',        # 2: a formula
+        "Thôn Đông,Số 2,+cmd|' /C calc'!A0,,,",                                  # 3: DDE
+        "Thôn Đông,@SUM(1+1),Lê Văn Ba,,,",                                      # 4
+        "Thôn Đông,Số 4,Lê\x00Văn Bốn,,,",                                       # 5: NUL
+        f"Thôn Đông,{'x' * 5000},Lê Văn Năm,,,",                                 # 6: a huge cell
+        f'Thôn Đông,Số 7,Lê Văn Bảy,,"{"y" * 150_000}",',                        # 7: a huge row
+        "Thôn Đông,Số 8,Lê Văn Tám,,- gần chợ,-Tám",                             # 8: a note's dash is fine
+        "Thôn Đông,Số 9,Lê Văn Chín,0912 345 678,,",                             # 9: good
+    ]) + "\n"
+    reply = post_file(client, world, "ho.csv", sheet.encode(), skip_bad=True)
+    assert reply.status_code == 200
+    page = reply.get_data(as_text=True)
+    reasons = {(int(line), column): reason for line, column, reason in reasons_of(page)}
+    formula = "Bắt đầu bằng {}: bảng tính sẽ chạy nó như một công thức."
+    assert reasons[(2, "Chủ hộ")] == formula.format("=")
+    assert reasons[(3, "Chủ hộ")] == formula.format("+")
+    assert reasons[(4, "Địa chỉ")] == formula.format("@")
+    assert reasons[(5, "Chủ hộ")] == "Không được chứa ký tự điều khiển (có U+0000 ở vị trí 2)."
+    assert reasons[(6, "Địa chỉ")] == "Ô này có hơn 2000 ký tự."
+    assert reasons[(7, "")] == "Dòng này có hơn 100000 ký tự."
+    assert reasons[(8, "Họ tên thành viên")] == formula.format("-"), reasons
+    assert set(reasons) == {(2, "Chủ hộ"), (3, "Chủ hộ"), (4, "Địa chỉ"), (5, "Chủ hộ"), (6, "Địa chỉ"), (7, ""),
+                            (8, "Họ tên thành viên")}
+    assert "Đã nhập 2 hộ và 0 nhân khẩu." in page and "Đã đọc 8 dòng, 7 dòng có lỗi." in page
+    with app.app_context():
+        assert sorted(db.session.execute(select(Household.head_name)).scalars()) == ["Lê Văn Chín", "Lê Văn Tám"]
+    # English on request: the same report in English.
+    client.set_cookie("lang", "en")
+    english = post_file(client, world, "ho.csv", sheet.encode()).get_data(as_text=True)
+    assert "Begins with =: a spreadsheet would run it as a formula." in english
+    assert "Nothing was imported: fix these rows, or skip them." in english
+
+
+def test_wrong_encodings_and_missing_columns_are_reported_not_500(app, client, world):
+    logged_in(client, world.admin)
+    utf16 = post_file(client, world, "ho.csv", "Thôn,Địa chỉ,Chủ hộ\nThôn Đông,Số 1,Lê Văn Một\n".encode("utf-16"))
+    assert utf16.status_code == 200
+    assert "Không có dòng tiêu đề: cần các cột như Thôn, Địa chỉ, Chủ hộ." in utf16.get_data(as_text=True)
+    # UTF-8 but for a windows-1258 line: the whole file is read as windows-1258, so the UTF-8 line's village no
+    # longer matches (a row error) while the windows-1258 line's does.
+    broken = "village,address,head_name\nThôn Đông,Số 1,Lê Văn Một\n".encode() + b"Th\xf4n \xd0\xf4ng,S\xf4 2,L\xea\n"
+    page = post_file(client, world, "ho.csv", broken).get_data(as_text=True)
+    assert [(line, column) for line, column, _ in reasons_of(page)] == [("2", "village")]
+    assert "Xã này không có thôn" in page and "Chưa nhập gì" in page
+    missing = post_file(client, world, "ho.csv", "Thôn,Địa chỉ\nThôn Đông,Số 1\n".encode()).get_data(as_text=True)
+    assert reasons_of(missing) == [("1", "Chủ hộ", "Thiếu cột.")]
+    empty = post_file(client, world, "ho.csv", b"")
+    assert empty.status_code == 400 and "Tệp trống." in empty.get_data(as_text=True)
+    with app.app_context():
+        assert count(Household) == 0
+
+
+def test_hostile_xlsx_files_are_refused_or_reported(app, client, world, tmp_path):
+    from tests.server.test_import_jobs import PARTS, xlsx
+    logged_in(client, world.admin)
+    formulas = xlsx([(1, [("A1", "Thôn"), ("B1", "Địa chỉ"), ("C1", "Chủ hộ")]),
+                     (2, [("A2", "Thôn Đông"), ("B2", "=1+1"), ("C2", "Lê Văn Hai")])])
+    page = post_file(client, world, "ho.xlsx", formulas).get_data(as_text=True)
+    assert reasons_of(page) == [("2", "Địa chỉ", "Bắt đầu bằng =: bảng tính sẽ chạy nó như một công thức.")]
+    # A part that is itself a zip (an embedded workbook) is refused before openpyxl reads anything.
+    nested = io.BytesIO()
+    with zipfile.ZipFile(nested, "w") as archive:
+        for name, text in PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+        archive.writestr("xl/embeddings/inner.bin", formulas)
+    page = post_file(client, world, "ho.xlsx", nested.getvalue()).get_data(as_text=True)
+    assert "Tệp XLSX chứa một tệp nén khác bên trong" in page
+    # Entities are how XML bombs work; a spreadsheet's XML has no DTD.
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>')
+    page = post_file(client, world, "ho.xlsx", xlsx([], sheet=laughs.encode())).get_data(as_text=True)
+    assert "Không đọc được tệp XLSX này." in page
+    with app.app_context():
+        assert count(Household) == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(alphabet=st.characters(codec="utf-8"), max_size=400),
+       raw=st.binary(max_size=200))
+def test_any_file_gives_a_report_never_an_exception(app, world, body, raw):
+    """Whatever the bytes, the importer answers with counts and reasons; every reason has its Vietnamese."""
+    with app.app_context():
+        for data in (("Thôn,Địa chỉ,Chủ hộ,Họ tên thành viên,Năm sinh\n" + body).encode(), raw, b"PK\x03\x04" + raw):
+            report = import_households(data, world.commune_a, skip_bad=True)
+            for _, _, message, _ in report.errors:
+                assert message in i18n.VI, message
+        db.session.rollback()
+
+
+def test_a_finished_job_run_again_changes_nothing(app, client, world):
+    logged_in(client, world.admin)
+    page = post_file(client, world, "ho.csv", GOOD.encode()).get_data(as_text=True)
+    assert "Đã nhập 2 hộ và 3 nhân khẩu." in page
+    with app.app_context():
+        job = db.session.execute(select(ImportJob)).scalar_one()
+        import_jobs.run(job.id)  # huey retrying a job that had in fact finished
+        assert count(Household) == 2 and count(Resident) == 3
+        assert db.session.get(ImportJob, job.id).households == 2
+        actions = [a for a in db.session.execute(select(AuditLog.action)).scalars() if a.startswith("import")]
+        assert actions == ["import_started", "import_finished"]
+
+
+def test_only_admins_see_import_jobs(app, client, world):
+    logged_in(client, world.admin)
+    post_file(client, world, "ho.csv", GOOD.encode())
+    with app.app_context():
+        job_id = db.session.execute(select(ImportJob.id)).scalar_one()
+    assert client.get(f"/import/jobs/{job_id}").status_code == 200
+    assert client.get(f"/import/jobs/{job_id + 1}").status_code == 404
+    assert f'href="/import/jobs/{job_id}"' in client.get("/import").get_data(as_text=True)
+    leader = app.test_client()
+    logged_in(leader, world.leader)
+    assert leader.get(f"/import/jobs/{job_id}").status_code == 403

@@ -37,41 +37,61 @@ MEMORY_BOUND_MB = 200
 JOB_TIMEOUT = 240
 
 
-@contextmanager
-def stack(database_url: str, tmp_path: Path, workers: int = 1):
-    """gunicorn and `doorstep worker` on `database_url`, with SQLite's queue beside a SQLite database and Redis
-    beside PostgreSQL; yields (base URL, gunicorn's process, the worker's process). Both are stopped as an operator
-    does (SIGINT to the worker, which finishes its job in hand; SIGQUIT to gunicorn)."""
-    name = "doorstep-test-" + uuid.uuid4().hex[:10]
-    queue = f"sqlite:///{tmp_path / 'jobs.db'}" if database_url.startswith("sqlite") else REDIS_URL
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "PYTHONPATH": str(ROOT),
-           "JOB_QUEUE_URL": queue, "JOB_QUEUE_NAME": name, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
-    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
-    port = listener.getsockname()[1]
-    log = open(tmp_path / "stack.log", "ab")
-    web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "server:create_app()", "--bind", f"fd://{listener.fileno()}", "-w", str(workers),
-         "--threads", "2", "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "1",
-         "--no-control-socket"], cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=(listener.fileno(),))
-    listener.close()
-    worker = subprocess.Popen([str(BIN / "doorstep"), "worker"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        yield f"http://127.0.0.1:{port}", web, worker
-    finally:
-        worker.send_signal(signal.SIGINT)
-        web.send_signal(signal.SIGQUIT)
-        for process in (worker, web):
+class Stack:
+    """gunicorn and `doorstep worker` on one database, with SQLite's queue beside a SQLite database and Redis
+    beside PostgreSQL."""
+
+    def __init__(self, database_url: str, tmp_path: Path, workers: int):
+        self.name = "doorstep-test-" + uuid.uuid4().hex[:10]
+        self.queue = f"sqlite:///{tmp_path / 'jobs.db'}" if database_url.startswith("sqlite") else REDIS_URL
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                    "PYTHONPATH": str(ROOT), "JOB_QUEUE_URL": self.queue, "JOB_QUEUE_NAME": self.name,
+                    "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+        self.log_path = tmp_path / "stack.log"
+        self.log = open(self.log_path, "ab")
+        listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self.web = subprocess.Popen(
+            [str(BIN / "gunicorn"), "server:create_app()", "--bind", f"fd://{listener.fileno()}", "-w",
+             str(workers), "--threads", "2", "--worker-class", "gthread", "--timeout", "120",
+             "--graceful-timeout", "1", "--no-control-socket"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, pass_fds=(listener.fileno(),))
+        listener.close()  # gunicorn holds its own copy
+        self.worker = self.start_worker()
+
+    def start_worker(self) -> subprocess.Popen:
+        self.worker = subprocess.Popen([str(BIN / "doorstep"), "worker"], cwd=ROOT, env=self.env, stdout=self.log,
+                                       stderr=self.log)
+        return self.worker
+
+    def stop(self) -> None:
+        """As an operator does: SIGINT to the worker (it finishes its job in hand), SIGQUIT to gunicorn."""
+        self.worker.send_signal(signal.SIGINT)
+        self.web.send_signal(signal.SIGQUIT)
+        for process in (self.worker, self.web):
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
-        log.close()
-        if queue == REDIS_URL:
+        self.log.close()
+        if self.queue == REDIS_URL:
             client = redis.Redis.from_url(REDIS_URL)
-            for key in client.scan_iter(f"*{name}*"):
+            for key in client.scan_iter(f"*{self.name}*"):
                 client.delete(key)
             client.close()
+
+    def tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+
+@contextmanager
+def stack(database_url: str, tmp_path: Path, workers: int = 1):
+    running = Stack(database_url, tmp_path, workers)
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def login(base: str, username: str) -> requests.Session:
@@ -106,7 +126,7 @@ def follow(session, base: str, location: str) -> tuple[str, list[int], set]:
             seen.append(int(found.group(1)))
         if state in ("done", "failed"):
             return reply.text, seen, refreshes
-        time.sleep(0.05)
+        time.sleep(0.2)
     raise AssertionError(f"the job did not end within {JOB_TIMEOUT} s; progress seen {seen[-5:]}")
 
 
@@ -121,7 +141,8 @@ def household_list(households: int) -> bytes:
 
 def test_a_100000_row_csv_imports_through_the_dashboard_in_the_background(database_url, tmp_path):
     app, world = seeded_app(database_url)
-    with stack(database_url, tmp_path, workers=2) as (base, _web, worker):
+    with stack(database_url, tmp_path, workers=2) as running:
+        base = running.base
         session = login(base, world.admin)
         reply = upload(session, base, world.commune_a, "danh-sach.csv", household_list(50_000))
         assert reply.status_code == 303, reply.text[:500]
@@ -133,7 +154,7 @@ def test_a_100000_row_csv_imports_through_the_dashboard_in_the_background(databa
         # While it ran the page asked to be refreshed; once done it no longer does.
         assert ("importing", "2") in refreshes or ("checking", "2") in refreshes
         assert {r for s, r in refreshes if s == "done"} == {None}
-    assert worker.returncode == 0, (tmp_path / "stack.log").read_text()[-3000:]  # Ctrl-C stops it cleanly
+    assert running.worker.returncode == 0, running.tail()  # Ctrl-C stops it cleanly
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Household)).scalar_one() == 50_000
         assert db.session.execute(select(func.count()).select_from(Resident)).scalar_one() == 100_000
@@ -146,6 +167,36 @@ def test_a_100000_row_csv_imports_through_the_dashboard_in_the_background(databa
         assert actions[1][1]["households"] == 50_000 and "Nguyễn" not in str(actions)
         db.engine.dispose()
     assert list((tmp_path / "uploads").iterdir()) == []  # the upload and its spool are gone
+
+
+def test_a_worker_killed_mid_import_resumes_where_it_stopped(database_url, tmp_path):
+    app, world = seeded_app(database_url)
+    with stack(database_url, tmp_path) as running:
+        session = login(running.base, world.admin)
+        reply = upload(session, running.base, world.commune_a, "ho.csv", household_list(30_000))
+        assert reply.status_code == 303, reply.text[:300]
+        job_id = int(reply.headers["Location"].rsplit("/", 1)[1])
+        written, deadline = 0, time.monotonic() + JOB_TIMEOUT
+        with app.app_context():
+            while not written and time.monotonic() < deadline:
+                job = db.session.get(ImportJob, job_id)
+                written = job.written if job.state == "importing" else 0
+                db.session.rollback()  # a fresh read next time
+                time.sleep(0.02)
+            running.worker.kill()  # kill -9, in the middle of a chunk's transaction or between two
+            running.worker.wait(10)
+            at_kill = db.session.get(ImportJob, job_id).written
+            db.session.rollback()
+        assert 0 < at_kill < 30_000, at_kill
+        running.start_worker()
+        page, _, _ = follow(session, running.base, reply.headers["Location"])
+        assert "Đã nhập 30000 hộ và 60000 nhân khẩu." in page, page[-1500:]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Household)).scalar_one() == 30_000
+        assert db.session.execute(select(func.count()).select_from(Resident)).scalar_one() == 60_000
+        heads = db.session.execute(select(func.count(func.distinct(Household.head_name)))).scalar_one()
+        assert heads == 30_000  # none twice, none lost
+        db.engine.dispose()
 
 
 # --- bombs ----------------------------------------------------------------------------------------------------------
@@ -231,11 +282,11 @@ def test_bombs_are_refused_within_bounded_memory(database_url, tmp_path):
         "lying-zip-bomb": zip_bomb(150, lie=True),
     }
     assert len(bombs["dimension"]) < 2000 and len(bombs["zip-bomb"]) < 600_000
-    with stack(database_url, tmp_path) as (base, web, worker):
+    with stack(database_url, tmp_path) as running:
+        base = running.base
         session = login(base, world.admin)
-        session.get(base + "/import", timeout=60)
-        web_worker = psutil.Process(web.pid).children()[0]
-        consumer = psutil.Process(worker.pid)
+        web_worker = psutil.Process(running.web.pid).children()[0]
+        consumer = psutil.Process(running.worker.pid)
         before = {"web": web_worker.memory_info().rss / 2**20, "worker": consumer.memory_info().rss / 2**20}
         outcomes = {}
         for name, data in bombs.items():
