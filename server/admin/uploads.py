@@ -54,9 +54,6 @@ class Problem:
     message: str
     values: dict = field(default_factory=dict)
 
-    def english(self) -> str:
-        return self.message.format(**self.values) if self.values else self.message
-
 
 class Refused(Exception):
     """The whole file is refused: `problem` says why, and the limit."""

@@ -41,7 +41,7 @@ class Stack:
     """gunicorn and `doorstep worker` on one database, with SQLite's queue beside a SQLite database and Redis
     beside PostgreSQL."""
 
-    def __init__(self, database_url: str, tmp_path: Path, workers: int):
+    def __init__(self, database_url: str, tmp_path: Path, workers: int, worker: bool = True):
         self.name = "doorstep-test-" + uuid.uuid4().hex[:10]
         self.queue = f"sqlite:///{tmp_path / 'jobs.db'}" if database_url.startswith("sqlite") else REDIS_URL
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
@@ -57,7 +57,7 @@ class Stack:
              "--graceful-timeout", "1", "--no-control-socket"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, pass_fds=(listener.fileno(),))
         listener.close()  # gunicorn holds its own copy
-        self.worker = self.start_worker()
+        self.worker = self.start_worker() if worker else None
 
     def start_worker(self) -> subprocess.Popen:
         self.worker = subprocess.Popen([str(BIN / "doorstep"), "worker"], cwd=ROOT, env=self.env, stdout=self.log,
@@ -66,9 +66,11 @@ class Stack:
 
     def stop(self) -> None:
         """As an operator does: SIGINT to the worker (it finishes its job in hand), SIGQUIT to gunicorn."""
-        self.worker.send_signal(signal.SIGINT)
+        processes = [p for p in (self.worker, self.web) if p is not None]
+        if self.worker is not None:
+            self.worker.send_signal(signal.SIGINT)
         self.web.send_signal(signal.SIGQUIT)
-        for process in (self.worker, self.web):
+        for process in processes:
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
@@ -86,8 +88,8 @@ class Stack:
 
 
 @contextmanager
-def stack(database_url: str, tmp_path: Path, workers: int = 1):
-    running = Stack(database_url, tmp_path, workers)
+def stack(database_url: str, tmp_path: Path, workers: int = 1, worker: bool = True):
+    running = Stack(database_url, tmp_path, workers, worker)
     try:
         yield running
     finally:
@@ -197,6 +199,50 @@ def test_a_worker_killed_mid_import_resumes_where_it_stopped(database_url, tmp_p
         heads = db.session.execute(select(func.count(func.distinct(Household.head_name)))).scalar_one()
         assert heads == 30_000  # none twice, none lost
         db.engine.dispose()
+
+
+def test_the_job_page_follows_the_import_in_a_browser_without_script(tmp_path):
+    """Chromium with script off uploads a list while no worker runs: the page says it waits, then, once a worker
+    starts, reloads by itself (its Refresh header) through the progress bar to the report. No click after upload."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.server.test_dashboard_browser import ARGS, CHROMIUM
+    url = f"sqlite:///{tmp_path / 'doorstep.db'}"
+    app, world = seeded_app(url)
+    source = tmp_path / "danh-sach.csv"
+    source.write_bytes(household_list(20_000))
+    with stack(url, tmp_path, worker=False) as running, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(java_script_enabled=False, locale="vi-VN").new_page()
+        page.goto(running.base + "/login")
+        page.fill("input[name=username]", world.admin)
+        page.fill("input[name=password]", World.PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(running.base + "/import")
+        page.select_option("select[name=commune]", value=str(world.commune_a))
+        page.set_input_files("input[type=file]", str(source))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_url("**/import/jobs/*")
+        assert page.locator("#job").get_attribute("data-state") == "queued"
+        assert "Đang chờ bộ xử lý nền" in page.inner_text("#job")
+        running.start_worker()
+        states, values = set(), set()
+        deadline = time.monotonic() + JOB_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                state = page.locator("#job").get_attribute("data-state", timeout=5000)
+                if page.locator("#progress").count():
+                    values.add(int(page.locator("#progress").get_attribute("value", timeout=5000)))
+            except Exception:  # the page was reloading under the locator: read it again
+                continue
+            states.add(state)
+            if state == "done":
+                break
+            page.wait_for_timeout(300)
+        assert "done" in states and states & {"checking", "importing"}, states
+        assert "Đã nhập 20000 hộ và 40000 nhân khẩu." in page.inner_text("#report")
+        assert any(0 < value < 100 for value in values), values
+        browser.close()
 
 
 # --- bombs ----------------------------------------------------------------------------------------------------------
