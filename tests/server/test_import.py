@@ -283,3 +283,22 @@ def test_only_admins_see_import_jobs(app, client, world):
     leader = app.test_client()
     logged_in(leader, world.leader)
     assert leader.get(f"/import/jobs/{job_id}").status_code == 403
+
+
+def test_only_the_import_route_takes_a_large_body(app, client, world):
+    logged_in(client, world.admin)
+    five_mb = b"x" * (5 * 1024 * 1024)  # over MAX_CONTENT_LENGTH (4 MB), under IMPORT_MAX_BYTES (20 MB)
+    other = client.post(f"/communes/{world.commune_a}/targets", data={"csrf_token": csrf(client),
+                        "file": (io.BytesIO(five_mb), "x.bin")}, content_type="multipart/form-data")
+    assert other.status_code == 413
+    page = post_file(client, world, "ho.csv", GOOD.encode() + b"," * len(five_mb))
+    assert page.status_code == 200 and 'data-state="done"' in page.get_data(as_text=True)
+    app.config["IMPORT_MAX_BYTES"] = 1024 * 1024
+    refused = post_file(client, world, "ho.csv", five_mb)
+    assert refused.status_code == 413 and "Tệp lớn hơn 1 MB." in refused.get_data(as_text=True)
+
+
+def test_the_worker_command_needs_a_real_queue(app):
+    result = app.test_cli_runner().invoke(args=["worker"])  # the tests' app runs jobs at once: no queue to read
+    assert result.exit_code == 1 and "JOB_QUEUE_URL is immediate" in result.output
+    assert "worker" in app.test_cli_runner().invoke(args=["--help"]).output

@@ -42,7 +42,7 @@ class Stack:
     beside PostgreSQL."""
 
     def __init__(self, database_url: str, tmp_path: Path, workers: int, worker: bool = True):
-        self.name = "doorstep-test-" + uuid.uuid4().hex[:10]
+        self.name = "doorstep_test_" + uuid.uuid4().hex[:10]  # huey keeps [A-Za-z0-9_] of a Redis queue name
         self.queue = f"sqlite:///{tmp_path / 'jobs.db'}" if database_url.startswith("sqlite") else REDIS_URL
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
                     "PYTHONPATH": str(ROOT), "JOB_QUEUE_URL": self.queue, "JOB_QUEUE_NAME": self.name,
