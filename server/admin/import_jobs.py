@@ -81,7 +81,10 @@ def create(stream, commune_id: int, skip_bad: bool, user_id: int | None) -> Impo
     db.session.add(AuditLog(user_id=user_id, action="import_started",
                             detail={"job": job.id, "commune": commune_id, "bytes": size, "skip_bad": skip_bad}))
     db.session.commit()
-    enqueue_import(job.id)
+    try:
+        enqueue_import(job.id)
+    except Exception:  # the queue is down: the job waits as queued, and the worker queues it again when it starts
+        current_app.logger.exception("import job %s could not be queued", job.id)
     return job
 
 

@@ -1,6 +1,7 @@
 """import-households: the commune's own sheet in, households and residents that devices can pull out; hostile files
 through the dashboard get row errors or a refusal with its reason, never a 500."""
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -302,3 +303,20 @@ def test_the_worker_command_needs_a_real_queue(app):
     result = app.test_cli_runner().invoke(args=["worker"])  # the tests' app runs jobs at once: no queue to read
     assert result.exit_code == 1 and "JOB_QUEUE_URL is immediate" in result.output
     assert "worker" in app.test_cli_runner().invoke(args=["--help"]).output
+
+
+def test_an_upload_while_the_queue_is_down_waits_as_queued(app, client, world):
+    logged_in(client, world.admin)
+    app.config["JOB_QUEUE_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    saved = {key: app.extensions.pop(key) for key in ("huey", "doorstep_tasks") if key in app.extensions}
+    try:
+        reply = post_file(client, world, "ho.csv", GOOD.encode())
+    finally:
+        for key in ("huey", "doorstep_tasks"):
+            app.extensions.pop(key, None)
+        app.extensions.update(saved)
+    assert reply.status_code == 200 and 'data-state="queued"' in reply.get_data(as_text=True)
+    with app.app_context():
+        job = db.session.execute(select(ImportJob)).scalar_one()
+        assert import_jobs.unfinished() == [job.id]
+        os.remove(os.path.join(app.config["UPLOAD_FOLDER"], job.upload))  # it would wait for a worker
