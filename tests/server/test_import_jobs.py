@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
-import pytest
 import redis
 import requests
 from sqlalchemy import func, select
