@@ -259,7 +259,8 @@ def _household(record: dict, villages: dict, errors: list) -> dict | None:
     village_id = villages.get(_village_key(record["village"]))
     if village_id is None:
         if record["village"]:
-            errors.append(("village", Problem("No village «{name}» in this commune.", {"name": record["village"]})))
+            name = record["village"] if len(record["village"]) <= 60 else record["village"][:60] + "…"
+            errors.append(("village", Problem("No village «{name}» in this commune.", {"name": name})))
         else:
             errors.append(("village", Problem("Required.")))
     data = {"village_id": village_id or 0, "address": record["address"], "head_name": record["head_name"],
