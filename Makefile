@@ -16,9 +16,12 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT).
+## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT), with the worker that runs
+## the imports (its queue: SQLite in instance/) beside the server; Ctrl-C stops both.
 demo: $(STAMP)
 	$(BIN)/doorstep seed-demo --reset
+	$(BIN)/doorstep worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/doorstep run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite.
@@ -34,7 +37,7 @@ screenshots: $(STAMP)
 fieldapp: $(STAMP)
 	$(BIN)/python -m fieldapp
 
-## Production-like serving with gunicorn (DATABASE_URL selects the database).
+## Production-like serving with gunicorn (DATABASE_URL selects the database; run `doorstep worker` beside it).
 serve: $(STAMP)
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) 'server:create_app()'
 

@@ -119,12 +119,27 @@ def import_households(file, commune_id, skip_bad):
     """Import households (and residents) from a CSV or XLSX sheet with columns Thôn, Địa chỉ, Chủ hộ, ..."""
     from .admin.importer import import_households as run_import
     report = run_import(file, commune_id, skip_bad=skip_bad)
-    for line, column, message in report.errors:
+    for line, column, message in report.english_errors():
         click.echo(f"line {line}: {column}: {message}", err=True)
     click.echo(f"Imported {report.households} households and {report.residents} residents"
                f" ({report.skipped_existing} already there, {len(report.errors)} errors).")
-    if report.errors and not report.households:
+    if report.error_count and not report.households:
         sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Jobs run at once (threads).")
+@with_appcontext
+def worker(workers):
+    """Run the background jobs (household imports) from the queue JOB_QUEUE_URL names, until Ctrl-C or SIGTERM."""
+    from flask import current_app
+
+    from .jobs import run_worker
+    try:
+        run_worker(current_app._get_current_object(), workers)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @click.command("seed-demo")
@@ -190,7 +205,7 @@ def purge(days):
 
 
 COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats, refresh_stats, purge]
+            rebuild_stats, refresh_stats, purge, worker]
 
 
 def register_cli(app: Flask) -> None:

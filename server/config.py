@@ -1,5 +1,6 @@
 """Configuration from the environment, with embedded defaults that run the demo on SQLite."""
 import os
+import tempfile
 
 
 class Config:
@@ -8,6 +9,14 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))
+    # The largest household list the import page takes (its route alone accepts a body this large), and its most
+    # rows. Uploads wait in UPLOAD_FOLDER (default: the instance folder's uploads/) until their job has run.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
+    # The job queue (server/jobs.py): unset is SQLite in the instance folder; production sets redis://...
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL")
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "doorstep")
     # werkzeug's scrypt with its default cost (n=2**15, r=8, p=1).
     PASSWORD_HASH = "scrypt"
     TOKEN_MAX_AGE_DAYS = int(os.environ.get("TOKEN_MAX_AGE_DAYS", 180))
@@ -38,3 +47,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Still scrypt, at a cost that keeps the suite quick; never use it in production.
     PASSWORD_HASH = "scrypt:1024:8:1"
+    # Pages driven through Flask's test client run their import at once; tests of the worker start a real one.
+    JOB_QUEUE_URL = "immediate:"
+    UPLOAD_FOLDER = os.path.join(tempfile.gettempdir(), "doorstep-test-uploads")

@@ -253,6 +253,35 @@ class LoginFailure(db.Model):
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
 
 
+class ImportJob(db.Model):
+    """One upload of a household list, imported in the background (server/admin/import_jobs.py): its state, its progress
+    and, at the end, its counts and row-level report. `state` is queued, checking, importing, done or failed;
+    `rows_done` of `rows_total` is the progress of the current state; `written` household records of the
+    `spooled` ones are in the database, committed with it, so that a retried job resumes after them."""
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    skip_bad: Mapped[bool] = mapped_column(Boolean, default=False)
+    upload: Mapped[str] = mapped_column(String(64))  # the stored file's name in UPLOAD_FOLDER, never the user's
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    spooled: Mapped[int] = mapped_column(Integer, default=0)
+    written: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_existing: Mapped[int] = mapped_column(Integer, default=0)
+    data_rows: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors = mapped_column(JSON, default=list)  # [line, column, message, values], as importer.ImportReport
+    failure = mapped_column(JSON)  # {message, values} of a job that failed, or None
+
+
 # --- Coverage facts (server/stats/facts.py) ---------------------------------------------------------------------
 # Figures derived from the visits, assists and residents of one household, kept so that coverage() reads a few
 # narrow rows instead of every visit. Only live (not deleted) households have facts; each row carries the

@@ -28,4 +28,4 @@ def _day(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-from . import audit_page, manage, pages, views  # noqa: E402,F401  (routes register on bp)
+from . import audit_page, imports, manage, pages, views  # noqa: E402,F401  (routes register on bp)

@@ -232,6 +232,80 @@ VI = {
     "viên, Năm sinh, Giới tính.":
         "Dòng đầu là tên cột: Thôn, Địa chỉ, Chủ hộ, và có thể thêm Số điện thoại, Ghi chú, Họ tên thành viên, "
         "Năm sinh, Giới tính.",
+    # Import: the page, the job's page and its states
+    "At most {limit} MB and {rows} rows; the import runs in the background and its page shows how far it is.":
+        "Tối đa {limit} MB và {rows} dòng; việc nhập chạy ngầm và trang của nó cho biết đã đến đâu.",
+    "Latest imports": "Các lần nhập gần đây",
+    "Uploaded at {when}.": "Tải lên lúc {when}.",
+    "Waiting for the worker to start it; this page reloads by itself.":
+        "Đang chờ bộ xử lý nền bắt đầu; trang này tự tải lại.",
+    "Progress": "Tiến độ",
+    "Rows checked: {done} of about {total}.": "Đã kiểm tra {done} trên khoảng {total} dòng.",
+    "Rows imported: {done} of {total}.": "Đã nhập {done} trên {total} dòng.",
+    "This page reloads by itself.": "Trang này tự tải lại.",
+    "The import failed:": "Nhập không thành công:",
+    "Nothing new to import.": "Không có gì mới để nhập.",
+    "{rows} rows read, {errors} with errors.": "Đã đọc {rows} dòng, {errors} dòng có lỗi.",
+    "The first {shown} of {count} errors.": "{shown} lỗi đầu tiên trong số {count} lỗi.",
+    "Import another file": "Nhập tệp khác",
+    "queued": "đang chờ", "checking": "đang kiểm tra", "importing": "đang nhập", "done": "đã xong",
+    "failed": "không thành công",
+    # Import: refusals of a whole file (server/admin/uploads.py, import_jobs.py)
+    "The file is larger than {limit} MB.": "Tệp lớn hơn {limit} MB.",
+    "The file is empty.": "Tệp trống.",
+    "The uploaded file is gone: upload it again.": "Tệp đã tải lên không còn: hãy tải lên lại.",
+    "The import stopped on an error after {tries} tries: the households counted here were imported before it. "
+    "Upload the file again to import the rest.":
+        "Việc nhập dừng lại vì lỗi sau {tries} lần thử: các hộ được đếm ở đây đã được nhập trước đó. Hãy tải tệp "
+        "lên lại để nhập phần còn lại.",
+    "An old Excel .xls file: save it as .xlsx or as CSV UTF-8 first.":
+        "Tệp Excel .xls kiểu cũ: hãy lưu lại thành .xlsx hoặc CSV UTF-8 trước.",
+    "Not a readable XLSX file.": "Không đọc được tệp XLSX này.",
+    "Not a readable CSV row.": "Không đọc được dòng CSV này.",
+    "The XLSX file holds more than {limit} parts.": "Tệp XLSX chứa hơn {limit} thành phần.",
+    "The XLSX file is protected by a password: save it again without one.":
+        "Tệp XLSX có mật khẩu bảo vệ: hãy lưu lại không có mật khẩu.",
+    "A part of the XLSX file unpacks to more than {limit} MB.":
+        "Một thành phần của tệp XLSX khi giải nén lớn hơn {limit} MB.",
+    "A part of the XLSX file is compressed more than {limit} times: it looks like a zip bomb.":
+        "Một thành phần của tệp XLSX bị nén hơn {limit} lần: có vẻ là một quả bom nén (zip bomb).",
+    "The XLSX file unpacks to more than {limit} MB in all.": "Tệp XLSX khi giải nén lớn hơn {limit} MB tổng cộng.",
+    "A part of the XLSX file does not hold what it declares: it may be a zip bomb.":
+        "Một thành phần của tệp XLSX không chứa đúng như nó khai báo: có thể là một quả bom nén (zip bomb).",
+    "The XLSX file holds another compressed file: save it again without embedded files.":
+        "Tệp XLSX chứa một tệp nén khác bên trong: hãy lưu lại không kèm tệp nhúng.",
+    "The XLSX file has no sheet of cells.": "Tệp XLSX không có trang tính nào.",
+    "A row of the sheet has more than {limit} cells.": "Một dòng của trang tính có hơn {limit} ô.",
+    "The sheet has more than {limit} rows: split it into several files.":
+        "Trang tính có hơn {limit} dòng: hãy chia thành nhiều tệp.",
+    "The file has more than {limit} rows: split it into several files.":
+        "Tệp có hơn {limit} dòng: hãy chia thành nhiều tệp.",
+    "No header row: expected columns such as Thôn, Địa chỉ, Chủ hộ.":
+        "Không có dòng tiêu đề: cần các cột như Thôn, Địa chỉ, Chủ hộ.",
+    # Import: row errors (server/admin/importer.py, and the schemas' messages it reports)
+    "The row holds more than {limit} characters.": "Dòng này có hơn {limit} ký tự.",
+    "A cell holds more than {limit} characters.": "Ô này có hơn {limit} ký tự.",
+    "Begins with {char}: a spreadsheet would run it as a formula.":
+        "Bắt đầu bằng {char}: bảng tính sẽ chạy nó như một công thức.",
+    "Missing column.": "Thiếu cột.",
+    "Required.": "Bắt buộc.",
+    "No village «{name}» in this commune.": "Xã này không có thôn «{name}».",
+    "A member row needs a good household row above it.": "Dòng thành viên cần một dòng hộ hợp lệ ở phía trên.",
+    "Not a phone number.": "Không phải số điện thoại.",
+    "Length must be between {min} and {max}.": "Độ dài phải từ {min} đến {max} ký tự.",
+    "Longer than maximum length {max}.": "Dài hơn giới hạn {max} ký tự.",
+    "Shorter than minimum length {min}.": "Ngắn hơn tối thiểu {min} ký tự.",
+    "Missing data for required field.": "Thiếu dữ liệu bắt buộc.",
+    "Field may not be null.": "Không được để trống.",
+    "Must be greater than or equal to {min}.": "Phải lớn hơn hoặc bằng {min}.",
+    "Must be less than or equal to {max}.": "Phải nhỏ hơn hoặc bằng {max}.",
+    "Not a valid integer.": "Không phải số nguyên hợp lệ.",
+    "Not a valid boolean.": "Không phải giá trị có/không hợp lệ.",
+    "Must be one of: {choices}.": "Phải là một trong: {choices}.",
+    "Must not be in the future.": "Không được ở tương lai.",
+    "Not a valid string.": "Không phải chuỗi ký tự hợp lệ.",
+    "Must not contain control characters (found {char} at position {index}).":
+        "Không được chứa ký tự điều khiển (có {char} ở vị trí {index}).",
     # Visit log
     "Date": "Ngày",
     "Minutes": "Số phút",

@@ -1,10 +1,9 @@
-"""Management pages: a commune's officials and their tablets, conflicts to review, and household imports."""
+"""Management pages: a commune's officials and their tablets, and conflicts to review (imports: imports.py)."""
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from shared.ids import is_canonical
 
 from .. import access, audit
-from ..admin import importer
 from ..admin.service import AdminError, create_user, set_villages
 from ..auth.service import revoke_device, set_active
 from ..extensions import db
@@ -129,21 +128,3 @@ def conflicts(commune_id: int):
         db.session.commit()
     return render_template("dashboard/conflicts.html", commune=commune, items=items,
                            odd=service.odd_dates(commune_id, current_app.config["TIMEZONE"]))
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@access.session("admin")
-def import_households():
-    """Upload a commune's household list through the CLI's importer, and show its row-level report."""
-    communes = service.communes_of(g.user)
-    report, chosen = None, id_or_none(request.form.get("commune"))
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if chosen not in {c.id for c in communes}:
-            abort(400)
-        if upload is None or not upload.filename:
-            flash(i18n.gettext("Choose a file."), "error")
-        else:
-            report = importer.import_households(upload.read(), chosen, skip_bad=request.form.get("skip_bad") == "1",
-                                                by_user_id=g.user.id)
-    return render_template("dashboard/import.html", communes=communes, chosen=chosen, report=report)

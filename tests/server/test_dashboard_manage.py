@@ -126,7 +126,7 @@ def test_an_admin_uploads_a_household_list_and_sees_the_row_errors(app, client, 
     bad = "Thôn,Địa chỉ,Chủ hộ\nThôn Đông,1 Kiệt 9,Lê Thị Chín\nThôn Không Có,2 Kiệt 9,Lê Văn Mười\n"
     page = client.post("/import", data={"csrf_token": csrf(client), "commune": world.commune_a,
                                         "file": (io.BytesIO(bad.encode()), "ho.csv")},
-                       content_type="multipart/form-data").get_data(as_text=True)
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert 'id="errors"' in page and "<td class=\"num\">3</td>" in page and "Chưa nhập gì" in page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Household)) == 0
@@ -137,7 +137,7 @@ def test_an_admin_uploads_a_household_list_and_sees_the_row_errors(app, client, 
     book.save(data)
     page = client.post("/import", data={"csrf_token": csrf(client), "commune": world.commune_a,
                                         "file": (io.BytesIO(data.getvalue()), "ho.xlsx")},
-                       content_type="multipart/form-data").get_data(as_text=True)
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "Đã nhập 1 hộ" in page
     with app.app_context():
         assert db.session.execute(db.select(Household.village_id)).scalar_one() == world.a2
