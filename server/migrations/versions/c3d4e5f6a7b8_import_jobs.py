@@ -1,7 +1,7 @@
 """import jobs: uploads of household lists imported in the background, with their progress and report
 
 Revision ID: c3d4e5f6a7b8
-Revises: b7c1d2e3f4a5
+Revises: c3a8e1f0d2b4
 Create Date: 2026-12-01 22:10:00.000000
 
 """
@@ -13,7 +13,7 @@ import server.models  # noqa: F401  (the column types UTCDateTime and Uuid live 
 
 # revision identifiers, used by Alembic.
 revision = 'c3d4e5f6a7b8'
-down_revision = 'b7c1d2e3f4a5'
+down_revision = 'c3a8e1f0d2b4'
 branch_labels = None
 depends_on = None
 
