@@ -17,6 +17,7 @@ import pstats
 import sys
 import time
 
+import orjson
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,12 +32,14 @@ class Statements:
     """Counts the driver's statements by their first words while on."""
 
     def __init__(self):
-        self.counts, self.on = collections.Counter(), False
+        self.counts, self.seconds, self.on = collections.Counter(), collections.Counter(), False
 
-    def note(self, sql) -> None:
+    def note(self, sql, seconds: float = 0.0) -> None:
         if self.on:
             sql = sql if isinstance(sql, str) else str(sql)
-            self.counts[" ".join(sql.split()[:4])[:60]] += 1
+            key = " ".join(sql.split()[:4])[:60]
+            self.counts[key] += 1
+            self.seconds[key] += seconds
 
 
 def watch(kind: str, statements: Statements) -> None:
@@ -46,9 +49,12 @@ def watch(kind: str, statements: Statements) -> None:
             original = getattr(psycopg.Cursor, name)
 
             def wrapped(self, query, *args, _original=original, **kwargs):
-                statements.note(query if isinstance(query, str) else getattr(query, "as_string", lambda c: "?")(
-                    self.connection) if not isinstance(query, bytes) else query.decode())
-                return _original(self, query, *args, **kwargs)
+                start = time.perf_counter()
+                try:
+                    return _original(self, query, *args, **kwargs)
+                finally:  # the statement's round trip: sent, run by the server, answered
+                    statements.note(query if isinstance(query, str) else query.decode() if isinstance(query, bytes)
+                                    else query.as_string(self.connection), time.perf_counter() - start)
             setattr(psycopg.Cursor, name, wrapped)
     else:
         from sqlalchemy import event
@@ -65,11 +71,18 @@ def backend_cpu() -> float:
     return times.user + times.system
 
 
+def print_profile(profile, args) -> None:
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:12000])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--visits", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=1000, help="pull page size")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime")
     args = parser.parse_args()
@@ -100,10 +113,8 @@ def main() -> None:
             profile.disable()
             statements.on = False
             assert reply.status_code == 200, reply.data[:300]
-            results = reply.get_json() if reply.headers.get("Content-Encoding") != "gzip" else None
-            if results is None:
-                import orjson
-                results = orjson.loads(gzip.decompress(reply.data))
+            results = orjson.loads(gzip.decompress(reply.data) if reply.headers.get("Content-Encoding") == "gzip"
+                                   else reply.data)
             assert all(r["status"] == "applied" for r in results["results"]), results["results"][:1]
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         if args.db == "postgresql":
@@ -117,12 +128,33 @@ def main() -> None:
         if pg_cpu:
             print(f"  PostgreSQL backend CPU {pg_cpu / n * 1e6:.0f} µs/visit (whole session, the world's reads "
                   f"included)")
-        print(f"  statements per batch: {sum(statements.counts.values()) / batches:.1f}")
+        print(f"  statements per batch: {sum(statements.counts.values()) / batches:.1f} (PostgreSQL: and the ms "
+              f"per batch of each, sent to answered)")
         for sql, count in statements.counts.most_common():
-            print(f"    {count / batches:6.2f}  {sql}")
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
-        print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:12000])
+            print(f"    {count / batches:6.2f}  {statements.seconds[sql] / batches * 1000:6.2f}  {sql}")
+        print_profile(profile, args)
+        # A fresh tablet's full pull, pages of --limit, profiled apart.
+        profile, since, records, pages = cProfile.Profile(), 0, 0, 0
+        statements.counts.clear()
+        statements.seconds.clear()
+        wall0 = time.perf_counter()
+        while True:
+            statements.on = True
+            profile.enable()
+            reply = client.get(f"/api/v1/sync/pull?since={since}&limit={args.limit}", headers=headers)
+            profile.disable()
+            statements.on = False
+            page = orjson.loads(gzip.decompress(reply.data) if reply.headers.get("Content-Encoding") == "gzip"
+                                else reply.data)
+            records, pages, since = records + len(page["changes"]), pages + 1, page["cursor"]
+            if not page["has_more"]:
+                break
+        wall = time.perf_counter() - wall0
+        print(f"\npull: {records:,} records in {pages} pages, {records / wall:,.0f} records/s (cProfile on), "
+              f"{sum(statements.counts.values()) / pages:.1f} statements per page")
+        for sql, count in statements.counts.most_common(12):
+            print(f"    {count / pages:6.2f}  {statements.seconds[sql] / pages * 1000:6.2f}  {sql}")
+        print_profile(profile, args)
     finally:
         with world_mod.app_for(database.url).app_context():
             db.engine.dispose()
