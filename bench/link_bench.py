@@ -34,7 +34,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,16 +59,19 @@ PEER_VERSION = "4.2.0"
 
 
 class Steps:
-    """The proxy's figures per step of a scenario."""
+    """A scenario's figures: in all from the proxy, per request from the client that sent it (seconds, and the
+    bytes of the bodies as they crossed: the peer's replications run two connections at once, so the proxy's
+    figures cannot be told apart per request)."""
 
     def __init__(self, proxy: ProxyThread):
-        self.proxy, self.rows = proxy, []
+        self.proxy, self.rows, self.lock = proxy, [], threading.Lock()
         self.start, self.begin = time.perf_counter(), proxy.stats.copy()
 
-    def step(self, name: str, call):
-        before, t0 = self.proxy.stats.copy(), time.perf_counter()
+    def step(self, name: str, call, client):
+        up, down, t0 = client.bytes_up, client.bytes_down, time.perf_counter()
         result = call()
-        self.rows.append((name, time.perf_counter() - t0, self.proxy.stats.minus(before)))
+        with self.lock:
+            self.rows.append((name, time.perf_counter() - t0, client.bytes_up - up, client.bytes_down - down))
         return result
 
     def total(self) -> dict:
@@ -113,7 +115,7 @@ def doorstep_run(args, seed: int) -> dict:
         steps = Steps(proxy)
         for n in range(0, len(evening), BATCH):
             batch = evening[n:n + BATCH]
-            reply = steps.step(f"push {len(batch)} changes", lambda: tablet.push(new_id(), batch))
+            reply = steps.step("push", lambda: tablet.push(new_id(), batch), tablet)
             if any(r["status"] != "applied" for r in reply["results"]):
                 raise RuntimeError(f"evening push: {reply['results'][:1]}")
         pulled = _pull_all(tablet, cursor, steps, count=True)
@@ -122,8 +124,8 @@ def doorstep_run(args, seed: int) -> dict:
         # (b) a new tablet's first download
         fresh = ApiClient(proxied, device_id=new_id())
         steps = Steps(proxy)
-        fresh.token = steps.step("login", lambda: fresh.login(world_mod.USERNAME, world_mod.PASSWORD, "Tab A8"))[
-            "token"]
+        fresh.token = steps.step("login", lambda: fresh.login(world_mod.USERNAME, world_mod.PASSWORD, "Tab A8"),
+                                 fresh)["token"]
         records = _pull_all(fresh, 0, steps, count=True)
         expected = len(world["residents_of"]) + sum(map(len, world["residents_of"].values())) + 3000 + 50
         if not expected < records <= expected + 3:  # and the areas: the village, its commune, its province
@@ -144,7 +146,7 @@ def _pull_all(client: ApiClient, since: int, steps, count: bool = False):
         if steps is None:
             page = client.pull(since, engine.PULL_LIMIT)
         else:
-            page = steps.step(f"pull page from {since}", lambda: client.pull(since, engine.PULL_LIMIT))
+            page = steps.step("pull page", lambda: client.pull(since, engine.PULL_LIMIT), client)
         records += len(page["changes"])
         since = page["cursor"]
         if not page["has_more"]:
@@ -211,16 +213,21 @@ class Couch:
     def __init__(self, base: str, steps: Steps | None, db: str = "village"):
         self.http, self.base, self.steps, self.db = requests.Session(), base, steps, db
         self.http.headers.update({"Accept": "application/json", "Accept-Encoding": "gzip"})
+        self.bytes_up = self.bytes_down = 0
 
     def call(self, name: str, method: str, path: str, body=None, ok=(200, 201)):
         def send():
             data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-            reply = self.http.request(method, self.base + path, data=data, timeout=300,
+            reply = self.http.request(method, self.base + path, data=data, timeout=300, stream=True,
                                       headers={"Content-Type": "application/json"} if data else None)
+            raw = reply.raw.read(decode_content=False)
+            self.bytes_up += len(data or b"")
+            self.bytes_down += len(raw)
+            text = gzip.decompress(raw) if reply.headers.get("Content-Encoding") == "gzip" else raw
             if reply.status_code not in ok:
-                raise RuntimeError(f"{method} {path} -> {reply.status_code}: {reply.text[:200]}")
-            return reply.json()
-        return self.steps.step(name, send) if self.steps else send()
+                raise RuntimeError(f"{method} {path} -> {reply.status_code}: {text[:200]!r}")
+            return json.loads(text)
+        return self.steps.step(name, send, self) if self.steps else send()
 
 
 def rev_hash(doc: dict) -> str:
@@ -355,20 +362,17 @@ def peer_run(args, seed: int) -> dict:
 # ---------------------------------------------------------------------------------------------------- report --
 
 def print_steps(label: str, rows: list) -> None:
-    """A scenario's steps, the same request names summed."""
-    print(f"  {label}: step, count, seconds (summed), round trips, connections, bytes up, bytes down")
+    """A scenario's requests, those of the same kind summed: each is one round trip the client waited for."""
+    print(f"  {label}: request, how many, seconds waiting for them (summed), body bytes up, body bytes down")
     merged = {}
-    for name, seconds, stats in rows:
-        key = name.split(" from ")[0]
-        m = merged.setdefault(key, [0, 0.0, 0, 0, 0, 0])
+    for name, seconds, up, down in rows:
+        m = merged.setdefault(name, [0, 0.0, 0, 0])
         m[0] += 1
         m[1] += seconds
-        m[2] += stats.turns
-        m[3] += stats.connections
-        m[4] += stats.bytes_up
-        m[5] += stats.bytes_down
-    for key, (n, seconds, turns, conns, up, down) in merged.items():
-        print(f"    {key:24} {n:4d} {seconds:8.2f} {turns:5d} {conns:4d} {up:9,d} {down:10,d}")
+        m[2] += up
+        m[3] += down
+    for name, (n, seconds, up, down) in merged.items():
+        print(f"    {name:24} {n:4d} {seconds:8.2f} {up:9,d} {down:10,d}")
 
 
 def main() -> None:

@@ -101,6 +101,12 @@ class Proxy:
         self.server = await asyncio.start_server(self._connection, "127.0.0.1", self.port)
 
     async def _connection(self, client_reader, client_writer) -> None:
+        try:
+            await self._forward(client_reader, client_writer)
+        except asyncio.CancelledError:  # the proxy stops: the connection ends with it
+            client_writer.close()
+
+    async def _forward(self, client_reader, client_writer) -> None:
         link = self.link
         link.stats.connections += 1
         start = time.monotonic() + link.rtt  # the handshake's round trip before the first byte
