@@ -71,6 +71,29 @@ def backend_cpu() -> float:
     return times.user + times.system
 
 
+def explain(app, world: dict, count: int) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the push's two inserts on PostgreSQL, for `count` new visits: the statements
+    as server/ledger/visits.py sends them, in a transaction rolled back afterwards. Shows where the database's own
+    time goes: the insert, each index, each foreign key's check (its trigger)."""
+    import orjson as json_
+    from server.ledger import visits as writer
+    rows, assists = world_mod.stored_rows(world_mod.visits(world["residents_of"], count, seed=99), world, new_id())
+    with app.app_context():
+        seq = db.session.connection().exec_driver_sql("SELECT v FROM sync_counter").scalar() + 1
+        for n, row in enumerate(rows):
+            row.update(seq=seq + n, device_id=None)
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        for table, columns, values in (("visits", writer.VISIT_COLUMNS, rows),
+                                       ("assists", writer.ASSIST_COLUMNS, [a for g in assists for a in g])):
+            names = ", ".join(columns)
+            body = json_.dumps(values, default=writer._pg_json, option=json_.OPT_PASSTHROUGH_DATETIME).decode()
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) INSERT INTO {table} ({names}) SELECT {names} FROM "
+                           f"json_populate_recordset(NULL::{table}, %s)", [body])
+            print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the insert of {len(values)} {table}:")
+            print("\n".join("  " + line for (line,) in cursor.fetchall()))
+        db.session.rollback()
+
+
 def print_profile(profile, args) -> None:
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
@@ -137,6 +160,8 @@ def main() -> None:
         for sql, count in statements.counts.most_common():
             print(f"    {count / batches:6.2f}  {statements.seconds[sql] / batches * 1000:6.2f}  {sql}")
         print_profile(profile, args)
+        if args.db == "postgresql":
+            explain(app, world, args.batch)
         # A fresh tablet's full pull, pages of --limit, profiled apart.
         profile, since, records, pages = cProfile.Profile(), 0, 0, 0
         statements.counts.clear()
