@@ -2,6 +2,7 @@
 tablet's sync engine drives it, and pouchdb-server as PouchDB's replicator drives it. Prints figures, not pass/fail.
 
     .venv/bin/python bench/link_bench.py --peer-dir /tmp/peer-work --rounds 3
+    .venv/bin/python bench/link_bench.py --only doorstep --pull-limit 500    # Doorstep alone, other pages
 
 The scenarios, on one village (500 households, ~1,750 residents, 3,000 visits already on the server):
 - (a) *evening*: a tablet that synced this morning sends 50 visits (2-3 assists each) and 5 household edits, then
