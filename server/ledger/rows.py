@@ -80,8 +80,9 @@ class Ledger:
         db.session.add(Conflict(table_name="visits", row_id=visit_id, field="visit", kept_value=None,
                                 lost_value=data, kept_by=None, lost_by=self.by, commune_id=commune_id))
 
-    def write(self) -> None:
-        """Take the seq numbers, late, and write every row; raises StaleRow (see above)."""
+    def write(self, mark: bool = True) -> None:
+        """Take the seq numbers, late, and write every row; raises StaleRow (see above). With `mark` false, the
+        caller marks `touched()` stale itself before commit (the push sends it with its last statements)."""
         count = len(self.rows) + len(self.visits) + len(self.voids) + sum(map(len, self.plain.values()))
         if not count:
             return
@@ -104,8 +105,9 @@ class Ledger:
         if self.moved:
             db.session.flush()  # new residents of a moved household move with it
             moves.move_members(self.moved)
-        # Under the counter lock, so that the next reader of the coverage facts refreshes them (stats/facts.py).
-        mark_stale(self._households())
+        if mark:
+            # Under the counter lock, so that the next reader of the coverage facts refreshes them (stats/facts.py).
+            mark_stale(self.touched())
 
     def _insert_visits(self, seq: int) -> int:
         assists = [row.pop("assists") for row in self.visits]
@@ -119,7 +121,7 @@ class Ledger:
             for row, some in zip(self.visits, assists) if row["id"] in self.inserted for a in some])
         return seq
 
-    def _households(self) -> set:
+    def touched(self) -> set:
         """The households whose own row, residents or visits this ledger wrote."""
         ids = {row["household_id"] for row in self.visits}
         ids.update(self.voids.values())

@@ -7,15 +7,16 @@ Terms:
 SQLAlchemy's per-row parameter processing cost more than the database's own work for a push of 100 visits, so
 these few statements are written by hand. The values stored are exactly those SQLAlchemy stores for the same rows
 (tests/server/test_writer.py compares them): on SQLite, ids as 32 hex digits, UTC times as text with microseconds,
-booleans as 0/1; on PostgreSQL, one `INSERT ... SELECT FROM unnest(...)` per table, a statement of fixed shape that
-the driver prepares once.
+booleans as 0/1; on PostgreSQL, one `INSERT ... SELECT FROM json_populate_recordset(...)` per table, the rows as one
+JSON parameter, a statement of fixed shape that the driver prepares once.
 """
 import functools
 import operator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+
+import orjson
 
 from sqlalchemy import Boolean, Date, DateTime, Uuid
-from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import Assist, Visit
@@ -116,21 +117,25 @@ def _sqlite_converter(column):
 
 
 _SQLITE_TEXT = {name: convert for name, column in _COLUMNS.items() if (convert := _sqlite_converter(column))}
-_PG_TYPES = {name: column.type.compile(dialect=postgresql.dialect()) for name, column in _COLUMNS.items()}
-_TIMES = frozenset(name for name, column in _COLUMNS.items() if _is_utc_time(column))
 
 
 def _pg_insert(table: str, columns: tuple, rows: list[dict], tail: str) -> list:
-    arrays = [[_pg_value(name, row[name]) for row in rows] for name in columns]
-    unnest = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in columns)
+    # The rows as one JSON text, written by orjson in C and read by PostgreSQL with the table's own row type: psycopg
+    # dumped an array per column element by element in Python, which cost more than the insert.
     cursor = db.session.connection().connection.driver_connection.cursor()
-    # Binary: the text form of an array quotes each element, which cost more than the insert.
-    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest}) {tail}", arrays,
-                   binary=True)
+    names = ", ".join(columns)
+    cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, %s) "
+                   f"{tail}", [orjson.dumps(rows, default=_pg_json, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()])
     return cursor.fetchall() if tail.endswith("::text") else []
 
 
-def _pg_value(name: str, value):
-    if value is not None and name in _TIMES:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+def _pg_json(value):
+    """A time as the naive UTC text that models.UTCDateTime stores (its column has no zone: an offset would be
+    dropped, not applied), a date as ISO text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps must carry their offset")  # as models.UTCDateTime
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not a JSON value: {type(value).__name__}")

@@ -25,6 +25,7 @@ from shared.schemas import RECORD_SCHEMAS, ChangeSchema
 from ..extensions import db
 from ..inputs import is_id
 from ..ledger import Ledger, Scope, StaleRow, hold
+from ..ledger.stale import mark_stale
 from ..models import Area, Device, Household, Resident, SyncBatch, Visit, utcnow
 from . import reader, records
 from .fastload import fast_change, fast_visit
@@ -110,15 +111,33 @@ def _apply(user, device, scope: Scope, batch_id: str, raw_changes: list) -> dict
                 work.rejected(_named(raw), "invalid", errors)
             else:
                 HANDLERS[change["table"]](work, change)
-        work.ledger.write()
+        work.ledger.write(mark=False)
         _settle_visits(work)
     reply = {"batch_id": batch_id, "results": work.results}
-    connection = db.session.connection()
-    connection.execute(_STORE_RECEIPT, {"batch_id": batch_id, "device_id": device.id,
-                                        "response": _receipt_json(reply)})
-    # Not through the ORM object: its flush at commit cost more than the statement.
-    connection.execute(_SYNCED, {"device_id": device.id, "now": utcnow()})
+    _finish(work, batch_id, reply)
     return reply
+
+
+def _finish(work: Batch, batch_id: str, reply: dict) -> None:
+    """The batch's last writes, which nothing waits on: the stale marks (under the counter lock, so that the next
+    reader of the coverage facts refreshes them), the receipt and the device's last sync. On PostgreSQL the three
+    go in one round trip (reader.pipeline)."""
+    receipt, now = _receipt_json(reply), utcnow()
+    if db.engine.dialect.name != "postgresql":
+        mark_stale(work.ledger.touched())
+        connection = db.session.connection()
+        connection.execute(_STORE_RECEIPT, {"batch_id": batch_id, "device_id": work.device.id, "response": receipt,
+                                            "received_at": now})
+        # Not through the ORM object: its flush at commit cost more than the statement.
+        connection.execute(_SYNCED, {"device_id": work.device.id, "now": now})
+        return
+    naive = now.astimezone(timezone.utc).replace(tzinfo=None)  # as models.UTCDateTime stores it
+    with reader.pipeline():
+        mark_stale(work.ledger.touched())
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        cursor.execute("INSERT INTO sync_batches (device_id, batch_id, response, received_at) "
+                       "VALUES (%s::uuid, %s::uuid, %s, %s)", [work.device.id, batch_id, receipt, naive])
+        cursor.execute("UPDATE devices SET last_sync_at = %s WHERE id = %s::uuid", [naive, work.device.id])
 
 
 def _named(raw) -> dict:
@@ -163,24 +182,22 @@ def _prefetch(work: Batch, changes: list[dict]) -> None:
                     resident_ids.add(str(assist.get("resident_id")))
     ids = lambda values: [v for v in values if is_canonical(v)]  # noqa: E731
     changed = {change["id"] for change in changes if change["table"] != "visits"}
-    work.households = _read(Household, ids(household_ids), changed, ("village_id", "commune_id", "deleted"))
-    work.residents = _read(Resident, ids(resident_ids), changed, ("household_id",))
-    work.visits = reader.rows_by_id(Visit, ids(visit_ids), ("household_id", "official_id", "payload_hash", "voided",
-                                                           "version", "commune_id", "village_id"))
+    household_ids, resident_ids = ids(household_ids), ids(resident_ids)
+    # Plain rows of what the batch only refers to (a visit's household and residents cost a tenth of an ORM row to
+    # read), all asked at once; ORM rows of the households and residents it changes.
+    work.households, work.residents, work.visits = reader.rows_by_ids([
+        (Household, [i for i in household_ids if i not in changed], ("village_id", "commune_id", "deleted")),
+        (Resident, [i for i in resident_ids if i not in changed], ("household_id",)),
+        (Visit, ids(visit_ids), ("household_id", "official_id", "payload_hash", "voided", "version", "commune_id",
+                                 "village_id"))])
+    for model, wanted, rows in ((Household, household_ids, work.households), (Resident, resident_ids, work.residents)):
+        orm = [i for i in wanted if i in changed]
+        if orm:
+            rows.update((row.id, row) for row in db.session.execute(select(model).where(model.id.in_(orm))).scalars())
     village_ids = [v for v in village_ids if is_id(v)]
     if village_ids:
         work.villages = {row.id: row.commune_id for row in db.session.execute(
             select(Area.id, Area.commune_id).where(Area.id.in_(village_ids), Area.level == "village"))}
-
-
-def _read(model, wanted: list, changed: set, names: tuple) -> dict:
-    """Rows by id: ORM rows for those the batch changes, plain rows of `names` for those it only refers to (a visit's
-    household and residents), which cost a tenth of an ORM row to read."""
-    rows = reader.rows_by_id(model, [i for i in wanted if i not in changed], names)
-    orm = [i for i in wanted if i in changed]
-    if orm:
-        rows.update((row.id, row) for row in db.session.execute(select(model).where(model.id.in_(orm))).scalars())
-    return rows
 
 
 OUTSIDE = ["Outside your villages."]

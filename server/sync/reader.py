@@ -8,8 +8,10 @@ Each record is exactly what records.record_of gives for the same row (tests/serv
 """
 import collections
 import functools
+from contextlib import contextmanager
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, Uuid
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..ledger.visits import dash
@@ -71,22 +73,54 @@ def _index_ranges(model, scope) -> list[str]:
 def rows_by_id(model, ids: list[str], names: tuple[str, ...]) -> dict:
     """The rows of `model` with these ids (canonical strings), as named tuples of the id and `names`, by id: the
     rows a push only refers to (a visit's household and residents)."""
-    table = model.__table__
-    columns = [table.c.id, *(table.c[name] for name in names)]
-    row_type = _row_type(table.name, names)
-    if _postgresql():
-        select, uuids = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE ", []
-    else:
-        # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the query.
-        select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE "
-        uuids = [n for n, column in enumerate(columns) if isinstance(column.type, Uuid)]
-    rows = {}
-    for where, params in _among("id", ids):
-        for row in _fetch(select + where, params):
-            if uuids:
-                row = [dash(v) if n in uuids and v is not None else v for n, v in enumerate(row)]
-            rows[row[0]] = row_type(*row)
-    return rows
+    return rows_by_ids([(model, ids, names)])[0]
+
+
+def rows_by_ids(wanted: list[tuple]) -> list[dict]:
+    """rows_by_id of each (model, ids, names), with every statement sent before the first answer is read: on
+    PostgreSQL one round trip for them all (psycopg's pipeline mode)."""
+    plans, cursors = [], []
+    with pipeline():
+        for model, ids, names in wanted:
+            table = model.__table__
+            columns = [table.c.id, *(table.c[name] for name in names)]
+            if _postgresql():
+                select, uuids = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE ", []
+            else:
+                # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the
+                # query.
+                select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE "
+                uuids = [n for n, column in enumerate(columns) if isinstance(column.type, Uuid)]
+            plans.append((_row_type(table.name, names), uuids, len(cursors)))
+            cursors.extend(_execute(select + where, params) for where, params in _among("id", ids))
+        found = [cursor.fetchall() for cursor in cursors]
+    out = []
+    for n, (row_type, uuids, first) in enumerate(plans):
+        last = plans[n + 1][2] if n + 1 < len(plans) else len(cursors)
+        rows = {}
+        for fetched in found[first:last]:
+            for row in fetched:
+                if uuids:
+                    row = [dash(v) if i in uuids and v is not None else v for i, v in enumerate(row)]
+                rows[row[0]] = row_type(*row)
+        out.append(rows)
+    return out
+
+
+@contextmanager
+def pipeline():
+    """On PostgreSQL, the driver's statements inside are sent without waiting for each answer (psycopg's pipeline
+    mode): one round trip for those whose answers are read at the end. Its errors come as SQLAlchemy's (DBAPIError,
+    IntegrityError), as the session's do, so that the push's retries see them. On SQLite, nothing changes."""
+    if not _postgresql():
+        yield
+        return
+    import psycopg
+    try:
+        with _driver().pipeline():
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 def _among(column: str, ids: list[str]):
@@ -186,7 +220,15 @@ def _converted(row: tuple, convert: list):
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    cursor = db.session.connection().connection.driver_connection.cursor()
+    return _execute(sql, params).fetchall()
+
+
+def _execute(sql: str, params: list):
+    cursor = _driver().cursor()
     # Binary parameters on PostgreSQL: the text form of an array of a thousand ids is quoted element by element.
     cursor.execute(sql, params, **({"binary": True} if _postgresql() else {}))
-    return cursor.fetchall()
+    return cursor
+
+
+def _driver():
+    return db.session.connection().connection.driver_connection

@@ -203,3 +203,61 @@ def test_a_batch_id_reused_by_another_device_gets_its_own_answer(site):
     # Each device still gets its own stored reply when it sends its batch again.
     assert first.push(mine, batch_id=batch_id).json() == reply.json()
     assert second.push(theirs, batch_id=batch_id).json() == other.json()
+
+
+def a_second_connection(device: Device) -> Device:
+    """The same tablet (device id and token) on a connection of its own: a retry sent while the first is in flight."""
+    twin = object.__new__(Device)
+    twin.base, twin.device_id, twin.headers = device.base, device.device_id, dict(device.headers)
+    twin.session = requests.Session()
+    return twin
+
+
+def test_one_batch_sent_four_times_at_once_is_applied_once_and_answered_alike(site):
+    app, world = site.app, site.world
+    first = site.device(world.official)
+    household = created_household(first, world)
+    tablets = [first] + [a_second_connection(first) for _ in range(3)]
+    site.devices.extend(tablets[1:])
+    batch_id = new_id()
+    changes = [visit_change(household, notes="lượt chiều"), edit("households", household, 1, note="đã gặp")]
+    for tablet in tablets:
+        tablet.pull()
+    barrier, replies = threading.Barrier(len(tablets)), [None] * len(tablets)
+
+    def run(i):
+        barrier.wait(30)
+        replies[i] = tablets[i].push(*changes, batch_id=batch_id)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(tablets))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [r.status_code for r in replies] == [200] * len(tablets), [r.text[:300] for r in replies]
+    # Whichever committed first, the others got its stored reply: the same answer, and one write.
+    assert all(r.json() == replies[0].json() for r in replies), [r.text[:300] for r in replies]
+    assert [r["status"] for r in replies[0].json()["results"]] == ["applied", "applied"]
+    with app.app_context():
+        visits = db.session.execute(db.select(Visit.id).where(Visit.household_id == household)).all()
+        receipts = db.session.execute(db.text("SELECT count(*) FROM sync_batches WHERE batch_id = :b"),
+                                      {"b": batch_id if db.engine.dialect.name == "postgresql"
+                                       else batch_id.replace("-", "")}).scalar()
+        db.session.remove()
+    assert [v.id for v in visits] == [changes[0]["id"]] and receipts == 1
+    assert row_of(app, Household, household).version == 2
+
+
+def test_one_visit_pushed_by_four_tablets_at_once_is_stored_once(site):
+    app, world = site.app, site.world
+    devices = devices_of(site, 4)
+    household = created_household(devices[0], world)
+    visit = visit_change(household, notes="cùng một lượt")
+    results = at_once(devices, lambda i: visit)
+
+    # One stored it; the others found it stored (by then, or at their insert) with the same content: duplicates.
+    assert sorted(r["status"] for r in results) == ["applied"] + ["duplicate"] * 3, results
+    with app.app_context():
+        assists = db.session.execute(db.text("SELECT count(*) FROM assists")).scalar()
+        stored = db.session.execute(db.select(Visit.id).where(Visit.household_id == household)).all()
+        db.session.remove()
+    assert [v.id for v in stored] == [visit["id"]] and assists == 1
