@@ -134,7 +134,7 @@ class Gathered:
     visits_by_day: Counter
     not_home_by_day: Counter
     activity: dict[int, list]  # official -> [visits, households visited, minutes, not-home visits, households met]
-    changes: list              # (topic, has, day, change): status stretches starting (+) and ending (-)
+    changes: Counter           # (topic, has, day) -> status stretches starting (+) less those ending (-) that day
 
 
 def gather(sel: Selection, today: date, date_to: date | None = None) -> Gathered:
@@ -177,7 +177,7 @@ def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
         for i, value in enumerate((n, households, minutes, not_home, met)):
             row[i] += value
     return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
-                    fact_queries.status_changes(sel))
+                    _changes(fact_queries.status_changes(sel), date_to))
 
 
 def gather_live(sel: Selection, today: date) -> Gathered:
@@ -208,7 +208,17 @@ def gather_live(sel: Selection, today: date) -> Gathered:
         row = activity.setdefault(official_id, [0, 0, 0, 0, 0])
         row[1], row[4] = n, met
     return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
-                    fact_queries.changes(segments, [], sel.topic))
+                    _changes(fact_queries.changes(segments, [], sel.topic), None))
+
+
+def _changes(rows, date_to: date | None) -> Counter:
+    """Status changes per (topic, has, day), up to `date_to`: what happens after it is not known yet to a selection
+    that ends then (a stretch that ends later still runs on that day)."""
+    out = Counter()
+    for topic, has, day, n in rows:
+        if date_to is None or day <= date_to:
+            out[(topic, has, day)] += n
+    return Counter({key: n for key, n in out.items() if n})
 
 
 def coverage(area_id: int, date_from: date | None = None, date_to: date | None = None, village_id: int | None = None,
@@ -319,11 +329,9 @@ def weeks(gathered: Gathered, date_from: date | None, date_to: date | None, toda
     for day, n in firsts.items():
         reached_per_week[_monday(day)] += n
     # A week shows the statuses of its last day (Sunday, or `date_to`): a stretch from day d counts from d's week
-    # on, one that ends on d (its until_day) no longer counts from d's week on; what happens after date_to is not
-    # known yet to a selection that ends then.
-    for topic, has, day, n in gathered.changes:
-        if date_to is None or day <= date_to:
-            changes[(topic, has, _monday(day))] += n
+    # on, one that ends on d (its until_day) no longer counts from d's week on.
+    for (topic, has, day), n in gathered.changes.items():
+        changes[(topic, has, _monday(day))] += n
     series, cumulative = [], sum(n for week, n in reached_per_week.items() if week < monday)
     running = Counter()
     for (topic, has, week), n in changes.items():
