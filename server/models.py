@@ -288,6 +288,7 @@ class HouseholdFacts(db.Model):
     residents: Mapped[int] = mapped_column(Integer)  # residents not deleted
     first_met_on: Mapped[date | None] = mapped_column(Date)  # None: never met
     last_met_on: Mapped[date | None] = mapped_column(Date)
+    first_visited_on: Mapped[date | None] = mapped_column(Date)  # first counted visit, met or not home
     unknown_age: Mapped[int] = mapped_column(Integer, default=0)
     aged_vneid_account: Mapped[int] = mapped_column(Integer, default=0)
     aged_vneid_level2: Mapped[int] = mapped_column(Integer, default=0)

@@ -244,6 +244,8 @@ class AreaCoverageSchema(Schema):
     households_total = fields.Integer()
     households_reached = fields.Integer(metadata={"description": "Households with at least one met visit."})
     reached_percent = fields.Float(allow_none=True)
+    households_not_home = fields.Integer(metadata={"description": "Households visited, nobody home each time: "
+                                                                  "not reached."})
     residents_total = fields.Integer()
     unknown_age = fields.Integer(metadata={"description": "Residents with no birth year (counted as eligible)."})
     follow_ups_open = fields.Integer()
@@ -263,6 +265,7 @@ class OfficialVillagesSchema(Schema):
     households_total = fields.Integer()
     households_reached = fields.Integer()
     reached_percent = fields.Float(allow_none=True)
+    households_not_home = fields.Integer()
     residents_total = fields.Integer()
     unknown_age = fields.Integer()
     follow_ups_open = fields.Integer()

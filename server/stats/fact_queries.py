@@ -33,18 +33,20 @@ def _day_or_none(value) -> date | None:
 
 
 def households(sel: Selection, to: date | None) -> list:
-    """(village, local day first reached or None, households, residents, residents with no birth year, {topic:
-    residents old enough}), the day None when it is after `to`."""
+    """(village, local day first reached or None, households, of them visited by `to`, residents, residents with no
+    birth year, {topic: residents old enough}), the day None when it is after `to`."""
     aged = [func.sum(HouseholdFacts.__table__.c[f"aged_{topic}"]) for topic in TOPICS]
+    first = HouseholdFacts.first_visited_on
+    visited = func.sum(case((first.is_not(None) if to is None else first <= to, 1), else_=0))
     rows = db.session.execute(
-        select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), func.sum(HouseholdFacts.residents),
-               func.sum(HouseholdFacts.unknown_age), *aged)
+        select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), visited,
+               func.sum(HouseholdFacts.residents), func.sum(HouseholdFacts.unknown_age), *aged)
         .where(*_of(HouseholdFacts, sel)).group_by(HouseholdFacts.village_id, HouseholdFacts.first_met_on))
     out = []
-    for village, day, n, residents, unknown, *counts in rows:
+    for village, day, n, seen, residents, unknown, *counts in rows:
         day = _day_or_none(day)
-        out.append((village, day if day is None or to is None or day <= to else None, n, int(residents),
-                    int(unknown or 0), {topic: int(c or 0) for topic, c in zip(TOPICS, counts)}))
+        out.append((village, day if day is None or to is None or day <= to else None, n, int(seen or 0),
+                    int(residents), int(unknown or 0), {topic: int(c or 0) for topic, c in zip(TOPICS, counts)}))
     return out
 
 

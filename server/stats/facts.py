@@ -147,9 +147,10 @@ def _live_households(within, column=Household.id) -> list:
 
 
 def _household_facts(within, year: int, ages: dict[str, int]):
-    met = (select(Visit.household_id, func.min(Visit.started_at).label("first"),
-                  func.max(Visit.started_at).label("last"))
-           .where(within(Visit.household_id), Visit.status == "met", Visit.voided.is_(False))
+    met = (select(Visit.household_id, func.min(case((Visit.status == "met", Visit.started_at))).label("first"),
+                  func.max(case((Visit.status == "met", Visit.started_at))).label("last"),
+                  func.min(Visit.started_at).label("visited"))
+           .where(within(Visit.household_id), Visit.voided.is_(False))
            .group_by(Visit.household_id).subquery())
     people = (select(Resident.household_id, func.count().label("n"),
                      func.sum(case((Resident.birth_year.is_(None), 1), else_=0)).label("unknown_age"),
@@ -160,6 +161,7 @@ def _household_facts(within, year: int, ages: dict[str, int]):
     return (select(Household.id.label("household_id"), Household.commune_id, Household.village_id,
                    func.coalesce(people.c.n, 0).label("residents"),
                    _day(met.c.first).label("first_met_on"), _day(met.c.last).label("last_met_on"),
+                   _day(met.c.visited).label("first_visited_on"),
                    func.coalesce(people.c.unknown_age, 0).label("unknown_age"),
                    *[func.coalesce(people.c[f"aged_{topic}"], 0).label(f"aged_{topic}") for topic in TOPICS])
             .outerjoin(met, met.c.household_id == Household.id)

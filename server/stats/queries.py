@@ -147,15 +147,18 @@ def status_segments(where: list, tz: str, year: int, ages: dict[str, int]):
 
 
 def households_and_first_reached(sel: Selection) -> list:
-    """(village, local day first reached or None, households): one pass that gives households total and reached
-    per village, and households first reached per day (for the cumulative weekly series)."""
+    """(village, local day first reached or None, visited, households): one pass that gives households total,
+    reached and visited (met or not home) per village, and households first reached per day (for the cumulative
+    weekly series)."""
     first_met = (select(Visit.household_id,
                         func.min(case((Visit.status == "met", Visit.started_at))).label("first_met"))
                  .where(*visit_conditions(sel)).group_by(Visit.household_id).subquery())
-    inner = (select(Household.village_id.label("village"), local_day(first_met.c.first_met, sel.tz).label("day"))
+    inner = (select(Household.village_id.label("village"), local_day(first_met.c.first_met, sel.tz).label("day"),
+                    case((first_met.c.household_id.is_not(None), 1), else_=0).label("visited"))
              .outerjoin(first_met, first_met.c.household_id == Household.id).where(*households_of(sel)))
-    return [(village, as_date(day) if day is not None else None, n)
-            for village, day, n in _grouped(inner, "village", "day", aggregates=[lambda q: func.count()])]
+    return [(village, as_date(day) if day is not None else None, visited, n)
+            for village, day, visited, n in _grouped(inner, "village", "day", "visited",
+                                                     aggregates=[lambda q: func.count()])]
 
 
 def residents_per_village(sel: Selection, year: int, ages: dict[str, int]) -> dict[int, tuple]:

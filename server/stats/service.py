@@ -93,6 +93,7 @@ class Tally:
     """The additive figures of a village, a commune, an official's villages or a whole area."""
     households_total: int = 0
     households_reached: int = 0
+    households_not_home: int = 0  # visited, nobody home yet: not reached
     residents_total: int = 0
     unknown_age: int = 0
     follow_ups_open: int = 0
@@ -102,7 +103,8 @@ class Tally:
     not_applicable: Counter = field(default_factory=Counter)  # topic -> of them, not applicable
 
     def add(self, other: "Tally") -> None:
-        for name in ("households_total", "households_reached", "residents_total", "unknown_age", "follow_ups_open",
+        for name in ("households_total", "households_reached", "households_not_home", "residents_total", "unknown_age",
+                     "follow_ups_open",
                      "follow_ups_overdue"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.aged.update(other.aged)
@@ -113,6 +115,7 @@ class Tally:
         return {
             "households_total": self.households_total, "households_reached": self.households_reached,
             "reached_percent": percent(self.households_reached, self.households_total),
+            "households_not_home": self.households_not_home,
             "residents_total": self.residents_total, "unknown_age": self.unknown_age,
             "follow_ups_open": self.follow_ups_open, "follow_ups_overdue": self.follow_ups_overdue,
             "topics": [self.topic(topic, targets.get(topic)) for topic in topics],
@@ -157,7 +160,7 @@ def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
     """The figures of a selection without start day or official, from a few hundred grouped fact rows."""
     tallies, of = _tallies()
     reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
-    for village_id, day, n, residents, unknown, aged in fact_queries.households(sel, date_to):
+    for village_id, day, n, visited, residents, unknown, aged in fact_queries.households(sel, date_to):
         tally = of(village_id)
         tally.households_total += n
         tally.residents_total += residents
@@ -166,6 +169,8 @@ def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
         if day is not None:
             tally.households_reached += n
             reached_by_day[day] += n
+        else:
+            tally.households_not_home += visited
     for village_id, topic, has, not_applicable in fact_queries.statuses(sel, date_to):
         of(village_id).has[topic], of(village_id).not_applicable[topic] = has, not_applicable
     for village_id, open_, overdue in fact_queries.follow_ups(sel, today):
@@ -185,11 +190,13 @@ def gather_live(sel: Selection, today: date) -> Gathered:
     tallies, of = _tallies()
     reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
     year, ages = today.year, rules.min_ages()
-    for village_id, day, n in queries.households_and_first_reached(sel):
+    for village_id, day, visited, n in queries.households_and_first_reached(sel):
         of(village_id).households_total += n
         if day is not None:
             of(village_id).households_reached += n
             reached_by_day[day] += n
+        elif visited:
+            of(village_id).households_not_home += n
     for village_id, (n, unknown, aged) in queries.residents_per_village(sel, year, ages).items():
         tally = of(village_id)
         tally.residents_total, tally.unknown_age = n, unknown

@@ -125,6 +125,7 @@ def test_counts_reached_and_done_exactly(data, world):
 
     assert (figures["households_total"], figures["households_reached"], figures["residents_total"]) == (4, 2, 4)
     assert figures["reached_percent"] == 50.0
+    assert figures["households_not_home"] == 1  # h2: nobody home, and its met visit was voided
     assert topic_row(figures, "vneid_account") == {
         "topic": "vneid_account", "eligible": 4, "has_it": 2, "percent": 50.0, "not_applicable": 0,
         "target_percent": 80.0, "target_met": False}
@@ -534,6 +535,7 @@ def brute_force(world, records, date_from=None, date_to=None, village=None, offi
     return {
         "households_total": len(households),
         "households_reached": len({v["household"] for v in met}),
+        "households_not_home": len({v["household"] for v in counted} - {v["household"] for v in met}),
         "residents_total": len(live_residents),
         "unknown_age": sum(1 for p in live_residents if p["born"] is None),
         "topics": topics,
@@ -624,8 +626,8 @@ def test_coverage_matches_brute_force_on_generated_visits(app, world):
                 expected = brute_force(world, records, **args)
                 assert {t["topic"]: (t["has_it"], t["eligible"], t["not_applicable"]) for t in figures["topics"]} \
                     == expected["topics"], case
-                assert (figures["households_reached"], figures["unknown_age"]) == \
-                    (expected["households_reached"], expected["unknown_age"]), case
+                assert (figures["households_reached"], figures["households_not_home"], figures["unknown_age"]) == \
+                    (expected["households_reached"], expected["households_not_home"], expected["unknown_age"]), case
                 if case in ("all", "to"):
                     _, sel = service.select_area(world.commune_a, date_to=args.get("date_to"))
                     today = NOW.astimezone(VN).date()
@@ -648,6 +650,7 @@ def check_against_brute_force(data, world, records, case: str, args: dict) -> No
     assert all(sum(t[i] for t in expected["topics"].values()) for i in range(3))
     assert figures["households_total"] == expected["households_total"]
     assert figures["households_reached"] == expected["households_reached"]
+    assert figures["households_not_home"] == expected["households_not_home"]
     assert figures["residents_total"] == expected["residents_total"]
     assert figures["unknown_age"] == expected["unknown_age"]
     assert {t["topic"]: (t["has_it"], t["eligible"], t["not_applicable"]) for t in figures["topics"]} \

@@ -6,7 +6,7 @@ Create Date: 2026-12-01 22:20:00.000000
 
 assists.outcome widens to 20 characters ("not_applicable"); topic_rules holds the minimum ages (the defaults of
 shared.vocab.MIN_AGE); facts_basis the year and ages the facts were computed with; household_facts counts residents
-old enough per topic and those with no birth year; status_facts replaces done_facts (the latest outcome, not the
+old enough per topic, those with no birth year and its first visit; status_facts replaces done_facts (the latest outcome, not the
 first done); visit_facts counts not-home visits and households met. The facts are emptied and every household is
 marked stale: the next reader of the figures computes them again (server/stats/facts.py).
 """
@@ -69,6 +69,7 @@ def upgrade():
 
     _recompute_later()
     with op.batch_alter_table('household_facts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_visited_on', sa.Date(), nullable=True))
         for name in ('unknown_age', *[f'aged_{topic}' for topic in TOPICS]):
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default='0'))
     with op.batch_alter_table('visit_facts', schema=None) as batch_op:
@@ -98,7 +99,7 @@ def downgrade():
         batch_op.drop_column('met_households')
         batch_op.drop_column('not_home')
     with op.batch_alter_table('household_facts', schema=None) as batch_op:
-        for name in ('unknown_age', *[f'aged_{topic}' for topic in TOPICS]):
+        for name in ('first_visited_on', 'unknown_age', *[f'aged_{topic}' for topic in TOPICS]):
             batch_op.drop_column(name)
 
     with op.batch_alter_table('status_facts', schema=None) as batch_op:
