@@ -25,6 +25,8 @@ def order_key(started_at, visit_id: str, position: int) -> tuple:
     its ISO text with an offset."""
     if isinstance(started_at, str):
         started_at = datetime.fromisoformat(started_at)
+    if started_at.tzinfo is None:  # a time without its offset is taken as UTC, as the tablet's store does
+        started_at = started_at.replace(tzinfo=timezone.utc)
     return started_at.astimezone(timezone.utc), str(visit_id), position
 
 
