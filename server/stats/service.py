@@ -140,15 +140,16 @@ class Gathered:
     changes: Counter           # (topic, has, day) -> status stretches starting (+) less those ending (-) that day
 
 
-def gather(sel: Selection, today: date, date_to: date | None = None) -> Gathered:
+def gather(sel: Selection, today: date, date_to: date | None = None, changes: bool = True) -> Gathered:
     """Run the aggregate queries of a coverage call: over the facts when they hold what `sel` counts
     (fact_queries.py), else over the visits (queries.py). `date_to` is the last local day `sel` counts; residents'
-    ages are counted in the year of `today`."""
+    ages are counted in the year of `today`. `changes`: also the status changes of the weekly series (not needed
+    for a province, whose page shows no weeks)."""
     if fact_queries.covers(sel):
         facts.catch_up()
         if facts.current_year() == today.year:
-            return gather_facts(sel, today, date_to)
-    return gather_live(sel, today)
+            return gather_facts(sel, today, date_to, changes)
+    return gather_live(sel, today, changes)
 
 
 def _tallies() -> tuple[dict[int, Tally], callable]:
@@ -156,7 +157,7 @@ def _tallies() -> tuple[dict[int, Tally], callable]:
     return tallies, lambda village_id: tallies.setdefault(village_id, Tally())
 
 
-def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
+def gather_facts(sel: Selection, today: date, date_to: date | None, changes: bool = True) -> Gathered:
     """The figures of a selection without start day or official, from a few hundred grouped fact rows."""
     tallies, of = _tallies()
     reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
@@ -182,10 +183,10 @@ def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
         for i, value in enumerate((n, households, minutes, not_home, met)):
             row[i] += value
     return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
-                    _changes(fact_queries.status_changes(sel), date_to))
+                    _changes(fact_queries.status_changes(sel) if changes else [], date_to))
 
 
-def gather_live(sel: Selection, today: date) -> Gathered:
+def gather_live(sel: Selection, today: date, changes: bool = True) -> Gathered:
     """Run the aggregate queries over the visits (see queries.py)."""
     tallies, of = _tallies()
     reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
@@ -215,7 +216,7 @@ def gather_live(sel: Selection, today: date) -> Gathered:
         row = activity.setdefault(official_id, [0, 0, 0, 0, 0])
         row[1], row[4] = n, met
     return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
-                    _changes(fact_queries.changes(segments, [], sel.topic), None))
+                    _changes(fact_queries.changes(segments, [], sel.topic) if changes else [], None))
 
 
 def _changes(rows, date_to: date | None) -> Counter:
@@ -237,7 +238,7 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     today = now.astimezone(ZoneInfo(tz)).date()
     topics = [topic] if topic else list(TOPICS)
     targets = _targets_of(sel.communes)
-    gathered = gather(sel, today, date_to)
+    gathered = gather(sel, today, date_to, changes=area.level != "province")
     tallies = gathered.villages
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
