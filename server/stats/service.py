@@ -3,9 +3,11 @@
 Terms:
 - the *selection* of a call: the communes of the area (one, or all of a province), optionally one village, a range
   of local days (in the commune's time zone) for visits, one topic and one official;
-- a household is *reached* when it has a counted visit (queries.py) with status met in the range; it is *done* for
-  a topic when such a visit has a `done` assist for that topic, for the household itself (resident_id NULL) or for
-  a resident that is not deleted;
+- a household is *reached* when it has a counted visit (queries.py) with status met in the range; it is *visited,
+  nobody home* when it has counted visits but none met;
+- a topic's *coverage* is shared/coverage.py's (docs/indicators.md): residents old enough whose status (the latest
+  outcome among the counted visits) is done or already_had, out of those old enough whose status is not
+  not_applicable; per area, per village, per official's assigned villages and at the end of each week;
 - a *follow-up* is open while no later met visit closes it, and *overdue* once its day is before today (local).
   Follow-ups are current tasks: the date range does not apply to them; the village and official filters do.
 Every figure comes from a few GROUP BY queries: over the per-household facts (fact_queries.py, facts.py) when the
