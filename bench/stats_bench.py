@@ -34,7 +34,7 @@ from server.admin.service import create_area  # noqa: E402
 from server.cli import ensure_counter  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Assist, Device, Household, Resident, User, Visit  # noqa: E402
-from server.stats import fact_queries, facts, queries, service  # noqa: E402
+from server.stats import fact_queries, facts, queries, rules, service  # noqa: E402
 from shared.vocab import OUTCOMES, TOPICS  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -65,8 +65,10 @@ def build_commune(rng: random.Random) -> int:
     # Three residents in half the households and four in the other half: 35,000 in all.
     residents = {hid: [new_id() for _ in range(3 + i % 2)] for i, (hid, _) in enumerate(households)}
     assert sum(map(len, residents.values())) == RESIDENTS
+    # Born 1940-2020 (children below every minimum age among them), 3% with no birth year.
     write(Resident, ({"id": rid, "household_id": hid, "village_id": village, "commune_id": commune.id,
-                      "full_name": "Trần Thị Bình", "seq": 0, "field_versions": {}, "deleted": rng.random() < 0.01}
+                      "full_name": "Trần Thị Bình", "seq": 0, "field_versions": {}, "deleted": rng.random() < 0.01,
+                      "birth_year": None if rng.random() < 0.03 else rng.randint(1940, 2020)}
                      for hid, village in households for rid in residents[hid]))
     visits, assists = [], []
     topics, outcomes = list(TOPICS), list(OUTCOMES)
@@ -84,7 +86,7 @@ def build_commune(rng: random.Random) -> int:
         for _ in range(rng.randint(1, 2) if met else 0):
             assists.append({"visit_id": vid, "household_id": hid, "commune_id": commune.id,
                             "resident_id": rng.choice([None, *residents[hid]]), "topic": rng.choice(topics),
-                            "outcome": rng.choices(outcomes, (6, 2, 1, 1))[0]})
+                            "outcome": rng.choices(outcomes, (6, 4, 2, 1, 1, 1))[0]})
     write(Visit, visits)
     write(Assist, assists)
     db.session.commit()
@@ -151,13 +153,15 @@ def measure(url: str, runs: int) -> None:
              lambda: service.coverage(commune, date_to=today - timedelta(weeks=4))),
             ("coverage(commune, last 4 weeks)", lambda: service.coverage(commune, today - timedelta(weeks=4), today)),
             ("  facts: households, residents, reached", lambda: fact_queries.households(sel, None)),
-            ("  facts: done per village and topic", lambda: fact_queries.done(sel, None)),
+            ("  facts: statuses per village and topic", lambda: fact_queries.statuses(sel, None)),
+            ("  facts: status changes per day (weeks)", lambda: fact_queries.status_changes(sel)),
             ("  facts: follow-ups per village", lambda: fact_queries.follow_ups(sel, today)),
             ("  facts: visits per official and day", lambda: fact_queries.visits(sel, None)),
             ("  all queries over the visits (before)", live),
             ("  households, reached, first reached", lambda: queries.households_and_first_reached(sel)),
-            ("  residents per village", lambda: queries.residents_per_village(sel)),
-            ("  done per village and topic", lambda: queries.done_per_village(sel)),
+            ("  residents per village", lambda: queries.residents_per_village(sel, today.year, rules.min_ages())),
+            ("  statuses per village and topic", lambda: fact_queries.status_counts(
+                queries.segments_of(sel, today.year, rules.min_ages()), [], None, None)),
             ("  follow-ups per village", lambda: queries.follow_ups_per_village(sel, today)),
             ("  visits per official and day", lambda: queries.visits_per_official_and_day(sel)),
             ("  households per official", lambda: queries.households_per_official(sel)),

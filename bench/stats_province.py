@@ -26,11 +26,13 @@ from server.cli import ensure_counter  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Area, HouseholdFacts, VisitFact  # noqa: E402
 from server.stats import facts, service  # noqa: E402
+from shared.vocab import TOPICS  # noqa: E402
 
-FACT_TABLES = {"household_facts": "residents, first_met_on, last_met_on",
-               "done_facts": "topic, resident_key, first_done_on",
+FACT_TABLES = {"household_facts": "residents, first_met_on, last_met_on, first_visited_on, unknown_age, "
+                                  + ", ".join(f"aged_{topic}" for topic in TOPICS),
+               "status_facts": "resident_id, topic, from_day, until_day, has",
                "follow_up_facts": "visit_id, follow_up_on",
-               "visit_facts": "official_id, day, visits, minutes, households"}
+               "visit_facts": "official_id, day, visits, minutes, households, not_home, met_households"}
 
 
 def copy_facts(commune: int, copies: int) -> None:
@@ -42,7 +44,8 @@ def copy_facts(commune: int, copies: int) -> None:
         pairs = [(v, create_area("village", f"Thôn {i + 1}", twin.id, commit=False).id) for i, v in enumerate(villages)]
         mapping = " ".join(f"WHEN {old} THEN {new}" for old, new in pairs)
         for table, columns in FACT_TABLES.items():
-            extra = columns.replace("visit_id", f"md5(visit_id::text || '{k}')::uuid")
+            extra = (columns.replace("visit_id", f"md5(visit_id::text || '{k}')::uuid")
+                     .replace("resident_id", f"md5(resident_id::text || '{k}')::uuid"))
             db.session.execute(text(
                 f"INSERT INTO {table} (household_id, commune_id, village_id, {columns}) "
                 f"SELECT md5(household_id::text || '{k}')::uuid, {twin.id}, CASE village_id {mapping} END, {extra} "

@@ -187,6 +187,26 @@ def refresh_stats():
     click.echo(f"Coverage facts refreshed for {facts.catch_up()} households.")
 
 
+@click.command("min-age")
+@click.argument("topic", required=False)
+@click.argument("age", required=False, type=click.IntRange(0, 120))
+@click.option("--default", "to_default", is_flag=True, help="Put the topic back to its default age.")
+@with_appcontext
+def min_age(topic, age, to_default):
+    """Show the minimum age of every topic's indicator, or set one (TOPIC AGE, or TOPIC --default). The figures are
+    computed again at the next read."""
+    from .stats import rules
+    if topic is not None:
+        if age is None and not to_default:
+            raise click.UsageError("Give an AGE, or --default.")
+        try:
+            rules.set_min_age(topic, None if to_default else age)
+        except rules.Invalid as error:
+            raise click.BadParameter("; ".join(m for ms in error.fields.values() for m in ms), param_hint=topic)
+    for name, years in rules.min_ages().items():
+        click.echo(f"{name:<18} {years}")
+
+
 @click.command("purge")
 @click.option("--days", type=click.IntRange(min=1), help="The horizon; default TOMBSTONE_HORIZON_DAYS (365).")
 @with_appcontext
@@ -205,7 +225,7 @@ def purge(days):
 
 
 COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats, refresh_stats, purge, worker]
+            rebuild_stats, refresh_stats, min_age, purge, worker]
 
 
 def register_cli(app: Flask) -> None:

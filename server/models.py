@@ -178,7 +178,7 @@ class Assist(db.Model):
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
     resident_id: Mapped[str | None] = mapped_column(UUID)
     topic: Mapped[str] = mapped_column(String(20))
-    outcome: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
     household_id: Mapped[str] = mapped_column(UUID)
     commune_id: Mapped[int] = mapped_column(Integer)
@@ -226,6 +226,14 @@ class Target(db.Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(20), primary_key=True)
     percent: Mapped[float] = mapped_column(Float)
+
+
+class TopicRule(db.Model):
+    """A topic's minimum age for its indicator, set by an admin; a topic without a row has the default of
+    shared.vocab.MIN_AGE (stats/rules.py)."""
+    __tablename__ = "topic_rules"
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    min_age: Mapped[int] = mapped_column(Integer)
 
 
 class AuditLog(db.Model):
@@ -294,7 +302,18 @@ class StaleHousehold(db.Model):
     household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
 
 
+class FactsBasis(db.Model):
+    """One row: the year and the minimum ages the facts were computed with (old enough is baked into them). When
+    either changes, the next reader rebuilds every household's facts (facts.catch_up)."""
+    __tablename__ = "facts_basis"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[str] = mapped_column(String(400))
+
+
 class HouseholdFacts(db.Model):
+    """`aged_<topic>`: live residents old enough for the topic (shared/coverage.py, in the basis' year), the topic's
+    eligible residents before any `not_applicable`; `unknown_age`: live residents with no birth year."""
     __tablename__ = "household_facts"
     household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
     commune_id: Mapped[int] = mapped_column(Integer)
@@ -302,22 +321,34 @@ class HouseholdFacts(db.Model):
     residents: Mapped[int] = mapped_column(Integer)  # residents not deleted
     first_met_on: Mapped[date | None] = mapped_column(Date)  # None: never met
     last_met_on: Mapped[date | None] = mapped_column(Date)
+    first_visited_on: Mapped[date | None] = mapped_column(Date)  # first counted visit, met or not home
+    unknown_age: Mapped[int] = mapped_column(Integer, default=0)
+    aged_vneid_account: Mapped[int] = mapped_column(Integer, default=0)
+    aged_vneid_level2: Mapped[int] = mapped_column(Integer, default=0)
+    aged_cashless_payment: Mapped[int] = mapped_column(Integer, default=0)
+    aged_public_services: Mapped[int] = mapped_column(Integer, default=0)
+    aged_digital_skills: Mapped[int] = mapped_column(Integer, default=0)
+    aged_scam_awareness: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_household_facts_commune_village", "commune_id", "village_id"),)
 
 
-class DoneFact(db.Model):
-    """The first day a topic was done for a live resident of the household (resident_key: the resident's id), or for
-    the household as a whole (resident_key '': for itself or for any of its live residents)."""
-    __tablename__ = "done_facts"
+class StatusFact(db.Model):
+    """A stretch of days over which a live resident old enough for a topic has it (`has` true: its status is done
+    or already_had) or has it not applicable (`has` false), from `from_day` to the day before `until_day` (None:
+    still so). Statuses that count for neither (none yet, partial, follow_up, declined) have no row, and the status
+    on a day is the latest outcome of that day or before (shared/coverage.py)."""
+    __tablename__ = "status_facts"
     household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    resident_id: Mapped[str] = mapped_column(UUID, primary_key=True)
     topic: Mapped[str] = mapped_column(String(20), primary_key=True)
-    resident_key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    until_day: Mapped[date | None] = mapped_column(Date)
+    has: Mapped[bool] = mapped_column(Boolean)
     commune_id: Mapped[int] = mapped_column(Integer)
     village_id: Mapped[int] = mapped_column(Integer)
-    first_done_on: Mapped[date] = mapped_column(Date)
 
-    __table_args__ = (Index("ix_done_facts_commune_village", "commune_id", "village_id"),)
+    __table_args__ = (Index("ix_status_facts_commune_village", "commune_id", "village_id"),)
 
 
 class FollowUpFact(db.Model):
@@ -334,7 +365,8 @@ class FollowUpFact(db.Model):
 
 class VisitFact(db.Model):
     """The counted (not voided) visits of the household by one official on one day, and their minutes;
-    `households` is 1 on the official's first day at the household, else 0, so that its sum counts households."""
+    `not_home` of them found nobody home; `households` is 1 on the official's first day at the household, else 0,
+    and `met_households` 1 on the official's first day of a met visit there, so that their sums count households."""
     __tablename__ = "visit_facts"
     household_id: Mapped[str] = mapped_column(UUID, primary_key=True)
     official_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -344,5 +376,7 @@ class VisitFact(db.Model):
     visits: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[int] = mapped_column(Integer)
     households: Mapped[int] = mapped_column(Integer)
+    not_home: Mapped[int] = mapped_column(Integer, default=0)
+    met_households: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_visit_facts_commune_village", "commune_id", "village_id"),)

@@ -225,12 +225,16 @@ class CoverageArgsSchema(Schema):
 
 
 class TopicCoverageSchema(Schema):
+    """A topic's indicator (shared/coverage.py): eligible residents who have it / eligible residents."""
     topic = fields.String()
-    households_done = fields.Integer()
-    households_percent = fields.Float(allow_none=True)
-    residents_done = fields.Integer()
-    residents_percent = fields.Float(allow_none=True)
+    eligible = fields.Integer(metadata={"description": "Residents old enough for the topic, but not those for "
+                                                       "whom it is not applicable (no birth year counts as eligible)."})
+    has_it = fields.Integer(metadata={"description": "Eligible residents whose status is done or already_had."})
+    percent = fields.Float(allow_none=True, metadata={"description": "has_it / eligible, in percent."})
+    not_applicable = fields.Integer(metadata={"description": "Old enough, with status not_applicable: left out."})
     target_percent = fields.Float(allow_none=True)
+    target_met = fields.Boolean(allow_none=True, metadata={"description": "percent >= target_percent; null "
+                                                                          "without a target."})
 
 
 class AreaCoverageSchema(Schema):
@@ -238,9 +242,12 @@ class AreaCoverageSchema(Schema):
     area_id = fields.Integer()
     name = fields.String()
     households_total = fields.Integer()
-    households_reached = fields.Integer()
+    households_reached = fields.Integer(metadata={"description": "Households with at least one met visit."})
     reached_percent = fields.Float(allow_none=True)
+    households_not_home = fields.Integer(metadata={"description": "Households visited, nobody home each time: "
+                                                                  "not reached."})
     residents_total = fields.Integer()
+    unknown_age = fields.Integer(metadata={"description": "Residents with no birth year (counted as eligible)."})
     follow_ups_open = fields.Integer()
     follow_ups_overdue = fields.Integer()
     topics = fields.List(fields.Nested(TopicCoverageSchema))
@@ -253,21 +260,48 @@ class DeviceSyncSchema(Schema):
     stale = fields.Boolean(metadata={"description": "Not heard from for more than 3 days."})
 
 
+class OfficialVillagesSchema(Schema):
+    """The coverage of an official's assigned villages (within the selection): their households and residents."""
+    households_total = fields.Integer()
+    households_reached = fields.Integer()
+    reached_percent = fields.Float(allow_none=True)
+    households_not_home = fields.Integer()
+    residents_total = fields.Integer()
+    unknown_age = fields.Integer()
+    follow_ups_open = fields.Integer()
+    follow_ups_overdue = fields.Integer()
+    topics = fields.List(fields.Nested(TopicCoverageSchema))
+
+
 class OfficialActivitySchema(Schema):
     user_id = fields.Integer()
     full_name = fields.String()
     visits = fields.Integer()
-    households = fields.Integer()
+    not_home_visits = fields.Integer(metadata={"description": "Of the visits, those that found nobody home."})
+    households = fields.Integer(metadata={"description": "Households the official visited, met or not."})
+    households_met = fields.Integer(metadata={"description": "Households the official met at least once."})
     minutes = fields.Integer()
     last_sync_at = fields.AwareDateTime(allow_none=True)
     stale = fields.Boolean()
     devices = fields.List(fields.Nested(DeviceSyncSchema))
+    village_ids = fields.List(fields.Integer(), metadata={"description": "Their assigned villages in the selection."})
+    villages = fields.Nested(OfficialVillagesSchema)
+
+
+class WeekTopicSchema(Schema):
+    topic = fields.String()
+    has_it = fields.Integer()
+    eligible = fields.Integer()
+    percent = fields.Float(allow_none=True)
 
 
 class WeekSchema(Schema):
     week = fields.Date(metadata={"description": "The Monday that starts the week, in the commune's time zone."})
     visits = fields.Integer()
+    not_home_visits = fields.Integer()
     households_reached_cumulative = fields.Integer()
+    topics = fields.List(fields.Nested(WeekTopicSchema),
+                         metadata={"description": "Each topic on the week's last day (not for a province)."})
 
 
 class CoverageSchema(AreaCoverageSchema):
@@ -277,6 +311,9 @@ class CoverageSchema(AreaCoverageSchema):
     village_id = fields.Integer(allow_none=True)
     topic = fields.String(allow_none=True)
     official_id = fields.Integer(allow_none=True)
+    year = fields.Integer(metadata={"description": "The year residents' ages are counted in."})
+    min_ages = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                           metadata={"description": "Each topic's minimum age."})
     villages = fields.List(fields.Nested(AreaCoverageSchema))
     communes = fields.List(fields.Nested(AreaCoverageSchema), metadata={"description": "A province's communes."})
     officials = fields.List(fields.Nested(OfficialActivitySchema))
@@ -291,7 +328,8 @@ class TargetsSchema(Schema):
     commune_id = fields.Integer(dump_only=True)
     targets = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)),
                           values=fields.Float(allow_none=True, validate=validate.Range(0, 100)), required=True,
-                          metadata={"description": "Percent of households per topic; null removes a target."})
+                          metadata={"description": "Percent of eligible residents who have it, per topic; null "
+                                                   "removes a target."})
 
 
 class WorkListArgsSchema(Schema):

@@ -11,10 +11,35 @@ TOPICS = {
 
 OUTCOMES = {
     "done": {"vi": "Đã xong", "en": "Done"},
+    "already_had": {"vi": "Đã có từ trước", "en": "Already had it"},
     "partial": {"vi": "Làm một phần", "en": "Partly done"},
     "follow_up": {"vi": "Cần quay lại", "en": "Follow up"},
     "declined": {"vi": "Từ chối", "en": "Declined"},
+    "not_applicable": {"vi": "Không áp dụng", "en": "Not applicable"},
 }
+"""What came of one topic for one resident in a visit. `already_had`: the resident had it before this visit (it counts
+as having it, not as the official's work); `not_applicable`: it cannot apply to this resident (no phone for a
+cashless payment, say): the resident leaves that topic's indicator. Older apps send only the other four; their
+visits mean what they meant. The order is the tablet's row of chips: "already had" sits next to "done"."""
+
+HAS_IT = ("done", "already_had")
+"""The outcomes after which a resident *has* the topic (coverage counts them)."""
+
+MIN_AGE = {
+    "vneid_account": 14,
+    "vneid_level2": 14,
+    "cashless_payment": 15,
+    "public_services": 18,
+    "digital_skills": 12,
+    "scam_awareness": 12,
+}
+"""The default minimum age of each topic's indicator (an admin may change them: the server's topic_rules table).
+Why these (docs/indicators.md says more): a citizen applies for a VNeID account and for level-2 identification on
+their own from 14 (Decree 69/2024/ND-CP; a younger child's account is made through a guardian, so it is the
+guardian's work and does not show whether the child uses it); from 15 one may open a payment account of one's own
+(Civil Code art. 21, SBV Circular 17/2024/TT-NHNN); online public services are filed by adults (18); digital skills
+and scam awareness are taught from lower secondary school, when most children first use a phone alone (12)."""
+MIN_AGE_RANGE = (0, 120)
 
 # A visit where nobody opened the door is logged as not_home, with no assists.
 VISIT_STATUSES = {

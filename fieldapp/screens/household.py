@@ -9,7 +9,7 @@ from .widgets import Caption, ListRow
 
 
 class OutcomeGrid(BoxLayout):
-    """One resident's row: the name, then a cell per topic coloured by the best outcome so far."""
+    """One resident's row: the name, then a cell per topic coloured by its status (the latest outcome)."""
     name = StringProperty("")
     outcomes = DictProperty({})
 
@@ -40,7 +40,7 @@ class HouseholdScreen(BaseScreen):
     def _residents(self, h):
         box = self.ids.residents
         box.clear_widgets()
-        best = h["best"]
+        best = h["status"]
         if best.get(""):
             box.add_widget(OutcomeGrid(name=tr("visit.whole_household"), outcomes=best[""]))
         for r in h["residents"]:

@@ -15,8 +15,11 @@ DECLINED = (0.45, 0.45, 0.48, 1)
 DANGER = (0.75, 0.12, 0.12, 1)
 WARN_BG = (1.0, 0.93, 0.80, 1)
 NONE = (0.90, 0.90, 0.90, 1)
+HAD = (0.36, 0.66, 0.40, 1)        # had it before the visit: has it, as done, in a lighter green
+NOT_APPLICABLE = (0.72, 0.72, 0.75, 1)
 
-OUTCOME_COLORS = {"done": DONE, "partial": PARTIAL, "follow_up": FOLLOW_UP, "declined": DECLINED, None: NONE}
+OUTCOME_COLORS = {"done": DONE, "already_had": HAD, "partial": PARTIAL, "follow_up": FOLLOW_UP, "declined": DECLINED,
+                  "not_applicable": NOT_APPLICABLE, None: NONE}
 
 TEXT = sp(20)
 SMALL = sp(17)

@@ -1,5 +1,8 @@
 """Log a visit: a not-home shortcut, an outcome per resident and topic, notes, follow-up, duration, location.
 
+Each topic's row holds one chip per outcome in the order of shared.vocab.OUTCOMES: "already had it" sits next to
+"done", so that logging a resident who had VNeID before is one tap, as fast as logging one helped now.
+
 Saving is one tap and purely local (the store writes the visit and its outbox entry together); the sync takes it to
 the server later. A correction is a new visit that replaces the old one, as the sync contract wants.
 """
@@ -15,7 +18,7 @@ from .. import privacy
 from ..errlog import log
 from ..i18n import date_text, field_label, label, language, parse_date, tr
 from ..store import InvalidData
-from . import BaseScreen
+from . import BaseScreen, theme
 from .widgets import Chip
 
 FOLLOW_UP_DAYS = (None, 3, 7, 14)
@@ -76,7 +79,8 @@ class VisitScreen(BaseScreen):
             row.children[0].bind(size=lambda w, s: setattr(w, "text_size", s))
             self.topic_chips[topic] = {}
             for outcome in OUTCOMES:
-                chip = Chip(text=label("outcome", outcome), value=outcome, group=f"topic-{topic}")
+                chip = Chip(text=tr(f"visit.chip.{outcome}"), value=outcome, group=f"topic-{topic}",
+                            font_size=theme.SMALL)
                 chip.bind(on_release=lambda c, t=topic: self.choose(t, c.value if c.state == "down" else None))
                 row.add_widget(chip)
                 self.topic_chips[topic][outcome] = chip

@@ -1,15 +1,26 @@
 """Keep each household's search text and coverage marks in step with its residents and visits.
 
-Terms (the same definitions as the dashboard's figures):
+Terms (the same definitions as the dashboard's figures, shared/coverage.py):
 - *reached*: the household has a met visit that is not voided;
-- *topics done*: topics with a `done` assist in such a visit, stored comma-joined (",vneid_account,cashless_payment,")
-  so that "topic not done" is one LIKE in SQL;
+- *topics done*: topics that the household has: the status (latest outcome over visits not voided, by start time in
+  UTC, then visit id, then place in the visit) of the household as a whole or of one of its live residents is done
+  or already_had. Stored comma-joined (",vneid_account,cashless_payment,") so that "topic not done" is one LIKE;
 - *open follow-up*: the household's latest visit (by started time) has a follow_up_on date; a later visit closes it.
 They are columns rather than computed per search, so listing 10,000 households stays one indexed query.
 """
 from shared.text import digits, fold
 
+from shared.vocab import HAS_IT as _HAS
+
 CHUNK = 500  # ids per statement, under SQLite's limit of bound parameters
+HAS_IT = ", ".join(f"'{o}'" for o in _HAS)
+LATEST = """SELECT a.topic AS topic, a.outcome AS outcome, row_number() OVER (
+                PARTITION BY coalesce(a.resident_id, ''), a.topic
+                ORDER BY v.started_utc DESC, v.id DESC, a.rowid DESC) AS rank
+            FROM assists a JOIN visits v ON v.id = a.visit_id LEFT JOIN residents r ON r.id = a.resident_id
+            WHERE v.household_id = households.id AND v.voided = 0
+              AND (a.resident_id IS NULL OR (r.deleted = 0 AND r.household_id = households.id))"""
+"""Each subject's (the household's, or a live resident's) assists per topic, latest first: rank 1 is its status."""
 
 
 def refresh(db, household_ids, search: bool = True, coverage: bool = True) -> None:
@@ -30,8 +41,7 @@ def _refresh_coverage(db, chunk: list, marks: str) -> None:
               reached = EXISTS (SELECT 1 FROM visits v WHERE v.household_id = households.id
                                 AND v.status = 'met' AND v.voided = 0),
               topics_done = coalesce((SELECT ',' || group_concat(topic, ',') || ',' FROM (
-                  SELECT DISTINCT a.topic AS topic FROM assists a JOIN visits v ON v.id = a.visit_id
-                  WHERE v.household_id = households.id AND v.voided = 0 AND a.outcome = 'done')), ''),
+                  SELECT DISTINCT topic FROM ({LATEST}) WHERE rank = 1 AND outcome IN ({HAS_IT}))), ''),
               follow_up_on = (SELECT v.follow_up_on FROM visits v WHERE v.household_id = households.id
                               AND v.voided = 0 ORDER BY v.started_utc DESC, v.id DESC LIMIT 1)
             WHERE id IN ({marks})""", chunk)

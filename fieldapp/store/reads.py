@@ -1,17 +1,17 @@
 """What the screens read: household lists with coverage marks, one household in full, today's work, follow-ups.
 
 Every method returns plain dicts and lists, never sqlite3 rows, so the screens need not know SQL.
-Terms: see marks.py (reached, topics done, open follow-up); *best outcome* of a resident for a topic is the best of
-its assists' outcomes in visits not voided, in the order of OUTCOME_RANK.
+Terms: see marks.py (reached, topics done, open follow-up); the *status* of a resident (or of the household as a
+whole) for a topic is its latest outcome over visits not voided (shared.coverage.statuses).
 """
 from datetime import date, datetime, time, timedelta, timezone
 
+from shared.coverage import statuses
 from shared.text import fold
 from shared.vocab import TOPICS
 
 from .. import config
 
-OUTCOME_RANK = {"done": 4, "partial": 3, "follow_up": 2, "declined": 1}
 HOUSEHOLD_COLUMNS = "id, village_id, address, head_name, phone, note, version, reached, topics_done, follow_up_on"
 VISIT_COLUMNS = ("id, household_id, official_id, started_at, duration_min, status, notes, follow_up_on, lat, lon, "
                  "accuracy_m, replaces_id, voided, received_at, version")
@@ -50,7 +50,7 @@ class Reads:
         return [_household_row(r) for r in self.db.execute(sql, [*args, limit])]
 
     def household(self, household_id: str) -> dict | None:
-        """One household with its residents, its visits by anyone (newest first, with assists) and best outcomes."""
+        """One household with its residents, its visits by anyone (newest first, with assists) and statuses."""
         row = self.db.execute(f"SELECT {HOUSEHOLD_COLUMNS}, deleted FROM households WHERE id = ?",
                               (household_id,)).fetchone()
         if row is None:
@@ -62,16 +62,11 @@ class Reads:
             "full_name", (household_id,))]
         out["visits"] = self._visits("household_id = ? ORDER BY started_utc DESC, id DESC", (household_id,))
         out["pending"] = self._is_pending("households", household_id)
-        # best[resident_id or ""][topic] = outcome; "" is the household as a whole (an assist with no resident)
-        best: dict[str, dict[str, str]] = {}
-        for visit in out["visits"]:
-            if visit["voided"]:
-                continue
-            for a in visit["assists"]:
-                slot = best.setdefault(a["resident_id"] or "", {})
-                if OUTCOME_RANK[a["outcome"]] > OUTCOME_RANK.get(slot.get(a["topic"]), 0):
-                    slot[a["topic"]] = a["outcome"]
-        out["best"] = best
+        # status[resident_id or ""][topic] = outcome; "" is the household as a whole (an assist with no resident)
+        status: dict[str, dict[str, str]] = {}
+        for (resident_id, topic), outcome in statuses(out["visits"]).items():
+            status.setdefault(resident_id or "", {})[topic] = outcome
+        out["status"] = status
         return out
 
     def resident(self, resident_id: str) -> dict | None:

@@ -6,7 +6,7 @@ Terms:
   only ever appended, never edited, so every tablet reaches the same schema whatever version it starts from.
 Record tables mirror the server's wire records (shared/schemas.py) plus local columns:
 - households.search: the folded head name, address, residents' names and phone digits, for LIKE search;
-- households.reached / topics_done / follow_up_on: coverage marks, kept up to date when visits arrive;
+- households.reached / topics_done / follow_up_on: coverage marks, kept up to date when visits arrive (marks.py);
 - household_search: the same text in an FTS5 trigram index, for words of 3 letters or more;
 - visits.started_utc: started_at in UTC, so that visits sort and filter by day whatever offset they carry.
 """
@@ -62,6 +62,22 @@ MIGRATIONS = [
     ALTER TABLE problems ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE problems ADD COLUMN resolved_at TEXT;
     CREATE INDEX problems_row ON problems (table_name, row_id, dismissed);
+    """,
+    # 4: the indicators of issue 11. Outcomes already_had and not_applicable may now be stored (the columns are
+    # free text: nothing to alter, and visits logged before keep their outcomes, synced or waiting in the outbox).
+    # topics_done now means "has it": the latest outcome (not any `done` ever) of the household or of a live
+    # resident is done or already_had. Recomputed here for every household, with the SQL of marks.py as it was
+    # written for this step (a step is never edited, so it is copied rather than imported).
+    """
+    UPDATE households SET topics_done = coalesce((SELECT ',' || group_concat(topic, ',') || ',' FROM (
+        SELECT DISTINCT topic FROM (
+            SELECT a.topic AS topic, a.outcome AS outcome, row_number() OVER (
+                PARTITION BY coalesce(a.resident_id, ''), a.topic
+                ORDER BY v.started_utc DESC, v.id DESC, a.rowid DESC) AS rank
+            FROM assists a JOIN visits v ON v.id = a.visit_id LEFT JOIN residents r ON r.id = a.resident_id
+            WHERE v.household_id = households.id AND v.voided = 0
+              AND (a.resident_id IS NULL OR (r.deleted = 0 AND r.household_id = households.id)))
+        WHERE rank = 1 AND outcome IN ('done', 'already_had'))), '');
     """,
 ]
 

@@ -36,7 +36,7 @@ NOTES_FOLLOW_UP = ["Điện thoại yếu, hẹn quay lại khi con mang máy m�
 NOTES_DECLINED = ["Bác lớn tuổi, chưa muốn dùng điện thoại thông minh.", "Gia đình bận thu hoạch lúa."]
 NOTES_NOT_HOME = ["Nhà vắng, đã gửi lời nhắn hàng xóm.", "Cả nhà đi làm đồng, chiều quay lại.", ""]
 
-# Targets: the share of households each commune aims to reach with a `done` for each topic.
+# Targets: the share of eligible residents each commune aims to have each topic (done, or had it already).
 TARGETS = {"vneid_account": 80, "vneid_level2": 70, "cashless_payment": 60, "public_services": 50,
            "digital_skills": 60, "scam_awareness": 90}
 

@@ -7,7 +7,8 @@ import hashlib
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
-from shared.vocab import TOPICS
+from shared import coverage
+from shared.vocab import MIN_AGE, TOPICS
 
 from . import demo_data as words
 
@@ -16,6 +17,12 @@ TOPIC_LIST = list(TOPICS)
 # Outcomes and household sizes repeated in proportion to how often they come up.
 OUTCOMES = ["done"] * 11 + ["partial"] * 3 + ["follow_up"] * 4 + ["declined"] * 2
 HOUSEHOLD_SIZES = [2] * 4 + [3] * 7 + [4] * 5 + [5] * 2 + [6] * 2
+ALREADY_HAD = {"vneid_account": 0.65, "vneid_level2": 0.55, "cashless_payment": 0.45, "public_services": 0.15,
+               "digital_skills": 0.3, "scam_awareness": 0.15}
+"""How often a resident asked about a topic already had it before the visit: most adults had a VNeID account by
+late 2024, few had filed a public service online."""
+NO_BIRTH_YEAR = 0.03
+"""The share of residents whose birth year the household list left out."""
 
 
 class Dice(random.Random):
@@ -82,9 +89,10 @@ def _resident(rng, hid, village, name, born, sex, year, ms) -> dict:
     has_phone = age >= 16 and rng.random() < 0.85
     smart_odds = 0.3 if age >= 70 else 0.6 if age >= 50 else 0.9
     smart = (rng.random() < smart_odds) if has_phone else (None if age < 16 else False)
+    known = rng.random() >= NO_BIRTH_YEAR
     return {"id": uuid7(rng, ms), "household_id": hid, "village_id": village.id, "commune_id": village.commune_id,
-            "full_name": name, "birth_year": born, "sex": sex, "phone": phone(rng) if has_phone else "",
-            "has_smartphone": smart}
+            "full_name": name, "birth_year": born if known else None, "sex": sex,
+            "phone": phone(rng) if has_phone else "", "has_smartphone": smart}
 
 
 def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count: int,
@@ -93,7 +101,7 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
     the topics an earlier one left to follow up."""
     days = sorted(rng.between(1, weeks * 7) for _ in range(count))
     point = (village.centre[0] + rng.uniform(-0.004, 0.004), village.centre[1] + rng.uniform(-0.004, 0.004))
-    adults = [r["id"] for r in residents if today.year - r["birth_year"] >= 16] or [residents[0]["id"]]
+    people = [(r["id"], r["birth_year"], bool(r["phone"])) for r in residents]
     pending, done, rows, assists = [], set(), [], []
     for days_ago in reversed(days):
         day = today - timedelta(days=days_ago)
@@ -108,7 +116,7 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
             if rng.random() < 0.5:
                 row["follow_up_on"] = day + timedelta(days=rng.between(1, 7))
         else:
-            helped = _assists(rng, vid, home, adults, pending, done)
+            helped = _assists(rng, vid, home, people, today.year, pending, done)
             assists += helped
             outcomes = {a["outcome"] for a in helped}
             notes = (words.NOTES_FOLLOW_UP if "follow_up" in outcomes else
@@ -126,22 +134,43 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
     return rows, assists
 
 
-def _assists(rng, vid, home, adults, pending, done) -> list[dict]:
-    """1-3 topics: first those left to follow up, then ones not yet done."""
-    wanted = rng.between(1, 3)
-    fresh = [t for t in TOPIC_LIST if t not in done and t not in pending]
+def _assists(rng, vid, home, people, year, pending, done) -> list[dict]:
+    """VNeID first, as the campaign asks, then 1-2 topics (those left to follow up first, then ones not yet done),
+    each asked of every resident old enough who does not have it yet: many already had it; a resident without a
+    phone cannot pay cashless. A topic is done for the household once every such resident has it (or cannot)."""
+    first = [t for t in ("vneid_account", "vneid_level2") if t not in done]
+    fresh = [t for t in TOPIC_LIST if t not in done and t not in pending and t not in first]
     rng.shuffle(fresh)
-    topics = (pending + fresh)[:wanted] or [rng.pick(TOPIC_LIST)]
+    topics = first + ([t for t in pending if t not in first] + fresh)[:rng.between(1, 2)] or [rng.pick(TOPIC_LIST)]
     out = []
     for topic in topics:
-        outcome = rng.pick(OUTCOMES)
         if topic in pending:
             pending.remove(topic)
-        if outcome == "follow_up":
+        asked = [(rid, with_phone) for rid, born, with_phone in people
+                 if coverage.old_enough(born, MIN_AGE[topic], year) and (rid, topic) not in done]
+        if not asked:
+            out.append(_assist(vid, home, None, topic, rng.pick(OUTCOMES)))  # for the household as a whole
+            continue
+        open_ = False
+        for rid, with_phone in asked:
+            if topic == "cashless_payment" and not with_phone:
+                outcome = "not_applicable"
+            elif rng.random() < ALREADY_HAD[topic]:
+                outcome = "already_had"
+            else:
+                outcome = rng.pick(OUTCOMES)
+            if outcome in ("done", "already_had", "not_applicable"):
+                done.add((rid, topic))
+            else:
+                open_ = True
+            out.append(_assist(vid, home, rid, topic, outcome))
+        if open_ and any(a["outcome"] == "follow_up" for a in out if a["topic"] == topic):
             pending.append(topic)
-        elif outcome == "done":
+        elif not open_:
             done.add(topic)
-        resident = rng.pick(adults) if rng.random() < 0.9 else None
-        out.append({"visit_id": vid, "resident_id": resident, "topic": topic, "outcome": outcome, "note": "",
-                    "household_id": home["id"], "commune_id": home["commune_id"]})
     return out
+
+
+def _assist(vid, home, resident, topic, outcome) -> dict:
+    return {"visit_id": vid, "resident_id": resident, "topic": topic, "outcome": outcome, "note": "",
+            "household_id": home["id"], "commune_id": home["commune_id"]}

@@ -33,35 +33,52 @@ def _num(value):
 
 
 def tables(cov: dict) -> list[Table]:
-    """Every table of an overview, from the dict of stats.service.coverage."""
-    overview = Table("overview", _vi("Overview"), [_vi("Topic"), _vi("Households done"), "% " + _vi("Households"),
-                                                   _vi("Residents done"), "% " + _vi("Residents"),
-                                                   _vi("Target") + " (%)"],
-                     [[_vi("Households reached"), cov["households_reached"], _num(cov["reached_percent"]), "", "", ""]]
-                     + [[_topic(t["topic"]), t["households_done"], _num(t["households_percent"]), t["residents_done"],
-                         _num(t["residents_percent"]), _num(t["target_percent"])] for t in cov["topics"]]
-                     + [[_vi("Households total"), cov["households_total"], "", cov["residents_total"], "", ""]])
+    """Every table of an overview, from the dict of stats.service.coverage: the same figures as the pages, under the
+    same words (reached = at least one met visit; coverage = eligible residents who have it / eligible)."""
+    overview = Table("overview", _vi("Overview"),
+                     [_vi("Topic"), _vi("From age"), _vi("Eligible residents"), _vi("Have it"),
+                      _vi("Coverage") + " (%)", _vi("Target") + " (%)", _vi("Not applicable")],
+                     [[_topic(t["topic"]), cov["min_ages"][t["topic"]], t["eligible"], t["has_it"], _num(t["percent"]),
+                       _num(t["target_percent"]), t["not_applicable"]] for t in cov["topics"]]
+                     + [[_vi("Households reached"), "", cov["households_total"], cov["households_reached"],
+                         _num(cov["reached_percent"]), "", ""],
+                        [_vi("Visited, nobody home"), "", "", cov["households_not_home"], "", "", ""],
+                        [_vi("Residents"), "", "", cov["residents_total"], "", "", ""],
+                        [_vi("No birth year"), "", "", cov["unknown_age"], "", "", ""]])
     topic_headers = []
     for t in cov["topics"]:
-        topic_headers += [f"{_topic(t['topic'])}: {_vi('Households')}", f"{_topic(t['topic'])}: {_vi('Residents')}"]
+        name = _topic(t["topic"])
+        topic_headers += [f"{name}: {_vi('Eligible residents')}", f"{name}: {_vi('Have it')}",
+                          f"{name}: {_vi('Coverage')} (%)"]
     villages = Table("villages", _vi("Villages"),
                      [_vi("Village"), _vi("Households total"), _vi("Households reached"), _vi("Percent") + " (%)",
-                      _vi("Residents")] + topic_headers,
+                      _vi("Visited, nobody home"), _vi("Residents"), _vi("No birth year")] + topic_headers,
                      [[v["name"], v["households_total"], v["households_reached"], _num(v["reached_percent"]),
-                       v["residents_total"]] + [n for t in v["topics"] for n in (t["households_done"],
-                                                                                 t["residents_done"])]
+                       v["households_not_home"], v["residents_total"], v["unknown_age"]]
+                      + [n for t in v["topics"] for n in (t["eligible"], t["has_it"], _num(t["percent"]))]
                       for v in cov["villages"]])
+    theirs = _vi("Their villages")
     officials = Table("officials", _vi("Officials"),
-                      [_vi("Official"), _vi("Visits"), _vi("Households reached"), _vi("Hours"), _vi("Last sync")],
-                      [[o["full_name"], o["visits"], o["households"], round(o["minutes"] / 60, 1),
-                        o["last_sync_at"].strftime("%Y-%m-%d %H:%M UTC") if o["last_sync_at"] else _vi("never")]
+                      [_vi("Official"), _vi("Visits"), _vi("Of which nobody home"), _vi("Households visited"),
+                       _vi("Households met"), f"{theirs}: {_vi('Households total')}",
+                       f"{theirs}: {_vi('Households reached')}", f"{theirs}: {_vi('Percent')} (%)"]
+                      + [f"{theirs}: {_topic(t['topic'])} (%)" for t in cov["topics"]]
+                      + [_vi("Hours"), _vi("Last sync")],
+                      [[o["full_name"], o["visits"], o["not_home_visits"], o["households"], o["households_met"],
+                        o["villages"]["households_total"], o["villages"]["households_reached"],
+                        _num(o["villages"]["reached_percent"])]
+                       + [_num(t["percent"]) for t in o["villages"]["topics"]]
+                       + [round(o["minutes"] / 60, 1),
+                          o["last_sync_at"].strftime("%Y-%m-%d %H:%M UTC") if o["last_sync_at"] else _vi("never")]
                        for o in cov["officials"]])
     total = cov["households_total"]
     weeks = Table("weeks", _vi("Weekly trend"),
-                  [_vi("Week of"), _vi("Visits"), _vi("Households reached (cumulative)"),
-                   _vi("Cumulative coverage") + " (%)"],
-                  [[w["week"].isoformat(), w["visits"], w["households_reached_cumulative"],
-                    round(100 * w["households_reached_cumulative"] / total, 1) if total else ""] for w in cov["weeks"]])
+                  [_vi("Week of"), _vi("Visits"), _vi("Of which nobody home"), _vi("Households reached (cumulative)"),
+                   _vi("Cumulative coverage") + " (%)"]
+                  + [f"{_topic(t['topic'])}: {_vi('Coverage')} (%)" for t in cov["topics"]],
+                  [[w["week"].isoformat(), w["visits"], w["not_home_visits"], w["households_reached_cumulative"],
+                    round(100 * w["households_reached_cumulative"] / total, 1) if total else ""]
+                   + [_num(t["percent"]) for t in w.get("topics", [])] for w in cov["weeks"]])
     return [overview, villages, officials, weeks]
 
 

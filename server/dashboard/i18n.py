@@ -30,6 +30,10 @@ def role_label(role: str) -> str:
     return vocab.label(vocab.ROLES, role, current())
 
 
+def outcome_label(outcome: str) -> str:
+    return vocab.label(vocab.OUTCOMES, outcome, current())
+
+
 def status_label(status: str) -> str:
     return vocab.label(vocab.VISIT_STATUSES, status, current())
 
@@ -94,6 +98,51 @@ VI = {
     "Below target": "Chưa đạt",
     "No target": "Chưa đặt chỉ tiêu",
     "Targets (% of residents)": "Chỉ tiêu (% nhân khẩu)",
+    "Targets (% of eligible residents)": "Chỉ tiêu (% người trong diện)",
+    # Indicators (issue 11)
+    "A minimum age is a whole number from 0 to 120.": "Độ tuổi tối thiểu là một số nguyên từ 0 đến 120.",
+    "A resident younger than this is not counted in the topic's coverage. Every commune uses the same ages; an empty field goes back to the default.":
+        "Người nhỏ tuổi hơn không được tính vào tỷ lệ của nội dung này. Mọi xã dùng chung các độ tuổi này; để trống là trở về mặc định.",
+    "Birth year": "Năm sinh",
+    "Coverage": "Tỷ lệ đạt",
+    "Coverage: eligible residents who have it (done, or had it already) out of eligible residents. Eligible: old enough for the topic and not marked not applicable; a resident with no birth year counts as eligible.":
+        "Tỷ lệ đạt: số người trong diện đã có (đã làm xong, hoặc đã có từ trước) trên số người trong diện. Trong diện: đủ tuổi cho nội dung đó và không bị ghi là không áp dụng; người chưa có năm sinh được tính là trong diện.",
+    "Eligible residents": "Người trong diện",
+    "Eligible, not yet": "Trong diện, chưa có",
+    "From age": "Từ tuổi",
+    "From age {age} (born in {year} or before); a resident with no birth year counts as eligible.":
+        "Từ {age} tuổi (sinh năm {year} trở về trước); người chưa có năm sinh được tính là trong diện.",
+    "Have it": "Đã có",
+    "Households met": "Hộ đã gặp",
+    "Households visited": "Hộ đã đến",
+    "In the coverage": "Trong tỷ lệ",
+    "List": "Danh sách",
+    "Minimum age per topic": "Độ tuổi tối thiểu theo nội dung",
+    "No birth year": "Chưa có năm sinh",
+    "No visit yet": "Chưa được hỗ trợ",
+    "Not applicable": "Không áp dụng",
+    "Number": "Số lượng",
+    "Of which nobody home": "Trong đó vắng nhà",
+    "Reached: at least one visit that met someone of the household.":
+        "Đã tiếp cận: có ít nhất một lượt đến gặp được người trong hộ.",
+    "Save": "Lưu",
+    "The first {shown} of {count} are listed: choose a village to see the others.":
+        "Đang hiện {shown} trên {count} người: chọn một thôn để xem những người còn lại.",
+    "Their villages": "Địa bàn phụ trách",
+    "Their villages: households reached": "Địa bàn phụ trách: hộ đã tiếp cận",
+    "Too young": "Chưa đủ tuổi",
+    "Visited, nobody home": "Đã đến, vắng nhà",
+    "Visits, households visited and met are the official's own work in the period; their villages' figures count every household and resident of the villages assigned to them.":
+        "Lượt thăm, hộ đã đến và hộ đã gặp là việc của chính cán bộ trong kỳ; số liệu địa bàn phụ trách tính mọi hộ và mọi người của các thôn được giao cho cán bộ đó.",
+    "Who is counted": "Ai được tính",
+    "at the end of the week": "cuối tuần",
+    "counted as eligible": "tính là trong diện",
+    "coverage (have it / eligible)": "tỷ lệ (đã có / trong diện)",
+    "denominator": "mẫu số",
+    "left out": "không tính",
+    "numerator and denominator": "tử số và mẫu số",
+    "{n} residents have no birth year: they count as eligible for every topic until an official fills it in.":
+        "{n} người chưa có năm sinh: được tính là trong diện cho mọi nội dung cho đến khi cán bộ bổ sung.",
     "Save targets": "Lưu chỉ tiêu",
     "A target is a percent between 0 and 100.": "Chỉ tiêu là tỷ lệ phần trăm từ 0 đến 100.",
     "Villages": "Thôn",

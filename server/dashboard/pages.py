@@ -6,12 +6,14 @@ from shared.vocab import TOPICS
 
 from .. import access, audit
 from ..extensions import db
-from ..stats import service as stats
+from ..models import AuditLog
+from ..stats import people, rules, service as stats
 from . import bp, charts, exports, filters as filtering, i18n, service
 from .views import DASHBOARD_ROLES, commune_or_403
 
 SORTS = ("name", "households_total", "households_reached", "reached_percent", "residents_total")
 FOLLOW_UPS_SHOWN = 50
+COUNTED_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,7 +56,7 @@ def overview(commune_id: int):
     villages, sort, descending = _sorted_villages(cov["villages"])
     trend = charts.trend(cov["weeks"], cov["households_total"], i18n.gettext("Weekly trend"),
                          i18n.gettext("Visits"), i18n.gettext("Cumulative coverage"))
-    topic_bars = charts.bars([(i18n.topic_label(t["topic"]), t["residents_percent"] or 0.0, t["target_percent"])
+    topic_bars = charts.bars([(i18n.topic_label(t["topic"]), t["percent"] or 0.0, t["target_percent"])
                               for t in cov["topics"]], i18n.gettext("Topics"))
     village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
     follow_ups = stats.follow_ups(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
@@ -110,6 +112,49 @@ def never_reached(commune_id: int):
     return render_template("dashboard/never_reached.html", commune=commune, by_village=by_village,
                            count=len(households), village_id=village_id,
                            village_choices=service.villages_of(commune_id), personal=personal)
+
+
+@bp.route("/communes/<int:commune_id>/counted/<topic>")
+@access.session(*DASHBOARD_ROLES)
+def counted(commune_id: int, topic: str):
+    """Who is behind a topic's percentage: the residents of each class (stats/people.py), names for leaders only."""
+    commune = commune_or_403(commune_id)
+    if topic not in TOPICS:
+        abort(404)
+    village_id = _filters(commune_id).village_id
+    which = request.args.get("which", "missing")
+    which = which if which in people.CLASSES else "missing"
+    personal = service.sees_personal(g.user)
+    found = people.counted(commune_id, topic, village_id=village_id, which=which,
+                           limit=COUNTED_SHOWN if personal else 0, tz=current_app.config["TIMEZONE"])
+    if personal and found["rows"]:
+        db.session.add(AuditLog(user_id=g.user.id, action="view_residents",
+                                detail={"commune": commune_id, "topic": topic, "which": which,
+                                        "village": village_id, "rows": len(found["rows"])}))
+        db.session.commit()
+    return render_template("dashboard/counted.html", commune=commune, topic=topic, which=which, found=found,
+                           village_id=village_id, village_choices=service.villages_of(commune_id),
+                           classes=people.CLASSES, personal=personal, shown=COUNTED_SHOWN)
+
+
+@bp.route("/topic-rules", methods=["POST"])
+@access.session("admin")
+def topic_rules():
+    """Save the topics' minimum ages (every commune's); an empty field goes back to the default."""
+    wanted = {}
+    for topic in TOPICS:
+        raw = request.form.get(f"min_age_{topic}", "").strip()
+        wanted[topic] = int(raw) if raw.isascii() and raw.isdigit() else (None if not raw else -1)
+    try:
+        for topic, age in wanted.items():
+            rules.set_min_age(topic, age, by_user_id=g.user.id, commit=False)
+    except rules.Invalid:
+        db.session.rollback()
+        flash(i18n.gettext("A minimum age is a whole number from 0 to 120."), "error")
+    else:
+        db.session.commit()
+        flash(i18n.gettext("Saved."), "ok")
+    return redirect(url_for("dashboard.communes") + "#min-ages")
 
 
 @bp.route("/communes/<int:commune_id>/export.<fmt>")

@@ -1,14 +1,17 @@
 """The coverage figures read from the facts (facts.py) instead of the visits: the same tuples as queries.py returns.
 
 They answer a selection with no start day and no official (`covers`), up to an optional last local day `to`: a
-household counts as reached, or done for a topic, when its first such day is not after `to`.
+household counts as reached when its first met day is not after `to`; a resident's status is the one of its stretch
+(status_facts) that holds on `to` (or now).
 """
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
+
+from shared.vocab import TOPICS
 
 from ..extensions import db
-from ..models import DoneFact, FollowUpFact, Household, HouseholdFacts, Visit, VisitFact
+from ..models import FollowUpFact, Household, HouseholdFacts, StatusFact, Visit, VisitFact
 from .facts import FACTS_TZ
 from .queries import Selection, as_date
 
@@ -30,29 +33,58 @@ def _day_or_none(value) -> date | None:
 
 
 def households(sel: Selection, to: date | None) -> list:
-    """(village, local day first reached or None, households, residents), the day None when it is after `to`."""
+    """(village, local day first reached or None, households, of them visited by `to`, residents, residents with no
+    birth year, {topic: residents old enough}), the day None when it is after `to`."""
+    aged = [func.sum(HouseholdFacts.__table__.c[f"aged_{topic}"]) for topic in TOPICS]
+    first = HouseholdFacts.first_visited_on
+    visited = func.sum(case((first.is_not(None) if to is None else first <= to, 1), else_=0))
     rows = db.session.execute(
-        select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), func.sum(HouseholdFacts.residents))
+        select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), visited,
+               func.sum(HouseholdFacts.residents), func.sum(HouseholdFacts.unknown_age), *aged)
         .where(*_of(HouseholdFacts, sel)).group_by(HouseholdFacts.village_id, HouseholdFacts.first_met_on))
     out = []
-    for village, day, n, residents in rows:
+    for village, day, n, seen, residents, unknown, *counts in rows:
         day = _day_or_none(day)
-        out.append((village, day if day is None or to is None or day <= to else None, n, int(residents)))
+        out.append((village, day if day is None or to is None or day <= to else None, n, int(seen or 0),
+                    int(residents), int(unknown or 0), {topic: int(c or 0) for topic, c in zip(TOPICS, counts)}))
     return out
 
 
-def done(sel: Selection, to: date | None) -> list:
-    """(village, topic, households done, residents done) by the end of `to`."""
-    conditions = _of(DoneFact, sel)
-    if to is not None:
-        conditions.append(DoneFact.first_done_on <= to)
-    if sel.topic is not None:
-        conditions.append(DoneFact.topic == sel.topic)
-    whole = DoneFact.resident_key == ""  # the row of the household as a whole
-    return db.session.execute(
-        select(DoneFact.village_id, DoneFact.topic, func.sum(case((whole, 1), else_=0)),
-               func.sum(case((whole, 0), else_=1)))
-        .where(*conditions).group_by(DoneFact.village_id, DoneFact.topic)).all()
+def statuses(sel: Selection, to: date | None) -> list:
+    """(village, topic, residents who have it, residents for whom it is not applicable) on the day `to` (None:
+    now), among residents old enough."""
+    return status_counts(StatusFact.__table__, _of(StatusFact, sel), sel.topic, to)
+
+
+def status_counts(source, conditions: list, topic: str | None, to: date | None) -> list:
+    """status_facts' figures per village and topic, from the table or from status_segments() of the visits."""
+    conditions = list(conditions)
+    if to is None:
+        conditions.append(source.c.until_day.is_(None))
+    else:
+        conditions += [source.c.from_day <= to, or_(source.c.until_day.is_(None), source.c.until_day > to)]
+    if topic is not None:
+        conditions.append(source.c.topic == topic)
+    has = case((source.c.has, 1), else_=0)
+    return [(village, topic_, int(n_has or 0), int(n - (n_has or 0))) for village, topic_, n, n_has in db.session.execute(
+        select(source.c.village_id, source.c.topic, func.count(), func.sum(has))
+        .where(*conditions).group_by(source.c.village_id, source.c.topic))]
+
+
+def status_changes(sel: Selection) -> list:
+    """(topic, has, local day, change in residents): how many stretches start (+) and end (-) on each day."""
+    return changes(StatusFact.__table__, _of(StatusFact, sel), sel.topic)
+
+
+def changes(source, conditions: list, topic: str | None) -> list:
+    conditions = list(conditions) + ([source.c.topic == topic] if topic is not None else [])
+    out = []
+    for column, sign in ((source.c.from_day, 1), (source.c.until_day, -1)):
+        for topic_, has, day, n in db.session.execute(
+                select(source.c.topic, source.c.has, column, func.count())
+                .where(*conditions, column.is_not(None)).group_by(source.c.topic, source.c.has, column)):
+            out.append((topic_, bool(has), as_date(day), sign * n))
+    return out
 
 
 def follow_ups(sel: Selection, today: date) -> list:
@@ -63,16 +95,17 @@ def follow_ups(sel: Selection, today: date) -> list:
 
 
 def visits(sel: Selection, to: date | None) -> list:
-    """(official, local day, visits, minutes, households first visited by the official that day)."""
+    """(official, local day, visits, minutes, households first visited by the official that day, visits that found
+    nobody home, households first met by the official that day)."""
     conditions = _of(VisitFact, sel)
     if to is not None:
         conditions.append(VisitFact.day <= to)
     rows = db.session.execute(
         select(VisitFact.official_id, VisitFact.day, func.sum(VisitFact.visits), func.sum(VisitFact.minutes),
-               func.sum(VisitFact.households))
+               func.sum(VisitFact.households), func.sum(VisitFact.not_home), func.sum(VisitFact.met_households))
         .where(*conditions).group_by(VisitFact.official_id, VisitFact.day))
-    return [(official, as_date(day), int(n), int(minutes), int(households))
-            for official, day, n, minutes, households in rows]
+    return [(official, as_date(day), int(n), int(minutes), int(households), int(not_home), int(met))
+            for official, day, n, minutes, households, not_home, met in rows]
 
 
 def open_follow_ups(sel: Selection):

@@ -1,7 +1,8 @@
 """The aggregate queries behind the coverage figures: each is one GROUP BY, keyed by village (or official, or day).
 
 A *selection* says what to count (see service.py); a *counted visit* is a visit of the selection that is not
-voided, at a household that is not deleted. Households are placed by their current village, not by the village a
+voided, at a household that is not deleted. Statuses, old enough and has it are shared/coverage.py's: here and in
+facts.py they are computed in SQL by status_segments() and old_enough(). Households are placed by their current village, not by the village a
 visit copied when it was logged, so that "reached" can never exceed "total" after a household moves.
 """
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, and_, case, cast, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
+
+from shared.coverage import NOT_APPLICABLE
+from shared.vocab import HAS_IT, TOPICS
 
 from ..extensions import db
 from ..models import Assist, Household, Resident, Visit
@@ -65,15 +69,6 @@ def counted_visits_alone(sel: Selection) -> list:
     return visit_conditions(sel) + [Visit.household_id.in_(select(Household.id).where(*households_of(sel)))]
 
 
-def assist_counted(sel: Selection):
-    """An assist of a counted visit, its household left to the caller."""
-    if sel.start is None and sel.end is None and sel.official_id is None:
-        # Then only voided visits are left out, and they are few: cheaper than matching every visit.
-        voided = select(Visit.id).where(Visit.commune_id.in_(sel.communes), Visit.voided.is_(True))
-        return Assist.visit_id.not_in(voided)
-    return Assist.visit_id.in_(select(Visit.id).where(*visit_conditions(sel)))
-
-
 def local_day(column, tz: str):
     """The calendar day of a stored UTC timestamp in the time zone `tz`, as SQL."""
     minutes = fixed_offset_minutes(tz)
@@ -113,49 +108,73 @@ def _grouped(inner, *keys: str, aggregates=()) -> list:
     return _rows(select(*columns, *[make(inner) for make in aggregates]).group_by(*columns))
 
 
+def old_enough(birth_year, latest_birth_year):
+    """SQL: a resident born in `birth_year` is old enough when born in `latest_birth_year` or before, or when its
+    birth year is unknown (shared.coverage.old_enough with latest_birth_year = year - min_age)."""
+    return or_(birth_year.is_(None), birth_year <= latest_birth_year)
+
+
+def status_segments(where: list, tz: str, year: int, ages: dict[str, int]):
+    """The stretches of days over which a live resident old enough for a topic has it, or has it not applicable,
+    from the assists of the visits matching `where` (conditions on Visit): the rows of status_facts (models.py).
+
+    A resident's status on a day is the latest outcome of that day or before (shared.coverage.statuses): per
+    resident, topic and local day the last assist by (start, visit id, assist id) is kept; each runs until the next
+    day with an assist; only the stretches that count (has it, or not applicable) are returned."""
+    latest_birth_year = case({topic: year - age for topic, age in ages.items()}, value=Assist.topic)
+    per_assist = (select(Visit.household_id, Assist.resident_id, Assist.topic, Household.commune_id,
+                         Household.village_id, local_day(Visit.started_at, tz).label("day"),
+                         Visit.started_at, Visit.id.label("visit_id"), Assist.id.label("assist_id"), Assist.outcome)
+                  .select_from(Visit).join(Assist, Assist.visit_id == Visit.id)
+                  .join(Resident, Resident.id == Assist.resident_id)
+                  .join(Household, Household.id == Visit.household_id)
+                  # A resident's statuses come from the visits of its own household, as the tablet reads them.
+                  .where(*where, Visit.voided.is_(False), Resident.deleted.is_(False),
+                         Resident.household_id == Visit.household_id, Household.deleted.is_(False),
+                         old_enough(Resident.birth_year, latest_birth_year))
+                  .subquery())
+    last = func.row_number().over(
+        partition_by=[per_assist.c.resident_id, per_assist.c.topic, per_assist.c.day],
+        order_by=[per_assist.c.started_at.desc(), per_assist.c.visit_id.desc(), per_assist.c.assist_id.desc()])
+    ranked = select(per_assist, last.label("rank")).subquery()
+    until = func.lead(ranked.c.day).over(partition_by=[ranked.c.resident_id, ranked.c.topic], order_by=ranked.c.day)
+    days = (select(ranked.c.household_id, ranked.c.resident_id, ranked.c.topic, ranked.c.day.label("from_day"),
+                   until.label("until_day"), ranked.c.outcome, ranked.c.commune_id, ranked.c.village_id)
+            .where(ranked.c.rank == 1).subquery())
+    return (select(days.c.household_id, days.c.resident_id, days.c.topic, days.c.from_day, days.c.until_day,
+                   days.c.outcome.in_(HAS_IT).label("has"), days.c.commune_id, days.c.village_id)
+            .where(days.c.outcome.in_((*HAS_IT, NOT_APPLICABLE))).subquery())
+
+
 def households_and_first_reached(sel: Selection) -> list:
-    """(village, local day first reached or None, households): one pass that gives households total and reached
-    per village, and households first reached per day (for the cumulative weekly series)."""
+    """(village, local day first reached or None, visited, households): one pass that gives households total,
+    reached and visited (met or not home) per village, and households first reached per day (for the cumulative
+    weekly series)."""
     first_met = (select(Visit.household_id,
                         func.min(case((Visit.status == "met", Visit.started_at))).label("first_met"))
                  .where(*visit_conditions(sel)).group_by(Visit.household_id).subquery())
-    inner = (select(Household.village_id.label("village"), local_day(first_met.c.first_met, sel.tz).label("day"))
+    inner = (select(Household.village_id.label("village"), local_day(first_met.c.first_met, sel.tz).label("day"),
+                    case((first_met.c.household_id.is_not(None), 1), else_=0).label("visited"))
              .outerjoin(first_met, first_met.c.household_id == Household.id).where(*households_of(sel)))
-    return [(village, as_date(day) if day is not None else None, n)
-            for village, day, n in _grouped(inner, "village", "day", aggregates=[lambda q: func.count()])]
+    return [(village, as_date(day) if day is not None else None, visited, n)
+            for village, day, visited, n in _grouped(inner, "village", "day", "visited",
+                                                     aggregates=[lambda q: func.count()])]
 
 
-def residents_per_village(sel: Selection) -> dict[int, int]:
-    query = (select(Household.village_id, func.count()).select_from(Resident)
-             .join(Household, Household.id == Resident.household_id)
+def residents_per_village(sel: Selection, year: int, ages: dict[str, int]) -> dict[int, tuple]:
+    """{village: (residents, residents with no birth year, {topic: residents old enough})} of live residents."""
+    query = (select(Household.village_id, func.count(), func.sum(case((Resident.birth_year.is_(None), 1), else_=0)),
+                    *[func.sum(case((old_enough(Resident.birth_year, year - ages[topic]), 1), else_=0))
+                      for topic in TOPICS])
+             .select_from(Resident).join(Household, Household.id == Resident.household_id)
              .where(*households_of(sel), Resident.deleted.is_(False)).group_by(Household.village_id))
-    return dict(_rows(query))
+    return {village: (n, int(unknown or 0), {t: int(c or 0) for t, c in zip(TOPICS, counts)})
+            for village, n, unknown, *counts in _rows(query)}
 
 
-def done_per_village(sel: Selection) -> list:
-    """(village, topic, households done, residents done): `done` assists of counted visits.
-
-    Distinct (household, topic, resident) triples first, then one row per household and topic with its number of
-    residents, and only then the join to households for their village: hash aggregates over the assists alone,
-    where COUNT(DISTINCT) would sort."""
-    deleted_residents = select(Resident.id).where(Resident.commune_id.in_(sel.communes), Resident.deleted.is_(True))
-    triples = (select(Assist.household_id, Assist.topic, Assist.resident_id)
-               # Assist.commune_id lets ix_assists_commune_topic_outcome narrow the assists first.
-               .where(Assist.commune_id.in_(sel.communes), Assist.outcome == "done", assist_counted(sel),
-                      # An assist of a deleted resident counts for nobody; a household-level one for the household.
-                      or_(Assist.resident_id.is_(None), Assist.resident_id.not_in(deleted_residents)))
-               .group_by(Assist.household_id, Assist.topic, Assist.resident_id))
-    if sel.topic is not None:
-        triples = triples.where(Assist.topic == sel.topic)
-    if sel.village_id is not None:
-        triples = triples.where(Assist.household_id.in_(select(Household.id).where(*households_of(sel))))
-    triples = triples.subquery()
-    per_household = (select(triples.c.household_id, triples.c.topic,
-                            func.count(triples.c.resident_id).label("residents"))
-                     .group_by(triples.c.household_id, triples.c.topic).subquery())
-    return _rows(select(Household.village_id, per_household.c.topic, func.count(), func.sum(per_household.c.residents))
-                 .join(per_household, per_household.c.household_id == Household.id).where(*households_of(sel))
-                 .group_by(Household.village_id, per_household.c.topic))
+def segments_of(sel: Selection, year: int, ages: dict[str, int]):
+    """status_segments() of the selection's counted visits: statuses at the end of its range."""
+    return status_segments(counted_visits(sel), sel.tz, year, ages)
 
 
 def open_follow_up():
@@ -175,15 +194,21 @@ def follow_ups_per_village(sel: Selection, today: date) -> list:
 
 
 def visits_per_official_and_day(sel: Selection) -> list:
-    """(official, local day, visits, minutes) of counted visits."""
+    """(official, local day, visits, minutes, visits that found nobody home) of counted visits."""
     inner = (select(Visit.official_id.label("official"), local_day(Visit.started_at, sel.tz).label("day"),
-                    Visit.duration_min.label("minutes")).where(*counted_visits_alone(sel)))
-    return [(official, as_date(day), n, minutes or 0) for official, day, n, minutes in _grouped(
-        inner, "official", "day", aggregates=[lambda q: func.count(), lambda q: func.sum(q.c.minutes)])]
+                    Visit.duration_min.label("minutes"),
+                    case((Visit.status == "not_home", 1), else_=0).label("not_home"))
+             .where(*counted_visits_alone(sel)))
+    return [(official, as_date(day), n, minutes or 0, int(not_home or 0))
+            for official, day, n, minutes, not_home in _grouped(
+                inner, "official", "day", aggregates=[lambda q: func.count(), lambda q: func.sum(q.c.minutes),
+                                                      lambda q: func.sum(q.c.not_home)])]
 
 
-def households_per_official(sel: Selection) -> dict[int, int]:
-    """Distinct households each official visited (counted visits)."""
-    pairs = (select(Visit.official_id.label("official")).where(*counted_visits_alone(sel))
-             .group_by(Visit.official_id, Visit.household_id))
-    return dict(_grouped(pairs, "official", aggregates=[lambda q: func.count()]))
+def households_per_official(sel: Selection) -> dict[int, tuple[int, int]]:
+    """{official: (distinct households visited, of which met)} over counted visits."""
+    pairs = (select(Visit.official_id.label("official"),
+                    func.max(case((Visit.status == "met", 1), else_=0)).label("met"))
+             .where(*counted_visits_alone(sel)).group_by(Visit.official_id, Visit.household_id))
+    return {official: (n, int(met or 0)) for official, n, met in _grouped(
+        pairs, "official", aggregates=[lambda q: func.count(), lambda q: func.sum(q.c.met)])}

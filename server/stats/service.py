@@ -3,9 +3,11 @@
 Terms:
 - the *selection* of a call: the communes of the area (one, or all of a province), optionally one village, a range
   of local days (in the commune's time zone) for visits, one topic and one official;
-- a household is *reached* when it has a counted visit (queries.py) with status met in the range; it is *done* for
-  a topic when such a visit has a `done` assist for that topic, for the household itself (resident_id NULL) or for
-  a resident that is not deleted;
+- a household is *reached* when it has a counted visit (queries.py) with status met in the range; it is *visited,
+  nobody home* when it has counted visits but none met;
+- a topic's *coverage* is shared/coverage.py's (docs/indicators.md): residents old enough whose status (the latest
+  outcome among the counted visits) is done or already_had, out of those old enough whose status is not
+  not_applicable; per area, per village, per official's assigned villages and at the end of each week;
 - a *follow-up* is open while no later met visit closes it, and *overdue* once its day is before today (local).
   Follow-ups are current tasks: the date range does not apply to them; the village and official filters do.
 Every figure comes from a few GROUP BY queries: over the per-household facts (fact_queries.py, facts.py) when the
@@ -19,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from shared.coverage import percent
 from shared.vocab import TOPICS
 
 from ..extensions import db
 from ..models import Area, AuditLog, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
-from . import fact_queries, facts, queries
+from . import fact_queries, facts, queries, rules
 from .queries import Selection
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -89,39 +92,43 @@ def _instant(day: date, zone: ZoneInfo) -> datetime:
 
 @dataclass
 class Tally:
-    """The additive figures of a village, a commune or a whole area."""
+    """The additive figures of a village, a commune, an official's villages or a whole area."""
     households_total: int = 0
     households_reached: int = 0
+    households_not_home: int = 0  # visited, nobody home yet: not reached
     residents_total: int = 0
+    unknown_age: int = 0
     follow_ups_open: int = 0
     follow_ups_overdue: int = 0
-    households_done: Counter = field(default_factory=Counter)
-    residents_done: Counter = field(default_factory=Counter)
+    aged: Counter = field(default_factory=Counter)            # topic -> residents old enough
+    has: Counter = field(default_factory=Counter)             # topic -> of them, who have it
+    not_applicable: Counter = field(default_factory=Counter)  # topic -> of them, not applicable
 
     def add(self, other: "Tally") -> None:
-        for name in ("households_total", "households_reached", "residents_total", "follow_ups_open",
+        for name in ("households_total", "households_reached", "households_not_home", "residents_total", "unknown_age",
+                     "follow_ups_open",
                      "follow_ups_overdue"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.households_done.update(other.households_done)
-        self.residents_done.update(other.residents_done)
+        self.aged.update(other.aged)
+        self.has.update(other.has)
+        self.not_applicable.update(other.not_applicable)
 
     def figures(self, topics: list[str], targets: dict) -> dict:
         return {
             "households_total": self.households_total, "households_reached": self.households_reached,
             "reached_percent": percent(self.households_reached, self.households_total),
-            "residents_total": self.residents_total,
+            "households_not_home": self.households_not_home,
+            "residents_total": self.residents_total, "unknown_age": self.unknown_age,
             "follow_ups_open": self.follow_ups_open, "follow_ups_overdue": self.follow_ups_overdue,
-            "topics": [{"topic": topic,
-                        "households_done": self.households_done[topic],
-                        "households_percent": percent(self.households_done[topic], self.households_total),
-                        "residents_done": self.residents_done[topic],
-                        "residents_percent": percent(self.residents_done[topic], self.residents_total),
-                        "target_percent": targets.get(topic)} for topic in topics],
+            "topics": [self.topic(topic, targets.get(topic)) for topic in topics],
         }
 
-
-def percent(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    def topic(self, topic: str, target: float | None) -> dict:
+        eligible = self.aged[topic] - self.not_applicable[topic]
+        share = percent(self.has[topic], eligible)
+        return {"topic": topic, "eligible": eligible, "has_it": self.has[topic], "percent": share,
+                "not_applicable": self.not_applicable[topic], "target_percent": target,
+                "target_met": None if target is None else (share or 0.0) >= target}
 
 
 @dataclass
@@ -130,71 +137,98 @@ class Gathered:
     villages: dict[int, Tally]
     reached_by_day: Counter
     visits_by_day: Counter
-    activity: dict[int, list]  # official -> [visits, households, minutes]
+    not_home_by_day: Counter
+    activity: dict[int, list]  # official -> [visits, households visited, minutes, not-home visits, households met]
+    changes: Counter           # (topic, has, day) -> status stretches starting (+) less those ending (-) that day
 
 
-def gather(sel: Selection, today: date, date_to: date | None = None) -> Gathered:
+def gather(sel: Selection, today: date, date_to: date | None = None, changes: bool = True) -> Gathered:
     """Run the aggregate queries of a coverage call: over the facts when they hold what `sel` counts
-    (fact_queries.py), else over the visits (queries.py). `date_to` is the last local day `sel` counts."""
+    (fact_queries.py), else over the visits (queries.py). `date_to` is the last local day `sel` counts; residents'
+    ages are counted in the year of `today`. `changes`: also the status changes of the weekly series (not needed
+    for a province, whose page shows no weeks)."""
     if fact_queries.covers(sel):
         facts.catch_up()
-        return gather_facts(sel, today, date_to)
-    return gather_live(sel, today)
+        if facts.current_year() == today.year:
+            return gather_facts(sel, today, date_to, changes)
+    return gather_live(sel, today, changes)
 
 
-def gather_facts(sel: Selection, today: date, date_to: date | None) -> Gathered:
-    """The figures of a selection without start day or official, from a few hundred grouped fact rows."""
+def _tallies() -> tuple[dict[int, Tally], callable]:
     tallies: dict[int, Tally] = {}
-    reached_by_day, visits_by_day, activity = Counter(), Counter(), {}
+    return tallies, lambda village_id: tallies.setdefault(village_id, Tally())
 
-    def of(village_id: int) -> Tally:
-        return tallies.setdefault(village_id, Tally())
 
-    for village_id, day, n, residents in fact_queries.households(sel, date_to):
-        of(village_id).households_total += n
-        of(village_id).residents_total += residents
+def gather_facts(sel: Selection, today: date, date_to: date | None, changes: bool = True) -> Gathered:
+    """The figures of a selection without start day or official, from a few hundred grouped fact rows."""
+    tallies, of = _tallies()
+    reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
+    for village_id, day, n, visited, residents, unknown, aged in fact_queries.households(sel, date_to):
+        tally = of(village_id)
+        tally.households_total += n
+        tally.residents_total += residents
+        tally.unknown_age += unknown
+        tally.aged.update(aged)
         if day is not None:
-            of(village_id).households_reached += n
+            tally.households_reached += n
             reached_by_day[day] += n
-    for village_id, topic, households, residents in fact_queries.done(sel, date_to):
-        of(village_id).households_done[topic] = households
-        of(village_id).residents_done[topic] = int(residents)
+        else:
+            tally.households_not_home += visited
+    for village_id, topic, has, not_applicable in fact_queries.statuses(sel, date_to):
+        of(village_id).has[topic], of(village_id).not_applicable[topic] = has, not_applicable
     for village_id, open_, overdue in fact_queries.follow_ups(sel, today):
         of(village_id).follow_ups_open, of(village_id).follow_ups_overdue = open_, int(overdue or 0)
-    for official_id, day, n, minutes, households in fact_queries.visits(sel, date_to):
+    for official_id, day, n, minutes, households, not_home, met in fact_queries.visits(sel, date_to):
         visits_by_day[day] += n
-        row = activity.setdefault(official_id, [0, 0, 0])
-        row[0], row[1], row[2] = row[0] + n, row[1] + households, row[2] + minutes
-    return Gathered(tallies, reached_by_day, visits_by_day, activity)
+        not_home_by_day[day] += not_home
+        row = activity.setdefault(official_id, [0, 0, 0, 0, 0])
+        for i, value in enumerate((n, households, minutes, not_home, met)):
+            row[i] += value
+    return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
+                    _changes(fact_queries.status_changes(sel) if changes else [], date_to))
 
 
-def gather_live(sel: Selection, today: date) -> Gathered:
-    """Run the six aggregate queries over the visits (see queries.py)."""
-    tallies: dict[int, Tally] = {}
-    reached_by_day, visits_by_day, activity = Counter(), Counter(), {}
-
-    def of(village_id: int) -> Tally:
-        return tallies.setdefault(village_id, Tally())
-
-    for village_id, day, n in queries.households_and_first_reached(sel):
+def gather_live(sel: Selection, today: date, changes: bool = True) -> Gathered:
+    """Run the aggregate queries over the visits (see queries.py)."""
+    tallies, of = _tallies()
+    reached_by_day, visits_by_day, not_home_by_day, activity = Counter(), Counter(), Counter(), {}
+    year, ages = today.year, rules.min_ages()
+    for village_id, day, visited, n in queries.households_and_first_reached(sel):
         of(village_id).households_total += n
         if day is not None:
             of(village_id).households_reached += n
             reached_by_day[day] += n
-    for village_id, n in queries.residents_per_village(sel).items():
-        of(village_id).residents_total = n
-    for village_id, topic, households, residents in queries.done_per_village(sel):
-        of(village_id).households_done[topic] = households
-        of(village_id).residents_done[topic] = int(residents)
+        elif visited:
+            of(village_id).households_not_home += n
+    for village_id, (n, unknown, aged) in queries.residents_per_village(sel, year, ages).items():
+        tally = of(village_id)
+        tally.residents_total, tally.unknown_age = n, unknown
+        tally.aged.update(aged)
+    segments = queries.segments_of(sel, year, ages)
+    for village_id, topic, has, not_applicable in fact_queries.status_counts(segments, [], sel.topic, None):
+        of(village_id).has[topic], of(village_id).not_applicable[topic] = has, not_applicable
     for village_id, open_, overdue in queries.follow_ups_per_village(sel, today):
         of(village_id).follow_ups_open, of(village_id).follow_ups_overdue = open_, int(overdue or 0)
-    for official_id, day, n, minutes in queries.visits_per_official_and_day(sel):
+    for official_id, day, n, minutes, not_home in queries.visits_per_official_and_day(sel):
         visits_by_day[day] += n
-        row = activity.setdefault(official_id, [0, 0, 0])
-        row[0], row[2] = row[0] + n, row[2] + int(minutes)
-    for official_id, n in queries.households_per_official(sel).items():
-        activity.setdefault(official_id, [0, 0, 0])[1] = n
-    return Gathered(tallies, reached_by_day, visits_by_day, activity)
+        not_home_by_day[day] += not_home
+        row = activity.setdefault(official_id, [0, 0, 0, 0, 0])
+        row[0], row[2], row[3] = row[0] + n, row[2] + int(minutes), row[3] + not_home
+    for official_id, (n, met) in queries.households_per_official(sel).items():
+        row = activity.setdefault(official_id, [0, 0, 0, 0, 0])
+        row[1], row[4] = n, met
+    return Gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity,
+                    _changes(fact_queries.changes(segments, [], sel.topic) if changes else [], None))
+
+
+def _changes(rows, date_to: date | None) -> Counter:
+    """Status changes per (topic, has, day), up to `date_to`: what happens after it is not known yet to a selection
+    that ends then (a stretch that ends later still runs on that day)."""
+    out = Counter()
+    for topic, has, day, n in rows:
+        if date_to is None or day <= date_to:
+            out[(topic, has, day)] += n
+    return Counter({key: n for key, n in out.items() if n})
 
 
 def coverage(area_id: int, date_from: date | None = None, date_to: date | None = None, village_id: int | None = None,
@@ -206,7 +240,7 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     today = now.astimezone(ZoneInfo(tz)).date()
     topics = [topic] if topic else list(TOPICS)
     targets = _targets_of(sel.communes)
-    gathered = gather(sel, today, date_to)
+    gathered = gather(sel, today, date_to, changes=area.level != "province")
     tallies = gathered.villages
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
@@ -218,16 +252,19 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
         tally = tallies.get(village.id, Tally())
         communes[village.commune_id][1].add(tally)
         total.add(tally)
+    own_targets = targets.get(sel.communes[0], {}) if area.level != "province" else {}
     result = {
         "area_id": area.id, "name": area.name, "level": area.level,
         "date_from": date_from, "date_to": date_to, "village_id": sel.village_id, "topic": topic,
-        "official_id": official_id,
-        **total.figures(topics, targets.get(sel.communes[0], {}) if area.level != "province" else {}),
+        "official_id": official_id, "year": today.year, "min_ages": rules.min_ages(),
+        **total.figures(topics, own_targets),
         "villages": [] if area.level == "province" else [
             {"area_id": v.id, "name": v.name,
              **tallies.get(v.id, Tally()).figures(topics, targets.get(v.commune_id, {}))} for v in villages],
-        "officials": officials(sel, now, gathered.activity),
-        "weeks": weeks(gathered.visits_by_day, gathered.reached_by_day, date_from, date_to, today),
+        "officials": officials(sel, now, gathered.activity, {v.id: tallies.get(v.id, Tally()) for v in villages},
+                               topics, own_targets),
+        "weeks": weeks(gathered, date_from, date_to, today,
+                       None if area.level == "province" else (topics, total)),
     }
     if area.level == "province":
         result["communes"] = [{"area_id": c.id, "name": c.name, **tally.figures(topics, targets.get(c.id, {}))}
@@ -235,8 +272,11 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     return result
 
 
-def officials(sel: Selection, now: datetime, activity: dict[int, list]) -> list[dict]:
-    """Each official's visits, households and minutes (`activity`), and when each of their devices last synced.
+def officials(sel: Selection, now: datetime, activity: dict[int, list], villages: dict[int, Tally] | None = None,
+              topics: list[str] = (), targets: dict | None = None) -> list[dict]:
+    """Each official's own work (`activity`: visits, of which not home, households visited and met, minutes), the
+    coverage of their assigned villages within the selection (`villages`: their residents, not the commune's), and
+    when each of their devices last synced.
 
     Listed: the officials assigned to the selection (so that one with no visit shows), and anyone who logged a
     counted visit; only the one official when the selection names one."""
@@ -248,27 +288,41 @@ def officials(sel: Selection, now: datetime, activity: dict[int, list]) -> list[
     if sel.official_id is not None:
         who = who.where(User.id == sel.official_id)
     users = db.session.execute(who.order_by(User.full_name, User.id)).all()
+    ids = [u.id for u in users]
     devices: dict[int, list] = {}
     for device in db.session.execute(
             select(Device.user_id, Device.id, Device.label, Device.last_sync_at, Device.last_seen_at)
-            .where(Device.user_id.in_([u.id for u in users]), Device.revoked_at.is_(None)).order_by(Device.label)):
+            .where(Device.user_id.in_(ids), Device.revoked_at.is_(None)).order_by(Device.label)):
         heard = max((t for t in (device.last_sync_at, device.last_seen_at) if t is not None), default=None)
         devices.setdefault(device.user_id, []).append(
             {"device_id": device.id, "label": device.label, "last_sync_at": heard,
              "stale": heard is None or now - heard > STALE_AFTER})
+    theirs: dict[int, list[int]] = {}
+    for user_id, village_id in db.session.execute(
+            select(UserVillage.user_id, UserVillage.village_id).where(UserVillage.user_id.in_(ids))):
+        theirs.setdefault(user_id, []).append(village_id)
+    villages = villages or {}
     rows = []
     for user in users:
-        visits, households, minutes = activity.get(user.id, (0, 0, 0))
+        visits, households, minutes, not_home, met = activity.get(user.id, (0, 0, 0, 0, 0))
         own = devices.get(user.id, [])
         last = max((d["last_sync_at"] for d in own if d["last_sync_at"]), default=None)
-        rows.append({"user_id": user.id, "full_name": user.full_name, "visits": visits, "households": households,
-                     "minutes": minutes, "last_sync_at": last,
-                     "stale": last is None or now - last > STALE_AFTER, "devices": own})
+        mine = [v for v in sorted(theirs.get(user.id, [])) if v in villages]
+        area = Tally()
+        for village_id in mine:
+            area.add(villages[village_id])
+        rows.append({"user_id": user.id, "full_name": user.full_name, "visits": visits, "not_home_visits": not_home,
+                     "households": households, "households_met": met, "minutes": minutes, "last_sync_at": last,
+                     "stale": last is None or now - last > STALE_AFTER, "devices": own, "village_ids": mine,
+                     "villages": area.figures(list(topics), targets or {})})
     return rows
 
 
-def weeks(visits: Counter, firsts: Counter, date_from: date | None, date_to: date | None, today: date) -> list[dict]:
-    """Visits per Monday-start local week and households reached by the end of it, from per-day counts."""
+def weeks(gathered: Gathered, date_from: date | None, date_to: date | None, today: date,
+          topical: tuple[list[str], Tally] | None = None) -> list[dict]:
+    """Visits and not-home visits per Monday-start local week, households reached by the end of it, and, when
+    `topical` gives the topics and the area's tally, each topic's coverage on the week's last day."""
+    visits, firsts = gathered.visits_by_day, gathered.reached_by_day
     days = set(visits) | set(firsts)
     if not days and date_from is None:
         return []
@@ -277,15 +331,37 @@ def weeks(visits: Counter, firsts: Counter, date_from: date | None, date_to: dat
     monday, last_monday = _monday(start), _monday(end)
     # A range reaching back decades would otherwise list thousands of empty weeks.
     monday = max(monday, last_monday - timedelta(weeks=MAX_WEEKS))
-    per_week, reached_per_week = Counter(), Counter()
+    per_week, not_home_per_week, reached_per_week, changes = Counter(), Counter(), Counter(), Counter()
     for day, n in visits.items():
         per_week[_monday(day)] += n
+    for day, n in gathered.not_home_by_day.items():
+        not_home_per_week[_monday(day)] += n
     for day, n in firsts.items():
         reached_per_week[_monday(day)] += n
+    # A week shows the statuses of its last day (Sunday, or `date_to`): a stretch from day d counts from d's week
+    # on, one that ends on d (its until_day) no longer counts from d's week on.
+    for (topic, has, day), n in gathered.changes.items():
+        changes[(topic, has, _monday(day))] += n
     series, cumulative = [], sum(n for week, n in reached_per_week.items() if week < monday)
+    running = Counter()
+    for (topic, has, week), n in changes.items():
+        if week < monday:
+            running[(topic, has)] += n
     while monday <= last_monday:
         cumulative += reached_per_week[monday]
-        series.append({"week": monday, "visits": per_week[monday], "households_reached_cumulative": cumulative})
+        entry = {"week": monday, "visits": per_week[monday], "not_home_visits": not_home_per_week[monday],
+                 "households_reached_cumulative": cumulative}
+        if topical is not None:
+            topics, tally = topical
+            for topic in topics:
+                for has in (True, False):
+                    running[(topic, has)] += changes[(topic, has, monday)]
+            entry["topics"] = []
+            for topic in topics:
+                eligible = tally.aged[topic] - running[(topic, False)]
+                entry["topics"].append({"topic": topic, "has_it": running[(topic, True)], "eligible": eligible,
+                                        "percent": percent(running[(topic, True)], eligible)})
+        series.append(entry)
         monday += timedelta(weeks=1)
     return series
 

@@ -102,7 +102,7 @@ def test_a_household_reads_in_full(store):
     assert got == {"id": hid, "village_id": VILLAGE, "address": "8 Lý Thường Kiệt", "head_name": "Kha Văn Cân",
                    "phone": "0905 1", "note": "chó dữ", "version": 0, "reached": True, "topics_done": [],
                    "follow_up_on": None, "deleted": False, "pending": True, "visits": [visit],
-                   "best": {older: {"vneid_account": "declined"}}, "residents": [
+                   "status": {older: {"vneid_account": "declined"}}, "residents": [
                        {"id": older, "household_id": hid, "full_name": "Kha Thị Út", "birth_year": 1950, "sex": "f",
                         "phone": "0905 2", "has_smartphone": False, "version": 0},
                        {"id": younger, "household_id": hid, "full_name": "Kha Văn Tí", "birth_year": 2001,

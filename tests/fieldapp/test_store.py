@@ -48,12 +48,40 @@ def test_coverage_marks_and_filters(store):
     assert {h["id"] for h in store.households(needs_follow_up=True)} == {a, b}
     assert [(f["id"], f["overdue"]) for f in store.follow_ups()] == [(b, True), (a, False)]
     detail = store.household(a)
-    assert detail["best"] == {ra: {"vneid_account": "done"}, "": {"scam_awareness": "follow_up"}}
+    assert detail["status"] == {ra: {"vneid_account": "done"}, "": {"scam_awareness": "follow_up"}}
     assert len(detail["visits"]) == 2 and detail["visits"][0]["notes"] == "quay lại"
     assert len(store.today_visits()) == 3
     # a later visit without a follow-up date closes the follow-up
     store.log_visit(b, status="met")
     assert [f["id"] for f in store.follow_ups()] == [a]
+
+
+def test_a_topic_is_had_by_its_latest_outcome(store):
+    """The marks follow shared/coverage.py: the latest outcome counts (a later one overrides an earlier one, ties in
+    time go by visit id), already_had counts as having it, a voided (corrected) visit and a deleted resident count
+    for nothing."""
+    store.set_account(user={"id": 7}, scope={"village_ids": [1]})
+    hid = store.save_household({"village_id": 1, "address": "1", "head_name": "A"})
+    ra, rb = (store.save_resident({"household_id": hid, "full_name": name}) for name in ("An", "Bình"))
+
+    def had() -> list:
+        return store.households()[0]["topics_done"]
+
+    store.log_visit(hid, assists=[{"resident_id": ra, "topic": "vneid_account", "outcome": "done"}])
+    assert had() == ["vneid_account"]
+    store.log_visit(hid, assists=[{"resident_id": ra, "topic": "vneid_account", "outcome": "partial"}])
+    assert had() == []  # logged in the same second: the later visit's id is larger
+    store.log_visit(hid, assists=[{"resident_id": rb, "topic": "cashless_payment", "outcome": "already_had"},
+                                  {"resident_id": ra, "topic": "vneid_level2", "outcome": "not_applicable"}])
+    assert had() == ["cashless_payment"]
+    assert store.household(hid)["status"] == {ra: {"vneid_account": "partial", "vneid_level2": "not_applicable"},
+                                              rb: {"cashless_payment": "already_had"}}
+    last = store.log_visit(hid, assists=[{"resident_id": ra, "topic": "vneid_account", "outcome": "already_had"}])
+    assert had() == ["vneid_account", "cashless_payment"]
+    store.log_visit(hid, replaces_id=last, assists=[])  # a correction voids it
+    assert had() == ["cashless_payment"]
+    store.delete_resident(rb)
+    assert had() == []
 
 
 def test_edits_send_only_changed_fields_in_one_entry(store):

@@ -213,7 +213,7 @@ def test_a_pulled_page_writes_areas_rows_and_visits_with_their_marks(store):
     assert got["visits"][1]["assists"][0] == {"resident_id": rid, "topic": "vneid_account", "outcome": "done",
                                               "note": "xong"}
     assert got["residents"][0]["has_smartphone"] is True and got["residents"][0]["version"] == 2
-    assert got["best"] == {rid: {"vneid_account": "done"}, "": {"scam_awareness": "partial"}}
+    assert got["status"] == {rid: {"vneid_account": "done"}, "": {"scam_awareness": "partial"}}
     assert _ids(store, "phan thi cuc") == [hid] and _ids(store, "777888") == [hid]
 
 

@@ -75,6 +75,14 @@ def test_main_flow_login_search_visit_sync(driver, server):
     driver.tap(head_chip)
     driver.tap(visit.topic_chips["vneid_account"]["done"])
     driver.tap(visit.topic_chips["cashless_payment"]["follow_up"])
+    # Another resident already had VNeID before the visit: one tap too, in the same row as "done".
+    other = [c for c in visit.ids.who.children if c.value not in (head_chip.value, "")][0]
+    driver.tap(other)
+    had = visit.topic_chips["vneid_account"]["already_had"]
+    assert had.parent is visit.topic_chips["vneid_account"]["done"].parent
+    driver.tap(had)
+    assert visit.outcomes[other.value] == {"vneid_account": "already_had"}
+    driver.tap(head_chip)
     driver.type(visit.ids.notes, "CCCD 079203001234")
     assert "CCCD" in visit.warning
     driver.type(visit.ids.notes, "Đã cài VNeID, hẹn tuần sau cài ứng dụng ngân hàng.")
@@ -98,7 +106,8 @@ def test_main_flow_login_search_visit_sync(driver, server):
     assert len(on_server) == 1
     hid, status, notes, follow_up_on, assists = on_server[0]
     assert status == "met" and notes.startswith("Đã cài VNeID")
-    assert assists == [("cashless_payment", "follow_up"), ("vneid_account", "done")]
+    assert sorted(assists) == [("cashless_payment", "follow_up"), ("vneid_account", "already_had"),
+                               ("vneid_account", "done")]
     assert follow_up_on is not None
     assert i18n.tr("home.pending", n=0) in home.sync_text and len(home.ids.today.children) == 1
     driver.shot("home")

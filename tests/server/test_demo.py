@@ -111,3 +111,23 @@ def test_seeding_twice_without_reset_is_refused(app):
         demo.seed(seed=1, households_per_village=1, weeks=1, today=TODAY)
         with pytest.raises(AdminError, match="--reset"):
             demo.seed(seed=1, households_per_village=1, weeks=1, today=TODAY)
+
+
+def test_the_demo_indicators_are_shares_a_leader_believes(app):
+    """On the default demo most adults already had VNeID: its coverage is a large share, near the target but not
+    past every one, some residents have no birth year and some cannot pay cashless (no phone)."""
+    from server.stats import service
+
+    with app.app_context():
+        demo.seed(seed=3)
+        commune = db.session.execute(select(Area.id).where(Area.name == "Nam Đông")).scalar_one()
+        figures = service.coverage(commune)
+        topics = {t["topic"]: t for t in figures["topics"]}
+        outcomes = Counter(db.session.execute(select(Assist.outcome).where(Assist.topic == "vneid_account"))
+                           .scalars())
+    assert outcomes["already_had"] > outcomes["done"] > 0
+    assert 50 <= topics["vneid_account"]["percent"] <= 90
+    assert not all(t["target_met"] for t in topics.values())
+    assert all(t["eligible"] <= figures["residents_total"] for t in topics.values())
+    assert topics["public_services"]["eligible"] < topics["digital_skills"]["eligible"]  # 18 against 12
+    assert topics["cashless_payment"]["not_applicable"] > 0 and figures["unknown_age"] > 0

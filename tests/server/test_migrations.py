@@ -15,3 +15,55 @@ def test_upgrade_from_empty_matches_the_models(database_url):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def test_the_indicators_migration_keeps_old_visits_meaning(database_url):
+    """Visits stored before issue 11 (a done assist of an adult, a voided one) count under the new definitions once
+    the migration ran: it empties the facts and marks every household stale, and the next reader computes them."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert, select
+
+    from server.ledger import ensure_counter
+    from server.models import Area, Assist, Household, Resident, StaleHousehold, User, Visit
+    from server.stats import service
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade(revision="b7c1d2e3f4a5")
+        db.session.execute(insert(Area), [{"id": 1, "level": "province", "name": "Tỉnh", "seq": 0},
+                                          {"id": 2, "parent_id": 1, "level": "commune", "name": "Xã", "commune_id": 2,
+                                           "seq": 0},
+                                          {"id": 3, "parent_id": 2, "level": "village", "name": "Thôn", "commune_id": 2,
+                                           "seq": 0}])
+        db.session.execute(insert(User), [{"id": 1, "username": "cb", "full_name": "Cán bộ", "role": "official",
+                                           "commune_id": 2, "active": True, "password_hash": "x",
+                                           "created_at": datetime.now(timezone.utc)}])
+        common = {"village_id": 3, "commune_id": 2, "seq": 0, "field_versions": {}, "deleted": False}
+        hid, adult, child = "0190e9f0-0000-7000-8000-000000000001", "0190e9f0-0000-7000-8000-000000000002", \
+            "0190e9f0-0000-7000-8000-000000000003"
+        db.session.execute(insert(Household), [{"id": hid, "address": "Số 1", "head_name": "Lê Văn A", **common}])
+        year = datetime.now().year
+        db.session.execute(insert(Resident), [
+            {"id": adult, "household_id": hid, "full_name": "Lê Văn A", "birth_year": 1970, **common},
+            {"id": child, "household_id": hid, "full_name": "Lê Thị B", "birth_year": year - 5, **common}])
+        started = datetime.now(timezone.utc)
+        for n, voided in ((1, False), (2, True)):
+            vid = f"0190e9f0-0000-7000-8000-00000000001{n}"
+            db.session.execute(insert(Visit), [{"id": vid, "household_id": hid, "village_id": 3, "commune_id": 2,
+                                                "official_id": 1, "started_at": started, "status": "met",
+                                                "voided": voided, "payload_hash": "0" * 64, "seq": 0}])
+            db.session.execute(insert(Assist), [{"visit_id": vid, "resident_id": who, "topic": "vneid_account",
+                                                 "outcome": "done", "household_id": hid, "commune_id": 2}
+                                                for who in (adult, child)])
+        db.session.commit()
+
+        upgrade()
+        ensure_counter()
+
+        assert db.session.execute(select(StaleHousehold.household_id)).scalars().all() == [hid]
+        figures = service.coverage(2)
+        vneid = next(t for t in figures["topics"] if t["topic"] == "vneid_account")
+        assert (figures["households_reached"], vneid["has_it"], vneid["eligible"]) == (1, 1, 1)
+        db.session.remove()
+        db.engine.dispose()

@@ -7,11 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import insert, select, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, select, text
 
 from server.extensions import db
 from server.models import Area, Assist, Device, Household, Resident, StaleHousehold, User, Visit
-from server.stats import fact_queries, facts, service
+from server.stats import fact_queries, facts, rules, service
+from shared import coverage
 from shared.ids import new_id
 from shared.vocab import OUTCOMES, TOPICS
 
@@ -47,9 +50,9 @@ class Data:
         return {"id": hid, "village_id": village, "commune_id": self.communes[village], "deleted": deleted,
                 "address": f"Số {hid[-4:]}", "head_name": "Lê Thị Mai", "seq": 0, "field_versions": {}}
 
-    def resident_row(self, rid: str, household: str, village: int, deleted: bool) -> dict:
+    def resident_row(self, rid: str, household: str, village: int, deleted: bool, born: int | None = 1980) -> dict:
         return {"id": rid, "household_id": household, "village_id": village, "commune_id": self.communes[village],
-                "full_name": "Phạm Văn Bình", "seq": 0, "field_versions": {}, "deleted": deleted}
+                "full_name": "Phạm Văn Bình", "seq": 0, "field_versions": {}, "deleted": deleted, "birth_year": born}
 
     def visit_row(self, vid, household, village, started_at, status, official, voided, follow_up_on, minutes) -> dict:
         return {"id": vid, "household_id": household, "village_id": village, "commune_id": self.communes[village],
@@ -68,9 +71,10 @@ class Data:
         facts.refresh([hid])
         return hid
 
-    def resident(self, household: str, deleted: bool = False) -> str:
+    def resident(self, household: str, deleted: bool = False, born: int | None = 1980) -> str:
         rid = new_id()
-        db.session.execute(insert(Resident), [self.resident_row(rid, household, self.villages[household], deleted)])
+        db.session.execute(insert(Resident), [self.resident_row(rid, household, self.villages[household], deleted,
+                                                                born)])
         facts.refresh([household])
         return rid
 
@@ -109,7 +113,7 @@ def test_counts_reached_and_done_exactly(data, world):
     data.resident(h3)  # of a deleted household: counts nowhere
     r5, r6 = data.resident(h5), data.resident(h5, deleted=True)
     day = at("2026-11-20T09:00+07:00")
-    data.visit(h1, day, assists=[("vneid_account", "done", r1), ("vneid_account", "done", r2),
+    data.visit(h1, day, assists=[("vneid_account", "done", r1), ("vneid_account", "already_had", r2),
                                  ("cashless_payment", "partial", r1)])
     data.visit(h2, day, status="not_home")
     data.visit(h2, day, voided=True, assists=[("vneid_account", "done", r3)])
@@ -121,20 +125,89 @@ def test_counts_reached_and_done_exactly(data, world):
 
     assert (figures["households_total"], figures["households_reached"], figures["residents_total"]) == (4, 2, 4)
     assert figures["reached_percent"] == 50.0
+    assert figures["households_not_home"] == 1  # h2: nobody home, and its met visit was voided
     assert topic_row(figures, "vneid_account") == {
-        "topic": "vneid_account", "households_done": 1, "households_percent": 25.0, "residents_done": 2,
-        "residents_percent": 50.0, "target_percent": 80.0}
-    assert topic_row(figures, "digital_skills")["households_done"] == 1
-    assert topic_row(figures, "digital_skills")["residents_done"] == 0
-    assert topic_row(figures, "cashless_payment")["households_done"] == 0
+        "topic": "vneid_account", "eligible": 4, "has_it": 2, "percent": 50.0, "not_applicable": 0,
+        "target_percent": 80.0, "target_met": False}
+    # An assist for the household as a whole counts for no resident.
+    assert topic_row(figures, "digital_skills")["has_it"] == 0
+    assert topic_row(figures, "cashless_payment")["has_it"] == 0
     assert [t["topic"] for t in figures["topics"]] == list(TOPICS)
     a1, a2, a3 = (village_row(figures, v) for v in (world.a1, world.a2, world.a3))
     assert (a1["households_total"], a1["households_reached"], a1["residents_total"]) == (3, 1, 3)
     assert (a2["households_total"], a2["households_reached"], a2["residents_total"]) == (1, 1, 1)
     assert (a3["households_total"], a3["households_reached"], a3["residents_total"]) == (0, 0, 0)
     assert topic_row(a1, "vneid_account")["target_percent"] == 80.0
-    assert topic_row(a3, "vneid_account")["households_percent"] is None
+    assert (topic_row(a1, "vneid_account")["has_it"], topic_row(a1, "vneid_account")["eligible"]) == (2, 3)
+    assert topic_row(a3, "vneid_account")["percent"] is None
     assert "communes" not in figures
+
+
+def test_status_is_the_latest_outcome_of_eligible_residents(data, world):
+    """Each definition of the indicators, on one household: already had, a child, no birth year, a voided visit,
+    a not-home visit, not applicable and a later visit overriding an earlier outcome."""
+    year = datetime.now(VN).year
+    hh = data.household(world.a1)
+    had, child, unknown, refused, later, cannot = (
+        data.resident(hh, born=1970), data.resident(hh, born=year - 10), data.resident(hh, born=None),
+        data.resident(hh, born=1990), data.resident(hh, born=1985), data.resident(hh, born=1950))
+    data.visit(hh, at("2026-11-02T09:00+07:00"), status="not_home")
+    data.visit(hh, at("2026-11-03T09:00+07:00"), assists=[
+        ("vneid_account", "done", later), ("vneid_account", "already_had", child),
+        ("cashless_payment", "done", refused)])
+    data.visit(hh, at("2026-11-04T09:00+07:00"), voided=True, assists=[("vneid_account", "done", refused)])
+    data.visit(hh, at("2026-11-05T09:00+07:00"), assists=[
+        ("vneid_account", "already_had", had), ("vneid_account", "done", unknown),
+        ("vneid_account", "declined", refused), ("vneid_account", "partial", later),
+        ("vneid_account", "not_applicable", cannot), ("cashless_payment", "not_applicable", refused)])
+
+    figures = service.coverage(world.commune_a, now=NOW)
+    vneid, cashless = topic_row(figures, "vneid_account"), topic_row(figures, "cashless_payment")
+
+    # old enough: all but the child (10 < 14); eligible: less the one not applicable; has it: had and unknown.
+    assert (vneid["eligible"], vneid["has_it"], vneid["not_applicable"], vneid["percent"]) == (4, 2, 1, 50.0)
+    assert (cashless["eligible"], cashless["has_it"], cashless["not_applicable"]) == (4, 0, 1)
+    assert figures["unknown_age"] == 1 and figures["households_reached"] == 1
+    # As of the 4th, `later` had it (done on the 3rd), the others had nothing yet.
+    before = service.coverage(world.commune_a, date_to=date(2026, 11, 4), now=NOW)
+    assert (topic_row(before, "vneid_account")["has_it"], topic_row(before, "vneid_account")["eligible"]) == (1, 5)
+    assert topic_row(before, "cashless_payment")["has_it"] == 1
+    # The same from the visits (a start day sends the call there) and in the weekly series.
+    live = service.coverage(world.commune_a, date_from=date(2026, 11, 1), now=NOW)
+    assert topic_row(live, "vneid_account") == vneid
+    weeks = {w["week"]: {t["topic"]: (t["has_it"], t["eligible"]) for t in w["topics"]} for w in figures["weeks"]}
+    assert weeks[date(2026, 11, 2)]["vneid_account"] == (2, 4)
+    assert weeks[max(weeks)]["vneid_account"] == (2, 4)
+    assert sum(w["not_home_visits"] for w in figures["weeks"]) == 1
+    # Who is counted: the lists behind the percentage.
+    from server.stats import people
+    listed = people.counted(world.commune_a, "vneid_account", which="has", now=NOW)
+    assert listed["counts"] == {"has": 2, "missing": 2, "not_applicable": 1, "too_young": 1, "unknown_age": 1}
+    assert {r["resident_id"] for r in listed["rows"]} == {had, unknown}
+    assert listed["eligible"] == vneid["eligible"]
+
+
+def test_a_new_minimum_age_rebuilds_the_facts(data, world):
+    from server.stats import rules
+    year = datetime.now(VN).year
+    hh = data.household(world.a1)
+    teen = data.resident(hh, born=year - 16)
+    data.resident(hh, born=1980)
+    data.visit(hh, at("2026-11-05T09:00+07:00"), assists=[("public_services", "done", teen)])
+    assert topic_row(service.coverage(world.commune_a, now=NOW), "public_services")["eligible"] == 1
+    db.session.commit()
+
+    rules.set_min_age("public_services", 16)
+    figures = service.coverage(world.commune_a, now=NOW)
+
+    assert (topic_row(figures, "public_services")["eligible"], topic_row(figures, "public_services")["has_it"]) \
+        == (2, 1)
+    assert figures["min_ages"]["public_services"] == 16
+    with pytest.raises(rules.Invalid):
+        rules.set_min_age("public_services", 200)
+    with pytest.raises(rules.Invalid):
+        rules.set_min_age("astrology", 10)
+    assert rules.set_min_age("public_services", None)["public_services"] == 18
 
 
 def test_date_range_counts_local_days(data, world):
@@ -165,10 +238,11 @@ def test_weeks_start_on_monday_in_the_commune_time_zone(data, world):
 
     weeks = service.coverage(world.commune_a, now=NOW)["weeks"]
 
-    assert weeks == [
-        {"week": date(2026, 11, 9), "visits": 1, "households_reached_cumulative": 0},
-        {"week": date(2026, 11, 16), "visits": 1, "households_reached_cumulative": 1},
-        {"week": date(2026, 11, 23), "visits": 3, "households_reached_cumulative": 3},
+    assert [{k: w[k] for k in ("week", "visits", "not_home_visits", "households_reached_cumulative")}
+            for w in weeks] == [
+        {"week": date(2026, 11, 9), "visits": 1, "not_home_visits": 1, "households_reached_cumulative": 0},
+        {"week": date(2026, 11, 16), "visits": 1, "not_home_visits": 0, "households_reached_cumulative": 1},
+        {"week": date(2026, 11, 23), "visits": 3, "not_home_visits": 0, "households_reached_cumulative": 3},
     ]
 
 
@@ -268,7 +342,7 @@ def test_village_area_equals_village_filter_and_province_sums_communes(data, wor
         hh = data.household(village)
         data.resident(hh)
         data.visit(hh, at("2026-11-20T09:00+07:00"), official=world.official_b if village == world.b1 else None,
-                   assists=[("vneid_level2", "done", None)])
+                   assists=[("vneid_level2", "done", data.resident(hh))])
     data.household(world.b1)
 
     village = service.coverage(world.a1, now=NOW)
@@ -281,7 +355,7 @@ def test_village_area_equals_village_filter_and_province_sums_communes(data, wor
     assert (village["households_total"], village["households_reached"]) == (2, 2)
     assert [v["area_id"] for v in filtered["villages"]] == [world.a1]
     assert (province["households_total"], province["households_reached"]) == (5, 4)
-    assert topic_row(province, "vneid_level2")["households_done"] == 4
+    assert topic_row(province, "vneid_level2")["has_it"] == 4
     assert {c["area_id"]: c["households_total"] for c in province["communes"]} == {world.commune_a: 3,
                                                                                   world.commune_b: 2}
     assert province["villages"] == []
@@ -295,13 +369,14 @@ def test_village_area_equals_village_filter_and_province_sums_communes(data, wor
 
 def test_topic_filter_lists_one_topic(data, world):
     hh = data.household(world.a1)
-    data.visit(hh, at("2026-11-20T09:00+07:00"), assists=[("vneid_level2", "done", None),
-                                                           ("scam_awareness", "done", None)])
+    person = data.resident(hh)
+    data.visit(hh, at("2026-11-20T09:00+07:00"), assists=[("vneid_level2", "done", person),
+                                                           ("scam_awareness", "done", person)])
 
     figures = service.coverage(world.commune_a, topic="scam_awareness", now=NOW)
 
-    assert [(t["topic"], t["households_done"]) for t in figures["topics"]] == [("scam_awareness", 1)]
-    assert [(t["topic"], t["households_done"]) for t in village_row(figures, world.a1)["topics"]] \
+    assert [(t["topic"], t["has_it"]) for t in figures["topics"]] == [("scam_awareness", 1)]
+    assert [(t["topic"], t["has_it"]) for t in village_row(figures, world.a1)["topics"]] \
         == [("scam_awareness", 1)]
 
 
@@ -345,35 +420,72 @@ def test_targets_are_validated_set_and_removed(data, world):
 def random_dataset(data, world, rng: random.Random) -> dict:
     """A random commune's worth of records, written in four bulk inserts and returned for the brute-force count."""
     villages = [world.a1, world.a2, world.a3, world.b1]
-    households, rows = {}, {Household: [], Resident: [], Visit: [], Assist: []}
+    households = []
     for _ in range(60):
-        hid, village, deleted = new_id(), rng.choice(villages), rng.random() < 0.1
-        households[hid] = {"village": village, "deleted": deleted, "residents": {}}
-        rows[Household].append(data.household_row(hid, village, deleted))
-        for _ in range(rng.randint(0, 4)):
-            rid, gone = new_id(), rng.random() < 0.1
-            households[hid]["residents"][rid] = gone
-            rows[Resident].append(data.resident_row(rid, hid, village, gone))
-    visits = []
+        residents = [(rng.choice(BIRTH_YEARS), rng.random() < 0.1) for _ in range(rng.randint(0, 4))]
+        households.append((rng.choice(villages), rng.random() < 0.1, residents))
     start = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    visits = []
     for _ in range(250):
-        hid = rng.choice(list(households))
+        index = rng.randrange(len(households))
         status = "met" if rng.random() < 0.75 else "not_home"
-        residents = [None, *households[hid]["residents"]]
-        assists = [(rng.choice(list(TOPICS)), rng.choice(list(OUTCOMES)), rng.choice(residents))
+        people = [None, *range(len(households[index][2]))]
+        assists = [(rng.choice(list(TOPICS)), rng.choice(list(OUTCOMES)), rng.choice(people))
                    for _ in range(rng.randint(0, 3) if status == "met" else 0)]
-        visit = {"id": new_id(), "household": hid, "status": status, "official": rng.choice(officials_of(world)),
-                 "started_at": start + timedelta(minutes=rng.randrange(60 * 24 * 57)), "voided": rng.random() < 0.1,
-                 "follow_up_on": date(2026, 11, rng.randint(1, 30)) if rng.random() < 0.2 else None,
-                 "minutes": rng.choice([None, 5, 15, 30]), "assists": assists}
-        visits.append(visit)
-        rows[Visit].append(data.visit_row(visit["id"], hid, households[hid]["village"], visit["started_at"], status,
-                                          visit["official"], visit["voided"], visit["follow_up_on"], visit["minutes"]))
-        rows[Assist] += data.assist_rows(visit["id"], hid, households[hid]["village"], assists)
+        visits.append((index, start + timedelta(minutes=rng.randrange(60 * 24 * 57)), status,
+                       rng.choice(officials_of(world)), rng.random() < 0.1,
+                       date(2026, 11, rng.randint(1, 30)) if rng.random() < 0.2 else None,
+                       rng.choice([None, 5, 15, 30]), assists))
+    return write_dataset(data, households, visits)
+
+
+BIRTH_YEARS = (None, NOW.year - 8, NOW.year - 13, NOW.year - 15, NOW.year - 17, NOW.year - 40, NOW.year - 70)
+"""Birth years on each side of the default minimum ages (12, 14, 15, 18), and none."""
+
+
+def write_dataset(data, households, visits, incremental: int | None = None) -> dict:
+    """Write households [(village, deleted, [(birth year, deleted)])] and visits [(household index, started_at,
+    status, official, voided, follow_up_on, minutes, [(topic, outcome, resident index or None)])] and compute the
+    facts: all at once, or (`incremental`) the first visits at once and each later one by refreshing its household.
+    Returns the records for the brute-force count."""
+    records = {"households": {}, "visits": []}
+    rows = {Household: [], Resident: [], Visit: [], Assist: []}
+    ids = []
+    for village, deleted, residents in households:
+        hid = new_id()
+        ids.append((hid, []))
+        records["households"][hid] = {"village": village, "deleted": deleted, "residents": {}}
+        rows[Household].append(data.household_row(hid, village, deleted))
+        for born, gone in residents:
+            rid = new_id()
+            ids[-1][1].append(rid)
+            records["households"][hid]["residents"][rid] = {"deleted": gone, "born": born}
+            rows[Resident].append(data.resident_row(rid, hid, village, gone, born))
+    later = []
+    for n, (index, started_at, status, official, voided, follow_up_on, minutes, assists) in enumerate(visits):
+        hid, residents = ids[index]
+        village = records["households"][hid]["village"]
+        assists = [(topic, outcome, None if who is None else residents[who]) for topic, outcome, who in assists]
+        visit = {"id": new_id(), "household": hid, "status": status, "official": official, "started_at": started_at,
+                 "voided": voided, "follow_up_on": follow_up_on, "minutes": minutes, "assists": assists}
+        records["visits"].append(visit)
+        visit_rows = ([data.visit_row(visit["id"], hid, village, started_at, status, official, voided, follow_up_on,
+                                      minutes)], data.assist_rows(visit["id"], hid, village, assists))
+        if incremental is not None and n >= incremental:
+            later.append((hid, visit_rows))
+        else:
+            rows[Visit] += visit_rows[0]
+            rows[Assist] += visit_rows[1]
     for model, values in rows.items():
-        db.session.execute(insert(model), values)
+        if values:
+            db.session.execute(insert(model), values)
     facts.rebuild()
-    return {"households": households, "visits": visits}
+    for hid, (visit_rows, assist_rows) in later:
+        db.session.execute(insert(Visit), visit_rows)
+        if assist_rows:
+            db.session.execute(insert(Assist), assist_rows)
+        facts.refresh([hid])
+    return records
 
 
 def officials_of(world) -> list[str]:
@@ -381,7 +493,7 @@ def officials_of(world) -> list[str]:
 
 
 def brute_force(world, records, date_from=None, date_to=None, village=None, official=None) -> dict:
-    """The figures of commune A, counted one record at a time in Python."""
+    """The figures of commune A, counted one record at a time in Python with the definitions of shared/coverage.py."""
     households = {hid: hh for hid, hh in records["households"].items()
                   if not hh["deleted"] and hh["village"] in (world.a1, world.a2, world.a3)
                   and village in (None, hh["village"])}
@@ -391,14 +503,25 @@ def brute_force(world, records, date_from=None, date_to=None, village=None, offi
     counted = [v for v in undated if (date_from is None or local(v) >= date_from)
                and (date_to is None or local(v) <= date_to)]
     met = [v for v in counted if v["status"] == "met"]
-    done = {topic: (set(), set()) for topic in TOPICS}
-    for visit in met:
-        for topic, outcome, resident in visit["assists"]:
-            live = resident is None or not households[visit["household"]]["residents"][resident]
-            if outcome == "done" and live:
-                done[topic][0].add(visit["household"])
-                if resident is not None:
-                    done[topic][1].add(resident)
+    year, ages = NOW.astimezone(VN).year, rules.min_ages()
+    topics = {}
+    for topic in TOPICS:
+        has = eligible = not_applicable = 0
+        for hid, hh in households.items():
+            status = coverage.statuses(
+                {"id": v["id"], "started_at": v["started_at"],
+                 "assists": [{"resident_id": r, "topic": t, "outcome": o} for t, o, r in v["assists"]]}
+                for v in counted if v["household"] == hid)
+            for rid, person in hh["residents"].items():
+                if person["deleted"] or not coverage.old_enough(person["born"], ages[topic], year):
+                    continue
+                mine = status.get((rid, topic))
+                if coverage.eligible(person["born"], mine, ages[topic], year):
+                    eligible += 1
+                    has += coverage.has_it(mine)
+                else:
+                    not_applicable += 1
+        topics[topic] = (has, eligible, not_applicable)
     all_live = [v for v in records["visits"] if not v["voided"]]
     open_ = [v for v in undated if v["follow_up_on"] and not any(
         w["household"] == v["household"] and w["status"] == "met" and w["started_at"] > v["started_at"]
@@ -408,17 +531,23 @@ def brute_force(world, records, date_from=None, date_to=None, village=None, offi
     for visit in sorted(met, key=lambda v: v["started_at"]):
         first_met.setdefault(visit["household"], local(visit))
     monday = lambda day: day - timedelta(days=day.weekday())  # noqa: E731
+    live_residents = [p for hh in households.values() for p in hh["residents"].values() if not p["deleted"]]
     return {
         "households_total": len(households),
         "households_reached": len({v["household"] for v in met}),
-        "residents_total": sum(1 for hh in households.values() for deleted in hh["residents"].values() if not deleted),
-        "topics": {t: (len(h), len(r)) for t, (h, r) in done.items()},
+        "households_not_home": len({v["household"] for v in counted} - {v["household"] for v in met}),
+        "residents_total": len(live_residents),
+        "unknown_age": sum(1 for p in live_residents if p["born"] is None),
+        "topics": topics,
         "follow_ups": (len(open_), sum(1 for v in open_ if v["follow_up_on"] < today)),
         "visits_per_week": Counter(monday(local(v)) for v in counted),
+        "not_home_per_week": Counter(monday(local(v)) for v in counted if v["status"] == "not_home"),
         "reached_per_week": Counter(monday(day) for day in first_met.values()),
         "officials": {name: (sum(1 for v in counted if v["official"] == name),
                              len({v["household"] for v in counted if v["official"] == name}),
-                             sum(v["minutes"] or 0 for v in counted if v["official"] == name))
+                             sum(v["minutes"] or 0 for v in counted if v["official"] == name),
+                             sum(1 for v in counted if v["official"] == name and v["status"] == "not_home"),
+                             len({v["household"] for v in met if v["official"] == name}))
                       for name in (world.official, world.official2) if official in (None, name)},
     }
 
@@ -456,24 +585,89 @@ def test_coverage_matches_brute_force_on_random_data(data, world):
             raise AssertionError(f"case {case!r}: {error}") from error
 
 
+def generated_visits(world):
+    """Small datasets whose visits share days and times, so that ties and later overrides happen often."""
+    person = st.tuples(st.sampled_from(BIRTH_YEARS), st.sampled_from([False, False, False, True]))
+    household = st.tuples(st.sampled_from([world.a1, world.a2]), st.sampled_from([False, False, False, True]),
+                          st.lists(person, min_size=1, max_size=3))
+    stamp = st.builds(lambda d, h: datetime(2026, 11, 2, 2, tzinfo=timezone.utc) + timedelta(days=d, hours=h),
+                      st.integers(0, 12), st.sampled_from([0, 0, 3]))
+    assist = st.tuples(st.sampled_from(["vneid_account", "cashless_payment", "public_services"]),
+                       st.sampled_from(list(OUTCOMES)), st.one_of(st.none(), st.integers(0, 2)))
+    visit = st.tuples(st.integers(0, 3), stamp, st.sampled_from(["met", "met", "not_home"]),
+                      st.sampled_from(officials_of(world)), st.sampled_from([False, False, False, True]), st.none(),
+                      st.sampled_from([None, 10]), st.lists(assist, max_size=4))
+    return st.tuples(st.lists(household, min_size=4, max_size=4), st.lists(visit, min_size=1, max_size=14),
+                     st.integers(0, 14))
+
+
+def test_coverage_matches_brute_force_on_generated_visits(app, world):
+    """Hypothesis draws households, residents (children, adults, no birth year, some deleted) and visits (not home,
+    voided, every outcome, a later one overriding an earlier one, ties in time); the facts, written in bulk then
+    refreshed one visit at a time, must give what a count from scratch gives, and so must the visits."""
+    with app.app_context():
+        data = Data(world)
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(generated_visits(world))
+        def check(drawn):
+            households, visits, incremental = drawn
+            for model in (Assist, Visit, Resident, Household, *facts.TABLES, StaleHousehold):
+                db.session.execute(delete(model))
+            # An index past the household's residents means the household itself (an assist with no resident).
+            visits = [(i, at_, status, who, voided, follow, minutes,
+                       [(t, o, r if r is not None and r < len(households[i][2]) else None) for t, o, r in assists])
+                      for i, at_, status, who, voided, follow, minutes, assists in visits]
+            records = write_dataset(data, households, visits, incremental=incremental)
+            for case, args in {"all": {}, "to": {"date_to": date(2026, 11, 8)},
+                               "range": {"date_from": date(2026, 11, 5), "date_to": date(2026, 11, 10)},
+                               "official": {"official": world.official2}}.items():
+                figures = coverage_of(data, world, args)
+                expected = brute_force(world, records, **args)
+                assert {t["topic"]: (t["has_it"], t["eligible"], t["not_applicable"]) for t in figures["topics"]} \
+                    == expected["topics"], case
+                assert (figures["households_reached"], figures["households_not_home"], figures["unknown_age"]) == \
+                    (expected["households_reached"], expected["households_not_home"], expected["unknown_age"]), case
+                if case in ("all", "to"):
+                    _, sel = service.select_area(world.commune_a, date_to=args.get("date_to"))
+                    today = NOW.astimezone(VN).date()
+                    assert service.gather_facts(sel, today, args.get("date_to")) == service.gather_live(sel, today)
+            db.session.rollback()
+
+        check()
+
+
+def coverage_of(data, world, args: dict) -> dict:
+    return service.coverage(world.commune_a, args.get("date_from"), args.get("date_to"), args.get("village"),
+                            official_id=data.uid(args["official"]) if "official" in args else None, now=NOW)
+
+
 def check_against_brute_force(data, world, records, case: str, args: dict) -> None:
-    figures = service.coverage(world.commune_a, args.get("date_from"), args.get("date_to"), args.get("village"),
-                               official_id=data.uid(args["official"]) if "official" in args else None, now=NOW)
+    figures = coverage_of(data, world, args)
     expected = brute_force(world, records, **args)
 
     assert expected["households_reached"] > 0 and expected["follow_ups"][0] > 0  # the data exercises the rules
+    assert all(sum(t[i] for t in expected["topics"].values()) for i in range(3))
     assert figures["households_total"] == expected["households_total"]
     assert figures["households_reached"] == expected["households_reached"]
+    assert figures["households_not_home"] == expected["households_not_home"]
     assert figures["residents_total"] == expected["residents_total"]
-    assert {t["topic"]: (t["households_done"], t["residents_done"]) for t in figures["topics"]} == expected["topics"]
+    assert figures["unknown_age"] == expected["unknown_age"]
+    assert {t["topic"]: (t["has_it"], t["eligible"], t["not_applicable"]) for t in figures["topics"]} \
+        == expected["topics"]
     assert (figures["follow_ups_open"], figures["follow_ups_overdue"]) == expected["follow_ups"]
+    assert {w["week"]: w["not_home_visits"] for w in figures["weeks"] if w["not_home_visits"]} \
+        == expected["not_home_per_week"]
+    last = {t["topic"]: (t["has_it"], t["eligible"]) for t in figures["weeks"][-1]["topics"]}
+    assert last == {t: v[:2] for t, v in expected["topics"].items()}
     assert {w["week"]: w["visits"] for w in figures["weeks"] if w["visits"]} == expected["visits_per_week"]
     assert figures["weeks"][-1]["households_reached_cumulative"] == expected["households_reached"]
     cumulative = 0
     for week in figures["weeks"]:
         cumulative += expected["reached_per_week"][week["week"]]
         assert week["households_reached_cumulative"] == cumulative
-    by_name = {o["user_id"]: (o["visits"], o["households"], o["minutes"]) for o in figures["officials"]}
+    by_name = {o["user_id"]: (o["visits"], o["households"], o["minutes"], o["not_home_visits"], o["households_met"])
+               for o in figures["officials"]}
     assert {name: by_name[data.uid(name)] for name in expected["officials"]} == expected["officials"]
     if case == "all":
         assert direct_counts(world.commune_a) == (figures["households_total"], figures["residents_total"],
@@ -496,7 +690,7 @@ def test_a_topic_filter_on_the_facts_gives_that_topic_of_the_whole(data, world):
         one = service.coverage(world.commune_a, date_to=date(2026, 11, 10), topic=topic, now=NOW)
         assert one["topics"] == [topic_row(whole, topic)]
         assert [v["topics"] for v in one["villages"]] == [[topic_row(v, topic)] for v in whole["villages"]]
-    assert sum(topic_row(whole, t)["households_done"] for t in TOPICS) > 0
+    assert sum(topic_row(whole, t)["has_it"] for t in TOPICS) > 0
 
 
 # --- The coverage facts follow every write --------------------------------------------------------------------
@@ -528,13 +722,13 @@ def test_pushes_keep_the_facts_exact(client, world, app):
         assert db.session.execute(select(StaleHousehold)).first() is None
         assert facts.catch_up() == 0
     assert (first["households_total"], first["households_reached"], first["residents_total"]) == (2, 1, 2)
-    assert topic_row(first, "vneid_account")["residents_done"] == 2
+    assert (topic_row(first, "vneid_account")["has_it"], topic_row(first, "vneid_account")["eligible"]) == (2, 2)
     assert (first["follow_ups_open"], first["follow_ups_overdue"]) == (1, 1)
 
     # A resident deleted, a household moved, a visit that closes the follow-up, and a correction of v1.
     v3 = visit_change(h2["id"], started_at=local_iso(1), assists=[])
     fix = visit_change(h1["id"], started_at=local_iso(5), replaces_id=v1["id"], assists=[
-        {"topic": "digital_skills", "outcome": "done", "resident_id": None}])
+        {"topic": "digital_skills", "outcome": "already_had", "resident_id": r1["id"]}])
     reply = push(client, official,
                  {"table": "residents", "op": "delete", "id": r2["id"], "base_version": 1, "data": {}},
                  {"table": "households", "op": "upsert", "id": h2["id"], "base_version": 1,
@@ -543,8 +737,8 @@ def test_pushes_keep_the_facts_exact(client, world, app):
     with app.app_context():
         second = assert_facts_exact(world)
     assert (second["households_reached"], second["residents_total"]) == (2, 1)
-    assert topic_row(second, "vneid_account")["households_done"] == 0  # v1 was voided by its correction
-    assert topic_row(second, "digital_skills")["households_done"] == 1
+    assert topic_row(second, "vneid_account")["has_it"] == 0  # v1 was voided by its correction
+    assert (topic_row(second, "digital_skills")["has_it"], topic_row(second, "digital_skills")["eligible"]) == (1, 1)
     assert (second["follow_ups_open"], village_row(second, world.a2)["households_reached"]) == (0, 1)
 
     # The leader voids the correction and deletes the other household.
@@ -685,12 +879,15 @@ def test_api_coverage_from_pushed_visits(client, world):
     assert reply.status_code == 200, reply.get_json()
     body = reply.get_json()
     assert (body["households_total"], body["households_reached"], body["residents_total"]) == (2, 1, 1)
-    assert topic_row(body, "vneid_level2") == {"topic": "vneid_level2", "households_done": 1,
-                                               "households_percent": 50.0, "residents_done": 1,
-                                               "residents_percent": 100.0, "target_percent": 75.0}
+    assert topic_row(body, "vneid_level2") == {"topic": "vneid_level2", "eligible": 1, "has_it": 1,
+                                               "percent": 100.0, "not_applicable": 0, "target_percent": 75.0,
+                                               "target_met": True}
     assert (body["follow_ups_open"], body["follow_ups_overdue"]) == (1, 1)
     mine = next(o for o in body["officials"] if o["visits"])
     assert (mine["visits"], mine["households"], mine["minutes"], mine["stale"]) == (2, 2, 25, False)
+    assert (mine["not_home_visits"], mine["households_met"]) == (1, 1)
+    # The official's villages (a1 and a2 in the world): their households, not the commune's.
+    assert (mine["villages"]["households_total"], mine["villages"]["households_reached"]) == (2, 1)
     assert sum(w["visits"] for w in body["weeks"]) == 2
     today = datetime.now(VN).date().isoformat()
     later = client.get(f"/api/v1/stats/coverage?area={world.commune_a}&from={today}", headers=leader).get_json()

@@ -286,3 +286,29 @@ def test_a_cursor_behind_the_tombstone_horizon_gives_410(app, client, world):
     reply = client.get(f"/api/v1/sync/pull?since={cursor}", headers=headers)
     assert reply.status_code == 410 and reply.get_json()["error"]["code"] == "reset_required"
     assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code == 200
+
+
+def test_the_new_outcomes_are_stored_and_an_older_app_pulls_them_in_its_words(client, world):
+    """already_had and not_applicable (wire schema 2) are pushed and pulled as they are; an app that says it reads
+    schema 1 gets done and declined instead, which its four outcomes can show."""
+
+    headers = world.login(client, world.official)
+    home = household_change(world.a1)
+    resident = {"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+                "data": {"household_id": home["id"], "full_name": "Võ Thị Lan", "birth_year": 1960}}
+    visit = visit_change(home["id"], assists=[
+        {"topic": "vneid_account", "outcome": "already_had", "resident_id": resident["id"]},
+        {"topic": "cashless_payment", "outcome": "not_applicable", "resident_id": resident["id"]}])
+    reply = push(client, headers, home, resident, visit)
+    assert [r["status"] for r in reply.get_json()["results"]] == ["applied"] * 3
+
+    def pulled(version: str) -> list:
+        page = client.get("/api/v1/sync/pull?since=0", headers={**headers, "X-Schema-Version": version}).get_json()
+        return [a["outcome"] for c in page["changes"] if c["table"] == "visits" for a in c["data"]["assists"]]
+
+    assert pulled("2") == ["already_had", "not_applicable"]
+    assert pulled("1") == ["done", "declined"]
+    bad = visit_change(home["id"], assists=[{"topic": "vneid_account", "outcome": "had_it_maybe",
+                                             "resident_id": resident["id"]}])
+    result = push(client, headers, bad).get_json()["results"][0]
+    assert result["status"] == "rejected" and "assists" in str(result["errors"])
