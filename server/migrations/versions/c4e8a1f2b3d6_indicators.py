@@ -1,7 +1,7 @@
 """indicators (issue 11): outcomes already_had and not_applicable, topics' minimum ages, status facts
 
 Revision ID: c4e8a1f2b3d6
-Revises: b7c1d2e3f4a5
+Revises: c3d4e5f6a7b8
 Create Date: 2026-12-01 22:20:00.000000
 
 assists.outcome widens to 20 characters ("not_applicable"); topic_rules holds the minimum ages (the defaults of
@@ -19,7 +19,7 @@ from shared.vocab import MIN_AGE, TOPICS
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8a1f2b3d6'
-down_revision = 'b7c1d2e3f4a5'
+down_revision = 'c3d4e5f6a7b8'
 branch_labels = None
 depends_on = None
 
