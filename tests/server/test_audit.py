@@ -17,7 +17,7 @@ from tests.server.test_dashboard_pages import Campaign
 from tests.server.test_dashboard_views import csrf, logged_in, user_id
 
 PERSONAL = ("Lê Văn Tám", "Phạm Thị Bé", "Võ Văn Ba", "Hồ Thị Tư", "Lê Thị Hai", "Kiệt 3", "Đường Làng",
-            "Trần Văn", "Nguyễn Thị Mai", "0905123456")
+            "Trần Văn", "Nguyễn Thị Mai", "0905123456", "Phạm Văn Út", "Đỗ Văn Năm")
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_the_conflicts_page_is_recorded_when_it_shows_values(app, client, world)
 @pytest.mark.parametrize("path, who, detail", [
     ("/api/v1/households?village_id={a1}", "official", {"table": "households", "page": 1, "per_page": 100,
                                                         "village": "a1", "rows": 3}),
-    ("/api/v1/residents", "leader", {"table": "residents", "page": 1, "per_page": 100, "village": None, "rows": 2}),
+    ("/api/v1/residents", "leader", {"table": "residents", "page": 1, "per_page": 100, "village": None, "rows": 5}),
     ("/api/v1/visits?per_page=2&page=2", "leader", {"table": "visits", "page": 2, "per_page": 2, "village": None,
                                                     "rows": 1}),
     ("/api/v1/stats/never-reached?area={a}", "leader", {"list": "never_reached", "village": None,
