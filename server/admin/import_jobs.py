@@ -19,8 +19,9 @@ import threading
 from flask import current_app
 from sqlalchemy import select
 
+from .. import audit
 from ..extensions import db
-from ..models import AuditLog, ImportJob, utcnow
+from ..models import ImportJob, utcnow
 from . import importer, uploads
 from .importer import ImportReport
 from .uploads import Problem, Refused
@@ -78,8 +79,8 @@ def create(stream, commune_id: int, skip_bad: bool, user_id: int | None) -> Impo
                     state="queued", errors=[])
     db.session.add(job)
     db.session.flush()
-    db.session.add(AuditLog(user_id=user_id, action="import_started",
-                            detail={"job": job.id, "commune": commune_id, "bytes": size, "skip_bad": skip_bad}))
+    audit.record("import_started", by_user_id=user_id, target=f"commune:{commune_id}", job=job.id,
+                 commune=commune_id, bytes=size, skip_bad=skip_bad)
     db.session.commit()
     try:
         enqueue_import(job.id)
@@ -184,10 +185,9 @@ def _finish(job: ImportJob, state: str, failure: Problem | None = None) -> None:
     if state == "done":
         job.rows_done = job.rows_total = max(job.rows_total, job.rows_done)
     job.failure = failure and {"message": failure.message, "values": failure.values}
-    db.session.add(AuditLog(user_id=job.user_id, action="import_finished", detail={
-        "job": job.id, "commune": job.commune_id, "state": state, "rows": job.data_rows,
-        "households": job.households, "residents": job.residents, "skipped_existing": job.skipped_existing,
-        "errors": job.error_count}))
+    audit.record("import_finished", by_user_id=job.user_id, target=f"commune:{job.commune_id}", job=job.id,
+                 commune=job.commune_id, state=state, rows=job.data_rows, households=job.households,
+                 residents=job.residents, skipped_existing=job.skipped_existing, errors=job.error_count)
     db.session.commit()
     for path in _paths(job):
         _remove(path)

@@ -30,9 +30,10 @@ from shared.ids import new_id
 from shared.schemas import HouseholdData, ResidentData
 from shared.text import fold
 
+from .. import audit
 from ..extensions import db
 from ..ledger import Ledger
-from ..models import Area, AuditLog, Household, Resident
+from ..models import Area, Household, Resident
 from ..sync.fastload import compile_schema
 from . import uploads
 from .uploads import Problem, Refused
@@ -105,9 +106,9 @@ def import_households(source, commune_id: int, skip_bad: bool = False,
         report = ImportReport()
         if check(path, commune_id, spool, report) and (skip_bad or not report.error_count):
             write(spool, commune_id, report, by_user_id)
-    db.session.add(AuditLog(user_id=by_user_id, action="import_finished", detail={
-        "commune": commune_id, "households": report.households, "residents": report.residents,
-        "skipped_existing": report.skipped_existing, "errors": report.error_count}))
+    audit.record("import_finished", by_user_id=by_user_id, target=f"commune:{commune_id}", commune=commune_id,
+                 households=report.households, residents=report.residents,
+                 skipped_existing=report.skipped_existing, errors=report.error_count)
     db.session.commit()
     return report
 

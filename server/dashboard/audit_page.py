@@ -41,6 +41,8 @@ ACTION_LABELS = {
     "user_disabled": "Disabled a user",
     "user_enabled": "Enabled a user",
     "role_changed": "Changed a role",
+    "view_residents": "Viewed who is counted for a topic",
+    "set_min_age": "Set a topic's minimum age",
 }
 
 

@@ -384,6 +384,8 @@ VI = {
     "Viewed the households never reached": "Xem danh sách hộ chưa tiếp cận",
     "Viewed the follow-ups": "Xem danh sách hẹn quay lại",
     "Viewed the conflicts": "Xem các xung đột dữ liệu",
+    "Viewed who is counted for a topic": "Xem danh sách người được tính của một chủ đề",
+    "Set a topic's minimum age": "Đặt độ tuổi tối thiểu của một chủ đề",
     "Exported a table": "Xuất một bảng",
     "Exported the audit log": "Xuất nhật ký truy cập",
     "Read records on the API": "Đọc hồ sơ qua API",

@@ -6,7 +6,6 @@ from shared.vocab import TOPICS
 
 from .. import access, audit
 from ..extensions import db
-from ..models import AuditLog
 from ..stats import people, rules, service as stats
 from . import bp, charts, exports, filters as filtering, i18n, service
 from .views import DASHBOARD_ROLES, commune_or_403
@@ -128,9 +127,8 @@ def counted(commune_id: int, topic: str):
     found = people.counted(commune_id, topic, village_id=village_id, which=which,
                            limit=COUNTED_SHOWN if personal else 0, tz=current_app.config["TIMEZONE"])
     if personal and found["rows"]:
-        db.session.add(AuditLog(user_id=g.user.id, action="view_residents",
-                                detail={"commune": commune_id, "topic": topic, "which": which,
-                                        "village": village_id, "rows": len(found["rows"])}))
+        audit.record("view_residents", target=f"commune:{commune_id}", commune=commune_id, topic=topic,
+                     which=which, village=village_id, rows=len(found["rows"]))
         db.session.commit()
     return render_template("dashboard/counted.html", commune=commune, topic=topic, which=which, found=found,
                            village_id=village_id, village_choices=service.villages_of(commune_id),

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from shared.vocab import MIN_AGE, MIN_AGE_RANGE, TOPICS
 
+from .. import audit
 from ..extensions import db
-from ..models import AuditLog, TopicRule
+from ..models import TopicRule
 
 
 class Invalid(ValueError):
@@ -39,7 +40,7 @@ def set_min_age(topic: str, age, by_user_id: int | None = None, commit: bool = T
         db.session.add(TopicRule(topic=topic, min_age=age))
     else:
         row.min_age = age
-    db.session.add(AuditLog(user_id=by_user_id, action="set_min_age", detail={"topic": topic, "min_age": age}))
+    audit.record("set_min_age", by_user_id=by_user_id, topic=topic, min_age=age)
     db.session.flush()
     if commit:
         db.session.commit()

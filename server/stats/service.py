@@ -24,8 +24,9 @@ from sqlalchemy import and_, exists, func, or_, select
 from shared.coverage import percent
 from shared.vocab import TOPICS
 
+from .. import audit
 from ..extensions import db
-from ..models import Area, AuditLog, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
+from ..models import Area, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
 from . import fact_queries, facts, queries, rules
 from .queries import Selection
 
@@ -458,8 +459,8 @@ def set_target(commune_id: int, topic: str, percent_: float | None, by_user_id: 
         db.session.add(Target(commune_id=commune_id, topic=topic, percent=float(percent_)))
     else:
         row.percent = float(percent_)
-    db.session.add(AuditLog(user_id=by_user_id, action="set_target",
-                            detail={"commune": commune_id, "topic": topic, "percent": percent_}))
+    audit.record("set_target", by_user_id=by_user_id, target=f"commune:{commune_id}", commune=commune_id,
+                 topic=topic, percent=percent_)
     db.session.flush()
     if commit:
         db.session.commit()
