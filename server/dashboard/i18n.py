@@ -384,6 +384,7 @@ VI = {
     "Viewed the households never reached": "Xem danh sách hộ chưa tiếp cận",
     "Viewed the follow-ups": "Xem danh sách hẹn quay lại",
     "Viewed the conflicts": "Xem các xung đột dữ liệu",
+    "Names and phones are shown to commune leaders only.": "Họ tên và số điện thoại chỉ hiện cho lãnh đạo xã.",
     "Viewed who is counted for a topic": "Xem danh sách người được tính của một chủ đề",
     "Set a topic's minimum age": "Đặt độ tuổi tối thiểu của một chủ đề",
     "Exported a table": "Xuất một bảng",
