@@ -82,18 +82,31 @@ def enforce():
 _DEVICE_OF_TOKEN = select(Device).options(joinedload(Device.user)).where(Device.token_hash == bindparam("token_hash"))
 
 
+ERASED_ENDPOINT = "auth.erased"
+"""The one endpoint an erase-pending device's token reaches."""
+
+
 def _authenticate_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "Log in first.")
     device = db.session.execute(_DEVICE_OF_TOKEN, {"token_hash": hash_token(header[7:].strip())}).scalar_one_or_none()
-    now = utcnow()
-    max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
-    if device is None or device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:
+    if device is None:
         raise ApiError(401, "Your session has ended: log in again.")
     claimed = request.headers.get("X-Device-Id")
     if claimed and claimed.lower() != device.id:
         raise ApiError(403, "This token belongs to another device.", {"X-Device-Id": ["Does not match the token."]})
+    # Before expiry and the user's state: a tablet told to erase must hear it however old its token is.
+    if device.erase_requested_at is not None:
+        if request.endpoint != ERASED_ENDPOINT:
+            raise ApiError(401, "This tablet must erase its data: log in again after the erase.",
+                           {"reason": [device.erase_reason or "revoked"]}, code="erase_required")
+        g.device, g.user = device, device.user
+        return
+    now = utcnow()
+    max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
+    if device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:
+        raise ApiError(401, "Your session has ended: log in again.")
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY:
         device.last_seen_at = now
         db.session.commit()

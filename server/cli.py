@@ -88,20 +88,20 @@ def create_user(username, full_name, role, commune_id, village_ids):
 @click.argument("device_id")
 @with_appcontext
 def revoke_device(device_id):
-    """Revoke a tablet's token: its next request gets 403."""
+    """Revoke a tablet: its next request is told to erase its data (401 erase_required)."""
     from .auth.service import revoke_device as revoke
     device = db.session.get(Device, device_id) if is_canonical(device_id) else None
     if device is None:
         raise click.ClickException(f"no device {device_id}")
     revoke(device, None)
-    click.echo(f"Revoked device {device_id}.")
+    click.echo(f"Revoked device {device_id}: it erases its data at its next connection.")
 
 
 @click.command("disable-user")
 @click.argument("username")
 @with_appcontext
 def disable_user(username):
-    """Disable a user and revoke every device token of the user."""
+    """Disable a user: every tablet of the user is told to erase its data, every dashboard session ends."""
     from .auth.service import set_active
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:

@@ -83,6 +83,14 @@ class Device(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The scope the device last pulled from zero; another scope now means 410 reset_required.
     scope_hash: Mapped[str | None] = mapped_column(String(64))
+    # The device key (base64url, 32 random bytes) given out at login: it wraps the tablet's data key, so that a
+    # forgotten PIN is reset by an online login. Not a password: the server must be able to give it back.
+    wrap_key: Mapped[str | None] = mapped_column(String(64))
+    # The erase order (auth/service.py): set when a leader revokes the device or its user is disabled; `erase_reason`
+    # is "revoked" or "disabled". The device's token then only reaches POST /auth/erased, which sets `erased_at`.
+    erase_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erase_reason: Mapped[str | None] = mapped_column(String(10))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
 

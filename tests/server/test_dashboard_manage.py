@@ -44,7 +44,7 @@ def test_assign_villages_reset_password_and_disable(app, client, world):
         person = db.session.get(User, official)
         assert [v.id for v in person.villages] == [world.a3] and person.active is False
         actions = [a.action for a in db.session.execute(db.select(AuditLog)).scalars()]
-        assert "reset_password" in actions and "set_active" in actions
+        assert {"password_reset", "user_disabled"} <= set(actions)
         # The audit log names ids, never the password.
         assert all("mới" not in str(a.detail) for a in db.session.execute(db.select(AuditLog)).scalars())
 

@@ -1,0 +1,35 @@
+"""device keys and erase orders on devices
+
+Revision ID: c4e8a1f0d2b6
+Revises: b7c1d2e3f4a5
+Create Date: 2026-12-01 21:50:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import server.models  # noqa: F401  (the column types UTCDateTime and Uuid live there)
+
+
+# revision identifiers, used by Alembic.
+revision = 'c4e8a1f0d2b6'
+down_revision = 'b7c1d2e3f4a5'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # A device registered before this has no key yet: GET /auth/device-key or its next login makes one.
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('wrap_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('erase_requested_at', server.models.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('erase_reason', sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column('erased_at', server.models.UTCDateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+        batch_op.drop_column('erase_reason')
+        batch_op.drop_column('erase_requested_at')
+        batch_op.drop_column('wrap_key')
