@@ -10,12 +10,15 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))
     # werkzeug's scrypt with its default cost (n=2**15, r=8, p=1).
     PASSWORD_HASH = "scrypt"
+    # The shortest password a person may set (auth/passwords.py also asks zxcvbn for a score of 3 of 4).
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", 10))
     TOKEN_MAX_AGE_DAYS = int(os.environ.get("TOKEN_MAX_AGE_DAYS", 180))
     TIMEZONE = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")
     # `doorstep purge` deletes tombstones and batch receipts older than this many days; a device whose cursor is
     # behind what it purged gets 410 reset_required. A tablet offline for longer may have to pull again.
     TOMBSTONE_HORIZON_DAYS = int(os.environ.get("TOMBSTONE_HORIZON_DAYS", 365))
-    # Failed logins within LOGIN_LOCK_MINUTES after which a username, or an address, is refused (429) until then.
+    # Failed logins within LOGIN_LOCK_MINUTES after which a username from one address (PER_USER), or an address
+    # whatever the username (PER_ADDRESS), is refused (429) until then (auth/throttle.py).
     LOGIN_FAILURES_PER_USER = int(os.environ.get("LOGIN_FAILURES_PER_USER", 5))
     LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", 30))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))

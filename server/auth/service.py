@@ -20,7 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuditLog, Device, User, utcnow
-from . import throttle
+from . import passwords, throttle
+from .passwords import PasswordRefused  # noqa: F401  (callers catch it from here)
 
 # Checked against when the username is unknown, so that a failed login takes as long whether the user exists or not.
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
@@ -43,12 +44,10 @@ def check_credentials(username: str, password: str) -> User | None:
 
 def log_in(username: str, password: str, address: str | None) -> User | None:
     """check_credentials behind the failed-login throttle; raises throttle.TooManyFailures while it is shut."""
-    throttle.check(username, address)
+    reservation = throttle.reserve(username, address)
     user = check_credentials(username, password)
-    if user is None:
-        throttle.failed(username, address)
-    else:
-        throttle.succeeded(username)
+    if user is not None:
+        throttle.succeeded(reservation)
     return user
 
 
@@ -128,10 +127,6 @@ def mark_erased(device: Device) -> None:
     db.session.commit()
 
 
-class PasswordRefused(ValueError):
-    """The password is too weak; the message says why (in English, translated by the catalogue)."""
-
-
 def end_tokens(user: User) -> list[str]:
     """End every token of the user, except those of devices with an erase order: they must still hear it."""
     ended = []
@@ -144,8 +139,7 @@ def end_tokens(user: User) -> list[str]:
 
 def reset_password(user: User, password: str, by_user_id: int | None) -> None:
     """Set a new password; every tablet token and every dashboard session of the user ends."""
-    if len(password) < 8:
-        raise PasswordRefused("the password needs at least 8 characters")
+    passwords.check(password, user.username, user.full_name)
     user.password_hash = hash_password(password)
     ended = end_tokens(user)
     db.session.add(AuditLog(user_id=by_user_id, action="password_reset",

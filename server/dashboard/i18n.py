@@ -161,8 +161,13 @@ VI = {
     "Save villages": "Lưu thôn phụ trách",
     "Reset password": "Đặt lại mật khẩu",
     "New password": "Mật khẩu mới",
-    "At least 8 characters.": "Ít nhất 8 ký tự.",
-    "the password needs at least 8 characters": "Mật khẩu cần ít nhất 8 ký tự.",
+    "The password needs at least {length} characters.": "Mật khẩu cần ít nhất {length} ký tự.",
+    "The password must not contain the username.": "Mật khẩu không được chứa tên đăng nhập.",
+    "This password is too easy to guess: use three or four words that others would not guess, with a number or a "
+    "sign.":
+        "Mật khẩu này quá dễ đoán: hãy dùng ba hoặc bốn từ mà người khác khó đoán, kèm một chữ số hoặc một ký hiệu.",
+    "At least {length} characters, hard to guess: three or four words with a number or a sign.":
+        "Ít nhất {length} ký tự, khó đoán: ba hoặc bốn từ kèm một chữ số hoặc một ký hiệu.",
     "The password was reset; the official's other sessions have ended.":
         "Đã đặt lại mật khẩu; các phiên đăng nhập khác của cán bộ đã kết thúc.",
     "Disable account": "Khóa tài khoản",

@@ -42,6 +42,9 @@ def officials(commune_id: int):
         except AdminError as err:
             db.session.rollback()
             flash(i18n.gettext(str(err)), "error")
+        except PasswordRefused as refused:
+            db.session.rollback()
+            flash(i18n.gettext(refused.message, **refused.values), "error")
         else:
             flash(i18n.gettext("The official was created."), "ok")
             return redirect(url_for("dashboard.officials", commune_id=commune_id))
@@ -79,7 +82,7 @@ def user_password(user_id: int):
     try:
         reset_password(person, request.form.get("password", ""), by_user_id=g.user.id)
     except PasswordRefused as refused:
-        flash(i18n.gettext(str(refused)), "error")
+        flash(i18n.gettext(refused.message, **refused.values), "error")
     else:
         flash(i18n.gettext("The password was reset; the official's other sessions have ended."), "ok")
     return redirect(url_for("dashboard.user", user_id=user_id))

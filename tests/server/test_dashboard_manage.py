@@ -34,12 +34,12 @@ def test_assign_villages_reset_password_and_disable(app, client, world):
     official = user_id(app, world.official)
     assert world.official in client.get(f"/users/{official}").get_data(as_text=True)
     client.post(f"/users/{official}/villages", data={"csrf_token": csrf(client), "village": [str(world.a3)]})
-    client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "mới-mới-mới-1"})
-    reply = client.post("/api/v1/auth/login", json={"username": world.official, "password": "mới-mới-mới-1",
+    client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "ngõ hẹp mưa phùn 47"})
+    reply = client.post("/api/v1/auth/login", json={"username": world.official, "password": "ngõ hẹp mưa phùn 47",
                                                     "device_id": new_id(), "device_label": "Tab"})
     assert reply.status_code == 200
     short = client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "short"})
-    assert "Ít nhất 8 ký tự." in client.get(short.headers["Location"]).get_data(as_text=True)
+    assert "Mật khẩu cần ít nhất 10 ký tự." in client.get(short.headers["Location"]).get_data(as_text=True)
     client.post(f"/users/{official}/active", data={"csrf_token": csrf(client), "active": "0"})
     with app.app_context():
         person = db.session.get(User, official)
