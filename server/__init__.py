@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, inputs, logs, openapi
+from .auth.sessions import ServerSessions
 from .config import Config
 from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
@@ -29,6 +30,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                                "hide_parameters": True}
     app.url_map.converters["int"] = inputs.BoundedInt  # before any route is added
+    app.session_interface = ServerSessions()
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))

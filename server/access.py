@@ -4,7 +4,8 @@ An *access rule* is set on a view by one of the decorators below. A request to a
 with 403 before the view runs, and tests/server/test_access.py walks `app.url_map` so that an endpoint added without
 a rule fails the suite.
 - `token(*roles)`: the API. The caller shows `Authorization: Bearer <token>` of a live device of an active user.
-- `session(*roles)`: the dashboard pages. The caller has logged in through the login page.
+- `session(*roles)`: the dashboard pages. The caller has logged in through the login page, and its session is
+  still on the server (auth/sessions.py).
 - `public`: anyone (login, the OpenAPI document, static files).
 """
 import hashlib
@@ -64,6 +65,9 @@ def enforce():
     """before_request: authenticate the caller and apply the endpoint's rule."""
     if request.endpoint is None:
         return None  # 404 or 405: Flask answers them
+    failure = getattr(flask_session, "failure", None)
+    if failure is not None:
+        raise failure  # the session's database did not answer: 503, not a logout
     rule = rule_of(request.endpoint)
     if rule is None:
         raise ApiError(403, "This endpoint has no access rule.")
@@ -114,10 +118,14 @@ def _authenticate_token():
 
 
 def _authenticate_session() -> bool:
-    user_id = flask_session.get("user_id")
+    """The session's user, from its server-side row (auth/sessions.py): the cookie names no user."""
+    from .auth import sessions
+
+    user_id = getattr(flask_session, "user_id", None)
     user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.active or flask_session.get("pw") != user.password_hash[-16:]:
-        flask_session.clear()
+    if user is None or not user.active:
+        sessions.end()
         return False
+    sessions.touch()
     g.user = user
     return True

@@ -24,6 +24,9 @@ class Config:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
     # Behind nginx, the proxies in front that set X-Forwarded-For (and -Proto): the client's address is then theirs.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
+    # A dashboard session ends after this long without a request, and this long after its login (auth/sessions.py).
+    DASHBOARD_SESSION_IDLE_MINUTES = int(os.environ.get("DASHBOARD_SESSION_IDLE_MINUTES", 8 * 60))
+    DASHBOARD_SESSION_HOURS = int(os.environ.get("DASHBOARD_SESSION_HOURS", 24))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

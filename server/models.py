@@ -95,6 +95,18 @@ class Device(db.Model):
     user = relationship("User")
 
 
+class DashboardSession(db.Model):
+    """A logged-in dashboard session (auth/sessions.py). The browser's cookie carries only a random session id;
+    this row holds its sha256, the user and the session's data (CSRF token, messages). Deleting the row ends the
+    session: a copied cookie then opens nothing."""
+    __tablename__ = "dashboard_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class SyncedRow:
     """Columns of every household and resident: the per-field merge needs the version of each field."""
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuditLog, Device, User, utcnow
-from . import passwords, throttle
+from . import passwords, sessions, throttle
 from .passwords import PasswordRefused  # noqa: F401  (callers catch it from here)
 
 # Checked against when the username is unknown, so that a failed login takes as long whether the user exists or not.
@@ -142,8 +142,9 @@ def reset_password(user: User, password: str, by_user_id: int | None) -> None:
     passwords.check(password, user.username, user.full_name)
     user.password_hash = hash_password(password)
     ended = end_tokens(user)
+    closed = sessions.end_all(user.id)
     db.session.add(AuditLog(user_id=by_user_id, action="password_reset",
-                            detail={"user": user.id, "tokens_ended": len(ended)}))
+                            detail={"user": user.id, "tokens_ended": len(ended), "sessions_ended": closed}))
     db.session.commit()
 
 
@@ -152,6 +153,7 @@ def set_active(user: User, active: bool, by_user_id: int | None) -> None:
     user.active = active
     devices = []
     if not active:
+        sessions.end_all(user.id)
         for device in db.session.execute(db.select(Device).where(Device.user_id == user.id)).scalars():
             if _order_erase(device, "disabled"):
                 devices.append(device.id)
