@@ -1,9 +1,18 @@
-"""Configuration from the environment, with embedded defaults that run the demo on SQLite."""
+"""Configuration from the environment, with embedded defaults that run the demo on SQLite.
+
+The *embedded* setup is the one without DATABASE_URL: a SQLite file in the instance folder, as `make demo` and
+`doorstep run` use it. There, without SECRET_KEY, a random key is made once and kept in the instance folder
+(`instance/secret_key`). Anywhere else (DATABASE_URL set: production) the app refuses to start without a SECRET_KEY
+of its own: not empty, not one of REPOSITORY_KEYS (create_app, server/__init__.py).
+"""
 import os
+
+REPOSITORY_KEYS = frozenset({"dev-only-change-me", "change-me", "..."})
+"""Keys that were, or look like, defaults written in this repository or its docs: known to anyone."""
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means a SQLite file in the instance folder; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
