@@ -33,7 +33,8 @@ STATUS_TEXT = {
     413: "The body, or the gzip body once inflated, is larger than the server's MAX_CONTENT_LENGTH.",
     415: "A Content-Encoding other than gzip.",
     426: "The app's schema version is one the server can no longer read: update the app.",
-    429: "Too many failed logins for this username or address: wait for Retry-After seconds.",
+    429: "Too many failed logins for this username from this address, or from this address: wait for Retry-After "
+         "seconds.",
     503: "The database is unreachable: retry after Retry-After seconds, as if offline.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
