@@ -121,12 +121,13 @@ def test_seed_demo_prints_logins_and_resets(app):
         assert communes == 4
 
 
-def test_doorstep_has_the_run_command_with_host_and_port():
+def test_doorstep_has_the_run_command_with_host_and_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_INSTANCE", str(tmp_path))  # the embedded app's key goes there, not in the tree
     result = CliRunner().invoke(cli.main, ["run", "--help"])
     assert result.exit_code == 0, result.output
     assert "--host" in result.output and "--port" in result.output
     listing = CliRunner().invoke(cli.main, ["--help"]).output
-    assert "seed-demo" in listing and "import-households" in listing
+    assert "seed-demo" in listing and "import-households" in listing and "reset-password" in listing
 
 
 def test_refresh_stats_catches_up_the_households_pushes_marked(world, client):
