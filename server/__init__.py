@@ -1,5 +1,6 @@
 """Doorstep server: the system of record that the tablets sync with and the leaders' dashboard reads."""
 import os
+import secrets
 
 from flask import Flask
 from sqlalchemy import event
@@ -8,27 +9,32 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, headers, inputs, logs, openapi
-from .config import Config
+from .auth.sessions import ServerSessions
+from .config import REPOSITORY_KEYS, Config
 from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: `config` is a Config class, or a dict of overrides on top of Config."""
-    app = Flask(__name__, instance_relative_config=True)
+    # DOORSTEP_INSTANCE: another instance folder (absolute) for the embedded database and key.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("DOORSTEP_INSTANCE") or None)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    embedded = not app.config.get("SQLALCHEMY_DATABASE_URI")
+    if embedded:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "doorstep.db")
+    _check_secret_key(app, embedded)
 
     # Values never appear in a database error's text, so no log line carries a name or a phone.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                                "hide_parameters": True}
     app.url_map.converters["int"] = inputs.BoundedInt  # before any route is added
+    app.session_interface = ServerSessions()
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -54,6 +60,25 @@ def create_app(config: type | dict | None = None) -> Flask:
     from .cli import register_cli
     register_cli(app)
     return app
+
+
+def _check_secret_key(app: Flask, embedded: bool) -> None:
+    """Refuse to start without a key of this installation's own; the embedded demo makes and keeps one."""
+    key = app.config.get("SECRET_KEY")
+    if app.config.get("TESTING") or (isinstance(key, str) and key.strip() and key not in REPOSITORY_KEYS):
+        return
+    if not embedded:
+        raise RuntimeError("SECRET_KEY is empty or a default written in the repository: set a long random value of "
+                           "this installation's own (docs/deploy.md), e.g. "
+                           "python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    path = os.path.join(app.instance_path, "secret_key")
+    try:
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as made:
+            made.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    with open(path) as kept:
+        app.config["SECRET_KEY"] = kept.read().strip()
 
 
 def _register_blueprints(app: Flask) -> None:

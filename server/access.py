@@ -4,7 +4,8 @@ An *access rule* is set on a view by one of the decorators below. A request to a
 with 403 before the view runs, and tests/server/test_access.py walks `app.url_map` so that an endpoint added without
 a rule fails the suite.
 - `token(*roles)`: the API. The caller shows `Authorization: Bearer <token>` of a live device of an active user.
-- `session(*roles)`: the dashboard pages. The caller has logged in through the login page.
+- `session(*roles)`: the dashboard pages. The caller has logged in through the login page, and its session is
+  still on the server (auth/sessions.py).
 - `public`: anyone (login, the OpenAPI document, static files).
 """
 import hashlib
@@ -64,6 +65,9 @@ def enforce():
     """before_request: authenticate the caller and apply the endpoint's rule."""
     if request.endpoint is None:
         return None  # 404 or 405: Flask answers them
+    failure = getattr(flask_session, "failure", None)
+    if failure is not None:
+        raise failure  # the session's database did not answer: 503, not a logout
     rule = rule_of(request.endpoint)
     if rule is None:
         raise ApiError(403, "This endpoint has no access rule.")
@@ -82,18 +86,31 @@ def enforce():
 _DEVICE_OF_TOKEN = select(Device).options(joinedload(Device.user)).where(Device.token_hash == bindparam("token_hash"))
 
 
+ERASED_ENDPOINT = "auth.erased"
+"""The one endpoint an erase-pending device's token reaches."""
+
+
 def _authenticate_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "Log in first.")
     device = db.session.execute(_DEVICE_OF_TOKEN, {"token_hash": hash_token(header[7:].strip())}).scalar_one_or_none()
-    now = utcnow()
-    max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
-    if device is None or device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:
+    if device is None:
         raise ApiError(401, "Your session has ended: log in again.")
     claimed = request.headers.get("X-Device-Id")
     if claimed and claimed.lower() != device.id:
         raise ApiError(403, "This token belongs to another device.", {"X-Device-Id": ["Does not match the token."]})
+    # Before expiry and the user's state: a tablet told to erase must hear it however old its token is.
+    if device.erase_requested_at is not None:
+        if request.endpoint != ERASED_ENDPOINT:
+            raise ApiError(401, "This tablet must erase its data: log in again after the erase.",
+                           {"reason": [device.erase_reason or "revoked"]}, code="erase_required")
+        g.device, g.user = device, device.user
+        return
+    now = utcnow()
+    max_age = timedelta(days=current_app.config["TOKEN_MAX_AGE_DAYS"])
+    if device.revoked_at is not None or not device.user.active or now - device.created_at > max_age:
+        raise ApiError(401, "Your session has ended: log in again.")
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY:
         device.last_seen_at = now
         db.session.commit()
@@ -101,10 +118,14 @@ def _authenticate_token():
 
 
 def _authenticate_session() -> bool:
-    user_id = flask_session.get("user_id")
+    """The session's user, from its server-side row (auth/sessions.py): the cookie names no user."""
+    from .auth import sessions
+
+    user_id = getattr(flask_session, "user_id", None)
     user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.active or flask_session.get("pw") != user.password_hash[-16:]:
-        flask_session.clear()
+    if user is None or not user.active:
+        sessions.end()
         return False
+    sessions.touch()
     g.user = user
     return True

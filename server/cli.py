@@ -36,13 +36,20 @@ def upgrade():
 
 
 def _admin_call(action):
-    """Run `action`, turning a refusal of the data into a clean CLI error."""
+    """Run `action`, turning a refusal of the data into a clean CLI error; a refused password is told in
+    Vietnamese, then in English."""
     from .admin.service import AdminError
+    from .auth.passwords import PasswordRefused
+    from .dashboard.i18n import VI
     try:
         return action()
     except AdminError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from None
+    except PasswordRefused as refused:
+        db.session.rollback()
+        vietnamese = VI.get(refused.message, refused.message).format(**refused.values)
+        raise click.ClickException(f"{vietnamese} ({refused})") from None
 
 
 @click.command("create-area")
@@ -84,24 +91,39 @@ def create_user(username, full_name, role, commune_id, village_ids):
     click.echo(f"Created {user.role} {user.id}: {user.username}")
 
 
+@click.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def reset_password(username):
+    """Set a user's password (from stdin or a hidden prompt); every tablet token and dashboard session of the user
+    ends."""
+    from .auth.service import reset_password as reset
+    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    password = _read_password()
+    _admin_call(lambda: reset(user, password, None))
+    click.echo(f"Reset the password of {username}.")
+
+
 @click.command("revoke-device")
 @click.argument("device_id")
 @with_appcontext
 def revoke_device(device_id):
-    """Revoke a tablet's token: its next request gets 403."""
+    """Revoke a tablet: its next request is told to erase its data (401 erase_required)."""
     from .auth.service import revoke_device as revoke
     device = db.session.get(Device, device_id) if is_canonical(device_id) else None
     if device is None:
         raise click.ClickException(f"no device {device_id}")
     revoke(device, None)
-    click.echo(f"Revoked device {device_id}.")
+    click.echo(f"Revoked device {device_id}: it erases its data at its next connection.")
 
 
 @click.command("disable-user")
 @click.argument("username")
 @with_appcontext
 def disable_user(username):
-    """Disable a user and revoke every device token of the user."""
+    """Disable a user: every tablet of the user is told to erase its data, every dashboard session ends."""
     from .auth.service import set_active
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -224,8 +246,8 @@ def purge(days):
         click.echo(f"Devices with a cursor below {done.purged_through} pull again from zero.")
 
 
-COMMANDS = [init_db, upgrade, create_area, create_user, revoke_device, disable_user, import_households, seed_demo,
-            rebuild_stats, refresh_stats, min_age, purge, worker]
+COMMANDS = [init_db, upgrade, create_area, create_user, reset_password, revoke_device, disable_user, import_households,
+            seed_demo, rebuild_stats, refresh_stats, min_age, purge, worker]
 
 
 def register_cli(app: Flask) -> None:

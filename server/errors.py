@@ -14,6 +14,9 @@ CODES = {
     409: "conflict", 410: "reset_required", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
     426: "upgrade_required", 429: "too_many_requests", 503: "unavailable",
 }
+ERASE_REQUIRED = "erase_required"
+"""The code of a 401 to a device with an erase order (auth/service.py): `fields.reason` is ["revoked"] or
+["disabled"]; any other 401 is `unauthorized`."""
 RETRY_AFTER_SECONDS = 30
 """What a client is told to wait when the database does not answer: long enough for a restart or a failover."""
 

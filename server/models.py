@@ -83,8 +83,28 @@ class Device(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The scope the device last pulled from zero; another scope now means 410 reset_required.
     scope_hash: Mapped[str | None] = mapped_column(String(64))
+    # The device key (base64url, 32 random bytes) given out at login: it wraps the tablet's data key, so that a
+    # forgotten PIN is reset by an online login. Not a password: the server must be able to give it back.
+    wrap_key: Mapped[str | None] = mapped_column(String(64))
+    # The erase order (auth/service.py): set when a leader revokes the device or its user is disabled; `erase_reason`
+    # is "revoked" or "disabled". The device's token then only reaches POST /auth/erased, which sets `erased_at`.
+    erase_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erase_reason: Mapped[str | None] = mapped_column(String(10))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class DashboardSession(db.Model):
+    """A logged-in dashboard session (auth/sessions.py). The browser's cookie carries only a random session id;
+    this row holds its sha256, the user and the session's data (CSRF token, messages). Deleting the row ends the
+    session: a copied cookie then opens nothing."""
+    __tablename__ = "dashboard_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class SyncedRow:

@@ -98,10 +98,21 @@ class ScopeSchema(Schema):
     village_ids = fields.List(fields.Integer())
 
 
+_DEVICE_KEY = {"description": "The device key: 32 random bytes, base64url without padding. The tablet wraps its "
+                              "data key with it, so that a forgotten PIN is reset by logging in online. The same on "
+                              "every login of this device by this user, a new one after an erase.",
+               "pattern": "^[A-Za-z0-9_-]{43}$"}
+
+
 class LoginReplySchema(Schema):
     token = fields.String(required=True)
+    device_key = fields.String(required=True, dump_only=True, metadata=_DEVICE_KEY)
     user = fields.Nested(UserSchema)
     scope = fields.Nested(ScopeSchema)
+
+
+class DeviceKeySchema(Schema):
+    device_key = fields.String(required=True, dump_only=True, metadata=_DEVICE_KEY)
 
 
 _PHONE = validate.Regexp(r"^[0-9 .+()-]{0,20}$", error="Not a phone number.")

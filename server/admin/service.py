@@ -1,5 +1,6 @@
 """Areas and users, as the admin CLI and the dashboard create them."""
 from .. import audit
+from ..auth import passwords
 from ..auth.service import hash_password
 from ..extensions import db
 from ..inputs import has_control
@@ -42,8 +43,7 @@ def create_user(username: str, full_name: str, role: str, password: str, commune
     _check_names(username, full_name)
     if db.session.execute(db.select(User.id).where(User.username == username)).first():
         raise AdminError(f"username {username!r} is taken")
-    if len(password) < 8:
-        raise AdminError("the password needs at least 8 characters")
+    passwords.check(password, username, full_name)  # PasswordRefused, with its message for the catalogue
     user = User(username=username, full_name=full_name, role=role, commune_id=commune_id, active=True,
                 password_hash=hash_password(password))
     db.session.add(user)

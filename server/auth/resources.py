@@ -2,7 +2,7 @@
 from flask import g, request
 from flask_smorest import Blueprint
 
-from shared.schemas import LoginReplySchema, LoginSchema, UserSchema
+from shared.schemas import DeviceKeySchema, LoginReplySchema, LoginSchema, UserSchema
 
 from .. import access, inputs
 from ..errors import ApiError
@@ -27,10 +27,10 @@ def login(args):
     if user is None:
         raise ApiError(401, "Wrong username or password.")
     try:
-        raw = service.register_device(user, str(args["device_id"]), args["device_label"], args["app_version"])
+        device = service.register_device(user, str(args["device_id"]), args["device_label"], args["app_version"])
     except service.DeviceTaken:
         raise ApiError(409, "This device is registered to another user.", {"device_id": ["Already registered."]})
-    return {"token": raw, "user": user, "scope": Scope.of(user).wire()}
+    return {"token": device.raw_token, "device_key": device.wrap_key, "user": user, "scope": Scope.of(user).wire()}
 
 
 @blp.route("/logout", methods=["POST"])
@@ -38,7 +38,25 @@ def login(args):
 @blp.response(204)
 def logout():
     """Revoke the caller's token."""
-    service.revoke_device(g.device, g.user.id)
+    service.log_out_device(g.device)
+
+
+@blp.route("/device-key", methods=["GET"])
+@access.token("official", "leader", "admin")
+@blp.response(200, DeviceKeySchema)
+def device_key():
+    """The device key of the caller's own device, the same as its login gave."""
+    return {"device_key": service.device_key(g.device)}
+
+
+@blp.route("/erased", methods=["POST"])
+@access.token("official", "leader", "admin")
+@blp.response(204)
+def erased():
+    """Report that this device, told to erase, has erased its data; its token then ends for good."""
+    if g.device.erase_requested_at is None:
+        raise ApiError(403, "This device has no erase order.")
+    service.mark_erased(g.device)
 
 
 @blp.route("/me", methods=["GET"])

@@ -211,7 +211,13 @@ VI = {
     "Save villages": "Lưu thôn phụ trách",
     "Reset password": "Đặt lại mật khẩu",
     "New password": "Mật khẩu mới",
-    "At least 8 characters.": "Ít nhất 8 ký tự.",
+    "The password needs at least {length} characters.": "Mật khẩu cần ít nhất {length} ký tự.",
+    "The password must not contain the username.": "Mật khẩu không được chứa tên đăng nhập.",
+    "This password is too easy to guess: use three or four words that others would not guess, with a number or a "
+    "sign.":
+        "Mật khẩu này quá dễ đoán: hãy dùng ba hoặc bốn từ mà người khác khó đoán, kèm một chữ số hoặc một ký hiệu.",
+    "At least {length} characters, hard to guess: three or four words with a number or a sign.":
+        "Ít nhất {length} ký tự, khó đoán: ba hoặc bốn từ kèm một chữ số hoặc một ký hiệu.",
     "The password was reset; the official's other sessions have ended.":
         "Đã đặt lại mật khẩu; các phiên đăng nhập khác của cán bộ đã kết thúc.",
     "Disable account": "Khóa tài khoản",
@@ -222,8 +228,23 @@ VI = {
     "App version": "Phiên bản ứng dụng",
     "Revoked": "Đã thu hồi",
     "Revoke": "Thu hồi",
-    "Revoke this tablet? It will have to log in again.": "Thu hồi máy này? Máy sẽ phải đăng nhập lại.",
-    "The tablet was revoked.": "Đã thu hồi máy tính bảng.",
+    "Revoke and erase": "Thu hồi và xóa dữ liệu",
+    "Revoke and erase this tablet?": "Thu hồi và xóa dữ liệu trên máy tính bảng này?",
+    "At its next connection the tablet erases all the commune's data it holds, including changes not yet sent; the "
+    "official will have to log in again.":
+        "Ở lần kết nối tiếp theo, máy tính bảng sẽ xóa toàn bộ dữ liệu của xã đang lưu trên máy, kể cả các thay đổi "
+        "chưa gửi; cán bộ sẽ phải đăng nhập lại.",
+    "Until then the tablet can no longer send or receive anything. This page will show when it was erased.":
+        "Từ giờ đến lúc đó máy không gửi hay nhận được gì nữa. Trang này sẽ cho biết máy đã xóa dữ liệu lúc nào.",
+    "Cancel": "Hủy",
+    "The tablet was revoked: it erases its data at its next connection.":
+        "Đã thu hồi máy tính bảng: máy sẽ xóa dữ liệu ở lần kết nối tiếp theo.",
+    "Account disabled": "Tài khoản bị khóa",
+    "Erase requested at {time}": "Yêu cầu xóa dữ liệu lúc {time}",
+    "Erased at {time}": "Đã xóa dữ liệu lúc {time}",
+    "The tablet erases its data at its next connection.": "Máy sẽ xóa dữ liệu ở lần kết nối tiếp theo.",
+    "Logged out or revoked at {time}": "Đã đăng xuất hoặc bị thu hồi lúc {time}",
+    "Logged out": "Đã đăng xuất",
     "No tablet yet.": "Chưa có máy tính bảng nào.",
     "No official yet.": "Chưa có cán bộ nào.",
     "The official was created.": "Đã tạo cán bộ.",

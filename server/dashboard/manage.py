@@ -5,7 +5,7 @@ from shared.ids import is_canonical
 
 from .. import access, audit
 from ..admin.service import AdminError, create_user, set_villages
-from ..auth.service import revoke_device, set_active
+from ..auth.service import PasswordRefused, reset_password, revoke_device, set_active
 from ..extensions import db
 from ..inputs import id_or_none
 from ..models import Device
@@ -41,6 +41,9 @@ def officials(commune_id: int):
         except AdminError as err:
             db.session.rollback()
             flash(i18n.gettext(str(err)), "error")
+        except PasswordRefused as refused:
+            db.session.rollback()
+            flash(i18n.gettext(refused.message, **refused.values), "error")
         else:
             flash(i18n.gettext("The official was created."), "ok")
             return redirect(url_for("dashboard.officials", commune_id=commune_id))
@@ -76,9 +79,9 @@ def user_villages(user_id: int):
 def user_password(user_id: int):
     person = _managed_or_404(user_id)
     try:
-        service.reset_password(person, request.form.get("password", ""), by_user_id=g.user.id)
-    except service.DashboardError:
-        flash(i18n.gettext("At least 8 characters."), "error")
+        reset_password(person, request.form.get("password", ""), by_user_id=g.user.id)
+    except PasswordRefused as refused:
+        flash(i18n.gettext(refused.message, **refused.values), "error")
     else:
         flash(i18n.gettext("The password was reset; the official's other sessions have ended."), "ok")
     return redirect(url_for("dashboard.user", user_id=user_id))
@@ -93,15 +96,20 @@ def user_active(user_id: int):
     return redirect(url_for("dashboard.user", user_id=user_id))
 
 
-@bp.route("/devices/<device_id>/revoke", methods=["POST"])
+@bp.route("/devices/<device_id>/revoke", methods=["GET", "POST"])
 @access.session(*DASHBOARD_ROLES)
 def device_revoke(device_id: str):
-    """Revoke a lost tablet: its token stops working at once; the data on it stays encrypted."""
+    """Revoke a lost tablet (GET asks first): at its next connection it is told to erase every record of the commune
+    it holds, unsent changes included, and it can send or receive nothing more until it has."""
     device = db.session.get(Device, device_id) if is_canonical(device_id) else None
-    if device is None or service.managed_user(g.user, device.user_id) is None:
+    person = service.managed_user(g.user, device.user_id) if device is not None else None
+    if person is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("dashboard/revoke.html", device=device, person=person,
+                               commune=service.area(person.commune_id, "commune"))
     revoke_device(device, by_user_id=g.user.id)
-    flash(i18n.gettext("The tablet was revoked."), "ok")
+    flash(i18n.gettext("The tablet was revoked: it erases its data at its next connection."), "ok")
     return redirect(url_for("dashboard.user", user_id=device.user_id))
 
 

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from ..auth.service import hash_password
 from ..extensions import db
 from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
 from ..inputs import is_id
@@ -90,15 +89,6 @@ def devices_of(user_id: int) -> list[Device]:
 def is_stale(last_sync: datetime | None, now: datetime | None = None) -> bool:
     """A tablet that has not synced for more than three days needs a look (or was lost)."""
     return last_sync is None or (now or utcnow()) - last_sync > STALE_AFTER
-
-
-def reset_password(user: User, password: str, by_user_id: int) -> None:
-    """Set a new password; every dashboard session of the user ends, since it is bound to the old hash."""
-    if len(password) < 8:
-        raise DashboardError("the password needs at least 8 characters")
-    user.password_hash = hash_password(password)
-    db.session.add(AuditLog(user_id=by_user_id, action="reset_password", detail={"user": user.id}))
-    db.session.commit()
 
 
 def open_conflicts(commune_id: int) -> list[dict]:

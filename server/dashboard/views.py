@@ -1,12 +1,14 @@
 """Logging in and out, the language switch, and the home page that sends each role to its first page."""
 import secrets
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
 from .. import access
-from ..auth import throttle
+from ..auth import sessions, throttle
 from ..auth.service import log_in
+from ..extensions import db
 from ..inputs import has_control
+from ..models import AuditLog
 from . import bp, i18n, security, service
 
 DASHBOARD_ROLES = ("leader", "admin")
@@ -31,8 +33,10 @@ def login():
             return reply
         if user is not None and user.role in DASHBOARD_ROLES:
             target = security.safe_next(request.args.get("next"), url_for("dashboard.home"))
-            session.clear()  # a fresh session: no fixation of an id or a token made before login
-            session.update(user_id=user.id, pw=user.password_hash[-16:], csrf=secrets.token_urlsafe(32))
+            # A new session on the server, with a new id and CSRF token: nothing made before login carries over.
+            sessions.begin(user.id, secrets.token_urlsafe(32))
+            db.session.add(AuditLog(user_id=user.id, action="login", detail={"via": "dashboard"}))
+            db.session.commit()
             return redirect(target)
         error = ("Officials use the tablet app; this dashboard is for commune leaders and administrators."
                  if user is not None else "Wrong username or password.")
@@ -43,7 +47,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @access.session(*DASHBOARD_ROLES)
 def logout():
-    session.clear()
+    """End the session on the server: the cookie, even copied, opens nothing afterwards."""
+    db.session.add(AuditLog(user_id=g.user.id, action="logout", detail={"via": "dashboard"}))
+    sessions.end()  # commits the audit row with the deletion
     return redirect(url_for("dashboard.login"))
 
 

@@ -10,18 +10,22 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from shared.schemas import HouseholdData, ResidentData, VisitData
 
-from ..errors import CODES
+from ..errors import CODES, ERASE_REQUIRED
 from ..extensions import api
 from .records import wire_schemas
 
 DESCRIPTION = ("The sync protocol of Doorstep's tablets and the reads of its leaders. How the calls fit together "
                "(outbox, batch receipts, per-field merge, cursors, resets) is in the project's docs/protocol.md.")
-ERROR_CODES = sorted(set(CODES.values()) | {"unavailable"})
+ERROR_CODES = sorted(set(CODES.values()) | {"unavailable", ERASE_REQUIRED})
 
 STATUS_TEXT = {
     400: "Invalid input: `fields` names each field and what is wrong with it.",
-    401: "No token, or one that no longer works (revoked, expired, reset password): log in again.",
-    403: "The caller may not do this (its role, its commune, or an X-Device-Id that is not its token's).",
+    401: "`unauthorized`: no token, or one that no longer works (logged out, expired, reset password): log in "
+         "again, keeping the local data. `erase_required`: a leader revoked this device, or its user was disabled "
+         "(`fields.reason` is [\"revoked\"] or [\"disabled\"]); nothing was done: erase every local record and "
+         "the keys, outbox included, then call POST /auth/erased with the same token.",
+    403: "The caller may not do this (its role, its commune, an X-Device-Id that is not its token's, or a report "
+         "of an erase that was not ordered).",
     404: "The area named does not exist.",
     409: "The device is registered to another user.",
     410: "`reset_required`: the caller's scope changed or its cursor is past the tombstone horizon; pull again "
@@ -29,7 +33,8 @@ STATUS_TEXT = {
     413: "The body, or the gzip body once inflated, is larger than the server's MAX_CONTENT_LENGTH.",
     415: "A Content-Encoding other than gzip.",
     426: "The app's schema version is one the server can no longer read: update the app.",
-    429: "Too many failed logins for this username or address: wait for Retry-After seconds.",
+    429: "Too many failed logins for this username from this address, or from this address: wait for Retry-After "
+         "seconds.",
     503: "The database is unreachable: retry after Retry-After seconds, as if offline.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "required": True,

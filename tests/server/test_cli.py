@@ -78,18 +78,20 @@ def test_revoke_device_refuses_its_next_request(world, client):
     headers = world.login(client, world.official)
     result = run(world.app, "revoke-device", headers["X-Device-Id"])
     assert result.exit_code == 0, result.output
-    assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code == 401
+    refused = client.get("/api/v1/sync/pull?since=0", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "erase_required"
     with world.app.app_context():
-        assert db.session.get(Device, headers["X-Device-Id"]).revoked_at is not None
+        assert db.session.get(Device, headers["X-Device-Id"]).erase_requested_at is not None
     assert run(world.app, "revoke-device", "00000000-0000-7000-8000-000000000000").exit_code == 1
 
 
-def test_disable_user_blocks_login_and_kills_its_tokens(world, client):
+def test_disable_user_blocks_login_and_orders_its_tablets_to_erase(world, client):
     headers = world.login(client, world.official)
     assert run(world.app, "disable-user", world.official).exit_code == 0
-    assert client.get("/api/v1/sync/pull?since=0", headers=headers).status_code == 401
+    refused = client.get("/api/v1/sync/pull?since=0", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["error"]["fields"] == {"reason": ["disabled"]}
     with world.app.app_context():
-        assert db.session.execute(select(Device.token_hash)).scalar() is None
+        assert db.session.execute(select(Device.erase_requested_at)).scalar() is not None
         assert check_credentials(world.official, world.PASSWORD) is None
     assert run(world.app, "disable-user", "nobody").exit_code == 1
 
@@ -119,12 +121,13 @@ def test_seed_demo_prints_logins_and_resets(app):
         assert communes == 4
 
 
-def test_doorstep_has_the_run_command_with_host_and_port():
+def test_doorstep_has_the_run_command_with_host_and_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_INSTANCE", str(tmp_path))  # the embedded app's key goes there, not in the tree
     result = CliRunner().invoke(cli.main, ["run", "--help"])
     assert result.exit_code == 0, result.output
     assert "--host" in result.output and "--port" in result.output
     listing = CliRunner().invoke(cli.main, ["--help"]).output
-    assert "seed-demo" in listing and "import-households" in listing
+    assert "seed-demo" in listing and "import-households" in listing and "reset-password" in listing
 
 
 def test_refresh_stats_catches_up_the_households_pushes_marked(world, client):

@@ -1,4 +1,5 @@
 """Management from the dashboard: officials, villages, passwords, lost tablets, conflicts and imports."""
+import html
 import io
 
 from openpyxl import Workbook
@@ -33,18 +34,18 @@ def test_assign_villages_reset_password_and_disable(app, client, world):
     official = user_id(app, world.official)
     assert world.official in client.get(f"/users/{official}").get_data(as_text=True)
     client.post(f"/users/{official}/villages", data={"csrf_token": csrf(client), "village": [str(world.a3)]})
-    client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "mới-mới-mới-1"})
-    reply = client.post("/api/v1/auth/login", json={"username": world.official, "password": "mới-mới-mới-1",
+    client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "ngõ hẹp mưa phùn 47"})
+    reply = client.post("/api/v1/auth/login", json={"username": world.official, "password": "ngõ hẹp mưa phùn 47",
                                                     "device_id": new_id(), "device_label": "Tab"})
     assert reply.status_code == 200
     short = client.post(f"/users/{official}/password", data={"csrf_token": csrf(client), "password": "short"})
-    assert "Ít nhất 8 ký tự." in client.get(short.headers["Location"]).get_data(as_text=True)
+    assert "Mật khẩu cần ít nhất 10 ký tự." in client.get(short.headers["Location"]).get_data(as_text=True)
     client.post(f"/users/{official}/active", data={"csrf_token": csrf(client), "active": "0"})
     with app.app_context():
         person = db.session.get(User, official)
         assert [v.id for v in person.villages] == [world.a3] and person.active is False
         actions = [a.action for a in db.session.execute(db.select(AuditLog).order_by(AuditLog.id)).scalars()]
-        assert "reset_password" in actions and "set_active" in actions
+        assert {"password_reset", "user_disabled"} <= set(actions)
         # The audit log names ids, never the password.
         assert all("mới" not in str(a.detail) for a in db.session.execute(db.select(AuditLog)).scalars())
 
@@ -155,3 +156,23 @@ def test_an_admin_creates_a_leader(app, client, world):
         "role": "leader"})
     with app.app_context():
         assert db.session.execute(db.select(User.role).where(User.username == "lanh.hv")).scalar_one() == "leader"
+
+
+def test_the_revoke_button_asks_first_and_says_what_will_happen_in_both_languages(app, client, world):
+    headers = world.login(client, world.official)
+    logged_in(client, world.leader)
+    device = headers["X-Device-Id"]
+    page = client.get(f"/users/{user_id(app, world.official)}").get_data(as_text=True)
+    assert "Thu hồi và xóa dữ liệu" in page and "encrypt" not in page and "mã hóa" not in page
+    assert f'action="/devices/{device}/revoke"' in page and 'method="get"' in page  # the button only asks
+    asked = client.get(f"/devices/{device}/revoke").get_data(as_text=True)
+    assert ("Ở lần kết nối tiếp theo, máy tính bảng sẽ xóa toàn bộ dữ liệu của xã đang lưu trên máy, kể cả các "
+            "thay đổi chưa gửi; cán bộ sẽ phải đăng nhập lại.") in asked
+    client.set_cookie("lang", "en")
+    asked = html.unescape(client.get(f"/devices/{device}/revoke").get_data(as_text=True))
+    assert ("At its next connection the tablet erases all the commune's data it holds, including changes not yet "
+            "sent; the official will have to log in again.") in asked
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200  # asking changed nothing
+    done = client.post(f"/devices/{device}/revoke", data={"csrf_token": csrf(client)}, follow_redirects=True)
+    assert "it erases its data at its next connection" in done.get_data(as_text=True)
+    assert "Erase requested at" in done.get_data(as_text=True)

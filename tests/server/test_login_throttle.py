@@ -1,12 +1,16 @@
-"""Failed logins shut a username, or an address, for a while (server/auth/throttle.py), on the API and the dashboard."""
+"""Failed logins shut a username from an address, or an address, for a while (server/auth/throttle.py), on the API and
+the dashboard, atomically under parallel attempts."""
+import threading
 from datetime import timedelta
 
+import requests
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import LoginFailure
 from shared.ids import new_id
-from tests.conftest import make_app
+from tests.conftest import World, make_app
+from tests.server.live import seeded_app, served
 from tests.server.test_dashboard_views import login as dashboard_login
 
 
@@ -95,3 +99,61 @@ def test_the_dashboard_login_is_shut_too(app, client, world):
     assert "Đăng nhập sai quá nhiều lần" in page.get_data(as_text=True)
     age_failures(app, 16)
     assert dashboard_login(client, world.leader).status_code == 302
+
+
+def test_failures_from_one_address_never_lock_the_user_out_from_another(app, world):
+    """Anyone could lock the admin out with five wrong passwords: now they only lock themselves out."""
+    proxied = make_app(app.config["SQLALCHEMY_DATABASE_URI"], PROXY_HOPS=1)
+    client = proxied.test_client()
+    try:
+        for target in (world.admin, world.leader):
+            for _ in range(5):
+                assert login(client, target, "sai", **{"X-Forwarded-For": "203.0.113.9"}).status_code == 401
+            assert login(client, target, World.PASSWORD, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+            assert login(client, target, World.PASSWORD, **{"X-Forwarded-For": "198.51.100.4"}).status_code == 200
+    finally:
+        with proxied.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _burst(url: str, username: str, password: str, count: int) -> list[int]:
+    """`count` logins released together over HTTP, each on its own connection; their statuses."""
+    sessions = [requests.Session() for _ in range(count)]
+    for session in sessions:
+        session.get(url + "/api/v1/openapi.json", timeout=60)  # connected before the race
+    barrier, statuses = threading.Barrier(count), [None] * count
+
+    def run(i):
+        barrier.wait(30)
+        try:
+            statuses[i] = sessions[i].post(url + "/api/v1/auth/login", timeout=120, json={
+                "username": username, "password": password, "device_id": new_id()}).status_code
+        except requests.RequestException as exc:  # asserted in the test's thread
+            statuses[i] = repr(exc)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    for session in sessions:
+        session.close()
+    return statuses
+
+
+def test_a_parallel_burst_of_wrong_logins_lets_at_most_the_limit_through(database_url, tmp_path):
+    """20 wrong passwords at the same instant, over real HTTP (gunicorn workers on PostgreSQL): at most 5 are even
+    tried (401), the others are refused (429), and the right password is refused after them."""
+    app, world = seeded_app(database_url)
+    try:
+        with served(app, database_url, tmp_path / "gunicorn.log") as url:
+            statuses = _burst(url, world.official, "sai mật khẩu", 20)
+            assert sorted(set(statuses)) <= [401, 429], statuses
+            assert 1 <= statuses.count(401) <= app.config["LOGIN_FAILURES_PER_USER"], statuses
+            refused = requests.post(url + "/api/v1/auth/login", timeout=60, json={
+                "username": world.official, "password": World.PASSWORD, "device_id": new_id()})
+            assert refused.status_code == 429
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

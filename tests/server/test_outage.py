@@ -54,8 +54,8 @@ def test_the_api_answers_503_when_the_database_is_down(down_app):
 
 def test_the_dashboard_answers_a_vietnamese_503_page(down_app):
     client = down_app.test_client()
-    with client.session_transaction() as session:
-        session.update(user_id=1, pw="x", csrf="t")
+    with down_app.test_request_context():  # the cookie of a logged-in leader: its session is on the server
+        client.set_cookie("session", down_app.session_interface.get_signing_serializer(down_app).dumps({"sid": "x"}))
     reply = client.get("/communes/1")
     assert reply.status_code == 503 and reply.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert reply.mimetype == "text/html" and "Hệ thống tạm thời gián đoạn" in reply.get_data(as_text=True)

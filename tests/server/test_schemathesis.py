@@ -78,7 +78,7 @@ def test_every_operation_answers_as_documented(app, client, seeded, mode):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures, unbreakable = [], set()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 13
+    assert len(operations) == 15
     for operation in operations:
         checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
         checks = [c for c in checks if c not in _excluded(operation, mode)]
@@ -99,9 +99,9 @@ def test_every_operation_answers_as_documented(app, client, seeded, mode):
             except BaseExceptionGroup as error:  # collect them all: one run shows every operation's findings
                 failures.append(f"{operation.label} as {role}: {error}")
     assert not failures, "\n\n".join(failures)
-    # With the device's headers given, these two have nothing left to send wrong; every other operation has.
-    assert unbreakable == ({"POST /api/v1/auth/logout", "GET /api/v1/auth/me"} if mode == GenerationMode.NEGATIVE
-                           else set())
+    # With the device's headers given, these have nothing left to send wrong; every other operation has.
+    assert unbreakable == ({"POST /api/v1/auth/logout", "GET /api/v1/auth/me", "GET /api/v1/auth/device-key",
+                            "POST /api/v1/auth/erased"} if mode == GenerationMode.NEGATIVE else set())
 
 
 @pytest.mark.parametrize("role", ROLES)
