@@ -8,7 +8,8 @@ Shared with the UI tests (tests/fieldapp/test_ui*.py):
 - `Listener(app, port)`: werkzeug serving a WSGI app in a thread, whose stop() also cuts kept-alive connections;
 - `proxy`: a CutProxy in front of `server`: `proxy.url` forwards everything; `proxy.drop_next_reply()` lets the
   next request reach the server and then closes the connection before the reply arrives;
-- `store` / `make_store(name)`: a Store on a file in tmp_path;
+- `store` / `make_store(name, plain=False)`: a Store on a file in tmp_path, encrypted (SQLCipher, a random data
+  key: `store.test_key`) unless plain, so every store test runs on the encrypted store the app uses;
 - `tablet(username)`: a logged-in (store, engine) pair against `server`.
 """
 import socket
@@ -17,6 +18,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from fieldapp.lock import new_data_key
 from fieldapp.store import Store
 from fieldapp.sync import ApiClient, SyncEngine
 from server.cli import ensure_counter
@@ -173,8 +175,10 @@ def proxy(server):
 def make_store(tmp_path):
     opened = []
 
-    def make(name: str = "tablet") -> Store:
-        store = Store(tmp_path / f"{name}.sqlite3")
+    def make(name: str = "tablet", plain: bool = False) -> Store:
+        key = None if plain else new_data_key()
+        store = Store(tmp_path / f"{name}.sqlite3", key=key)
+        store.test_key = key
         opened.append(store)
         return store
     yield make
