@@ -168,7 +168,8 @@ class Core:
             self._keep_device_key(self.engine.device_key)
             return account
         if keys.exists():  # locked: a forgotten PIN, or too many wrong ones
-            reply = self._login_reply(server_url, username, password, keys.device_id())
+            device_id = keys.device_id()
+            reply = self._login_reply(server_url, username, password, device_id)
             try:
                 key = keys.try_device_key(reply["device_key"])
             except (WrongKey, ValueError, KeyError):
@@ -182,7 +183,7 @@ class Core:
                 # The server made a new device key: this device had an erase order (it was revoked while away).
                 # Nobody can open the old store any more: it goes, and this login starts a new one.
                 self._remove_files(username)
-                return self._new_store(server_url, username, reply, keys.device_id() or new_id())
+                return self._new_store(server_url, username, reply, device_id)
             self._open(username, key)
             self.engine.accept_login(server_url, username, reply)
             self.state = SET_PIN
@@ -266,8 +267,11 @@ class Core:
         (a wait is running: nothing tried), "locked_out" (only an online login opens it now) or "error"."""
         def task():
             outcome = self._unlock(pin)
+            seconds = int(-(-outcome.get("wait", 0) // 1))
             outcome["message"] = tr(f"pin.error.{outcome['kind']}", left=outcome.get("left"),
-                                    seconds=int(-(-outcome.get("wait", 0) // 1))) if outcome["kind"] else None
+                                    seconds=seconds) if outcome["kind"] else None
+            if outcome["kind"] == "wrong_pin" and seconds:
+                outcome["message"] += " " + tr("pin.wait", seconds=seconds)
             self._deliver(on_done, outcome)
             self._notify()
         self._tasks.put(task)
