@@ -110,6 +110,7 @@ def sync_dir(folder: Path) -> None:
 
 
 def _counts(conn, schema: str) -> dict:
+    # Virtual tables are counted through their shadow tables (household_search_data, ...), which are plain ones.
     tables = [r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' "
-                                         "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'household_search_%'")]
+                                         "AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
     return {t: conn.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0] for t in tables}
