@@ -142,6 +142,8 @@ class Core:
         def task():
             try:
                 account = self._login(server_url.strip().rstrip("/"), username, password)
+                if self.keys(username).exists():
+                    self.keys(username).set_server_url(server_url.strip().rstrip("/"))
                 (self.data_dir / LAST_USER).write_text(username, encoding="utf-8")
                 self.online, self._fails = True, 0
                 # The worker had put its next try PULL_EVERY away while nobody was logged in: sync now instead,
@@ -305,6 +307,11 @@ class Core:
         self.request_sync()
         return {"ok": True, "kind": None}
 
+    def pin_server(self) -> str | None:
+        """The server address of the current user's locked store (kept in its key file), or None."""
+        keys = self.keys() if self.username else None
+        return keys.server_url() if keys and keys.exists() else None
+
     def pin_state(self) -> dict:
         """The key file's {has_pin, has_device, fails, wait, locked_out} (what the PIN screen shows)."""
         return self.keys().state(self.clock())
@@ -391,6 +398,8 @@ class Core:
             raise ValueError(url)
         self.store.set_account(server_url=url)
         self.engine.client.base_url = url
+        if self.store.encrypted:
+            self.keys().set_server_url(url)
         # A new address may answer where the old one did not: try it now rather than after the backoff.
         self._fails, self.online = 0, None
         self.request_sync()

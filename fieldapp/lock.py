@@ -14,8 +14,8 @@ Terms:
 - *fails* and *wait_until*: the wrong PINs since the last right one, and the wall-clock time before which no PIN is
   tried; kept in the file so that a restart does not reset them. After MAX_FAILS the PIN wrap is dropped (when a
   device wrap exists), so only the password, online, opens the store again.
-The file holds nothing else of the user: no token, no name, no key in clear; the device id is in it because the
-online login of a locked store must name the device. It is written whole to a temporary file, synced and renamed,
+The file holds nothing else of the user: no token, no name, no key in clear; the device id and the server's address
+are in it because the online login of a locked store must name the device and know where to go. It is written whole to a temporary file, synced and renamed,
 so a crash leaves the old file or the new one.
 """
 import base64
@@ -182,4 +182,12 @@ class KeyFile:
 
     def device_id(self) -> str | None:
         return self.read().get("device_id")
+
+    def server_url(self) -> str | None:
+        return self.read().get("server_url")
+
+    def set_server_url(self, url: str) -> None:
+        values = self.read()
+        if values.get("server_url") != url:
+            self.write({**values, "server_url": url})
 

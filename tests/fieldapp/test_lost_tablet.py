@@ -123,9 +123,9 @@ def test_a_copied_data_folder_gives_away_no_name_phone_token_or_key(server, tmp_
         cipher.connect(copied, os.urandom(32))
     with pytest.raises(Exception):
         KeyFile(tmp_path / "stopped" / (db.name + ".key")).try_pin("000001", time.time())
-    # The key file holds wraps, the device id and counters: nothing in clear that opens the store.
+    # The key file holds wraps, the device id, the server's address and counters: nothing that opens the store.
     values = KeyFile(tmp_path / "stopped" / (db.name + ".key")).read()
-    assert set(values) == {"v", "device_id", "pin", "device", "fails", "wait_until", "kdf"}
+    assert set(values) == {"v", "device_id", "pin", "device", "fails", "wait_until", "kdf", "server_url"}
 
 
 def test_no_name_phone_or_token_after_a_kill_9_in_the_middle_of_writes(server, tmp_path):
