@@ -127,12 +127,13 @@ class DoorstepApp(App):
         self.go("home")
 
     def on_stop(self):
+        self._stopped = True
         self.core.stop()
 
     # Threads -> UI
     def post(self, fn, *args, **kwargs):
         """Run fn on the UI thread at the next frame: the only way background results reach the widgets."""
-        Clock.schedule_once(lambda _dt: fn(*args, **kwargs), 0)
+        Clock.schedule_once(lambda _dt: None if getattr(self, "_stopped", False) else fn(*args, **kwargs), 0)
 
     def _status(self, status):
         self._each_screen("on_sync_status", status)

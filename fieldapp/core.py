@@ -321,7 +321,17 @@ class Core:
         if self.state != OPEN:
             return False
         self.state = LOCKED
-        self._tasks.put(lambda: self.state == LOCKED and self._close_store())
+
+        def close():
+            # On the worker, once its task is done: its own connection now, the UI thread's on the UI thread (post),
+            # between two of its callbacks, so that no read of a screen has its connection closed under it.
+            store = self.store
+            if self.state != LOCKED or store is None:
+                return
+            store.release()
+            self._close_store(close=False)
+            self.post(lambda: store.close(forget=True))
+        self._tasks.put(close)
         self._notify()
         return True
 
@@ -529,10 +539,10 @@ class Core:
         if callback:
             self.post(lambda: callback(outcome))
 
-    def _close_store(self) -> None:
+    def _close_store(self, close: bool = True) -> None:
         if self.engine:
             self.engine.client.close()
-        if self.store:
+        if self.store and close:
             self.store.close(forget=True)
         self.store = self.engine = None
         self._data_key = None

@@ -77,6 +77,15 @@ class Base:
             raise
         db.execute("COMMIT")
 
+    def release(self) -> None:
+        """Close this thread's connection only (the others may be in use on their threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._lock:
+                self._all.remove(conn)
+            conn.close()
+            self._local.conn = None
+
     def close(self, forget: bool = False) -> None:
         """Close every thread's connection; it opens again on next use, unless `forget` drops the key for good."""
         with self._lock:

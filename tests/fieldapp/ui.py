@@ -47,6 +47,7 @@ class Server:
             self.village = admin.create_area("village", "Thôn Đông", commune).id
             self.village2 = admin.create_area("village", "Thôn Tây", commune).id
             admin.create_user("canbo1", "Trần Thị Hoa", "official", PASSWORD, commune, [self.village, self.village2])
+            admin.create_user("lanhdao1", "Lê Văn Minh", "leader", PASSWORD, commune, [])
         self.listener = Listener(self.app)
         self.url = f"http://127.0.0.1:{self.listener.port}"
         self.running = True
@@ -108,6 +109,29 @@ class Server:
         with self.app.app_context():
             user = db.session.scalars(db.select(User).where(User.username == username)).one()
             reset_password(user, password, None)
+
+    def revoke_on_dashboard(self, username="canbo1", leader="lanhdao1"):
+        """The commune's leader revokes the user's tablets on the dashboard, over HTTP as a browser would."""
+        import re
+
+        from server.models import Device, User
+        with self.app.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == username)).one()
+            devices = [d.id for d in db.session.scalars(db.select(Device).where(Device.user_id == user.id))]
+        browser = requests.Session()
+
+        def csrf(page):
+            return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        page = browser.get(f"{self.url}/login")
+        reply = browser.post(f"{self.url}/login", data={"username": leader, "password": PASSWORD,
+                                                         "csrf_token": csrf(page)}, allow_redirects=False)
+        assert reply.status_code == 302, reply.text[:500]
+        for device in devices:
+            page = browser.get(f"{self.url}/devices/{device}/revoke")
+            assert page.status_code == 200 and "csrf_token" in page.text
+            reply = browser.post(f"{self.url}/devices/{device}/revoke", data={"csrf_token": csrf(page)},
+                                 allow_redirects=False)
+            assert reply.status_code == 302, reply.text[:500]
 
     def device_erased(self, username="canbo1"):
         """True when every device of the user that was told to erase has reported it (POST /auth/erased)."""
