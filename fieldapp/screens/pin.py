@@ -7,6 +7,7 @@ login). The digits typed are kept only in this screen until the sixth, then hand
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.button import Button
+from kivy.uix.widget import Widget
 
 from ..core import LOCKED_OUT, SET_PIN
 from ..i18n import tr
@@ -17,6 +18,11 @@ from . import BaseScreen
 class PinKey(Button):
     """One key of the pad: a digit, or "del"."""
     digit = StringProperty("")
+
+
+class PinDot(Widget):
+    """One digit's place on the pad's display."""
+    filled = BooleanProperty(False)
 
 
 class PinScreen(BaseScreen):
