@@ -25,9 +25,6 @@ import os
 import secrets
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from .store.cipher import sync_dir
 
 SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1}
@@ -83,14 +80,21 @@ def pin_kek(pin: str, salt: bytes, params: dict) -> bytes:
     return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=2 * 128 * r * n + 2 ** 20, dklen=32)
 
 
+def _aesgcm(kek: bytes):
+    # Imported on first use: `cryptography` costs ~0.1 s of imports, which the PIN pad's first frame need not wait for.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    return AESGCM(kek)
+
+
 def wrap(data_key: bytes, kek: bytes, purpose: bytes) -> dict:
     nonce = secrets.token_bytes(12)
-    return {"nonce": _b64(nonce), "box": _b64(AESGCM(kek).encrypt(nonce, data_key, purpose))}
+    return {"nonce": _b64(nonce), "box": _b64(_aesgcm(kek).encrypt(nonce, data_key, purpose))}
 
 
 def unwrap(box: dict, kek: bytes, purpose: bytes) -> bytes:
+    from cryptography.exceptions import InvalidTag
     try:
-        return AESGCM(kek).decrypt(_unb64(box["nonce"]), _unb64(box["box"]), purpose)
+        return _aesgcm(kek).decrypt(_unb64(box["nonce"]), _unb64(box["box"]), purpose)
     except InvalidTag:
         raise WrongKey() from None
 
