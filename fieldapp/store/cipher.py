@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 PLAIN_HEADER = b"SQLite format 3\x00"
+CACHE_KIB = 16_000
 
 
 def driver():
