@@ -124,7 +124,7 @@ class DoorstepApp(App):
             name = history[-1][0]
             self.manager.current = self.current = name  # not show(): the screen stays as it was left
             return
-        self.go("home")
+        self.go_first()  # home, or the login when the store has no live token
 
     def on_stop(self):
         self._stopped = True

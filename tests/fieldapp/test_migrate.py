@@ -110,7 +110,8 @@ def test_a_kill_9_at_any_moment_of_the_encryption_leaves_one_whole_store(server,
     _migrate(trial, None)
     took = time.monotonic() - started
     outcomes = set()
-    for n, fraction in enumerate((0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)):
+    # Cut points spread over the timed run, and past it: under load a run may take twice as long as the timed one.
+    for n, fraction in enumerate((0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.3, 2.0, 3.0)):
         data = tmp_path / f"cut-{n}"
         shutil.copytree(original, data)
         _migrate(data, took * fraction)
@@ -128,4 +129,4 @@ def test_a_kill_9_at_any_moment_of_the_encryption_leaves_one_whole_store(server,
         assert core.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert snapshot(core.store) == before, fraction
         core.stop()
-    assert "plain" in outcomes and "encrypted" in outcomes, outcomes
+    assert "plain" in outcomes and outcomes - {"plain"}, outcomes  # cut before the key file, and after it

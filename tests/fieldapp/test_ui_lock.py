@@ -110,6 +110,13 @@ def test_first_login_sets_a_pin_idle_locks_wrong_pins_wait_and_the_pin_unlocks(d
     driver.enter_pin(PIN)
     driver.wait(lambda: driver.screen.name == "households", what="the list after the second unlock")
 
+    # And at once, from Settings.
+    driver.tap(nav(driver, "settings"))
+    driver.tap(driver.screen.ids.lock)
+    assert driver.screen.name == "pin" and core.state == "locked"
+    driver.enter_pin(PIN)
+    driver.wait(lambda: driver.screen.name == "settings", what="Settings after unlocking")
+
 
 def test_forgot_pin_online_login_sets_a_new_pin_and_keeps_the_outbox(driver, server):
     from fieldapp import i18n
