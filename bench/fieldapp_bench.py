@@ -1,6 +1,8 @@
-"""Field app figures (docs/performance.md, "Field app"): search, save a visit, push 1,000 visits, first pull, RSS.
+"""Field app figures (docs/performance.md, "Field app"): search, save a visit, push 1,000 visits, first pull, RSS,
+each on the plain store (stdlib sqlite3, as before encryption) and on the encrypted one (SQLCipher, the app's), in
+the same run, with their ratio; and the PIN unlock time with the key file's scrypt parameters.
 
-Run: .venv/bin/python bench/fieldapp_bench.py [--quick]
+Run: .venv/bin/python bench/fieldapp_bench.py [--quick] [--plain | --encrypted]  (default: both)
 Everything is real: sqlite3 files in a temporary folder, the server on 127.0.0.1 over HTTP (SQLite, werkzeug
 threaded server), in this process; the first pull runs in a child process so its RSS is the tablet's alone.
 Targets: search <= 20 ms median, save <= 30 ms, push 1,000 <= 5 s, first pull (5,000 households, 17,000 residents,
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fieldapp import lock  # noqa: E402
 from fieldapp.store import Store  # noqa: E402
 from fieldapp.sync import ApiClient, SyncEngine  # noqa: E402
 from shared.ids import new_id  # noqa: E402
@@ -53,9 +56,9 @@ def ms(seconds):
     return f"{seconds * 1000:.1f} ms"
 
 
-def bench_search_and_save(folder, households):
+def bench_search_and_save(folder, households, key, figures):
     rng = random.Random(1)
-    store = Store(folder / "search.sqlite3")
+    store = Store(folder / f"search-{new_id()}.sqlite3", key=key)
     changes = pulled_page(rng, households, 3.5)
     t = time.perf_counter()
     for start in range(0, len(changes), 500):
@@ -91,6 +94,9 @@ def bench_search_and_save(folder, households):
     print(f"save a visit (median of 200, synchronous=FULL): {ms(statistics.median(saves))}, "
           f"p95 {ms(sorted(saves)[189])}")
     print(f"open a household: median {ms(statistics.median(opens))}")
+    figures.update({"search (median)": statistics.median(timings), "filtered list (median)": statistics.median(filtered),
+                    "save a visit (median)": statistics.median(saves), "save a visit (p95)": sorted(saves)[189],
+                    "open a household (median)": statistics.median(opens)})
     store.close()
 
 
@@ -99,8 +105,8 @@ def start_server(folder):
     return LiveServer(folder / "server.db")
 
 
-def bench_push(server, folder, visits):
-    store = Store(folder / "push.sqlite3")
+def bench_push(server, folder, visits, key, figures):
+    store = Store(folder / f"push-{new_id()}.sqlite3", key=key)
     engine = SyncEngine(store, ApiClient(server.url))
     engine.login(server.url, server.world.official, server.password)
     engine.run()
@@ -114,6 +120,7 @@ def bench_push(server, folder, visits):
     assert store.pending() == 0 and server.count("visits") >= visits
     print(f"push {visits + 2} pending changes ({visits} visits) in batches of 100: {took:.2f} s, "
           f"{engine.client.bytes_up / 1024:.0f} KiB up (gzip)")
+    figures[f"push {visits} visits"] = took
     store.close()
 
 
@@ -145,10 +152,10 @@ def seed_server(server, households, residents_each, visits):
     print(f"seeded the server with {len(changes)} changes through push in {time.perf_counter() - t:.1f} s")
 
 
-def first_pull_child(url, username, password, folder):
-    """In a child process: a fresh tablet logs in and pulls everything; prints time and RSS."""
+def first_pull_child(url, username, password, folder, mode):
+    """In a child process: a fresh tablet logs in and pulls everything; prints time and RSS (and a FIGURES line)."""
     import psutil
-    store = Store(Path(folder) / f"fresh-{new_id()}.sqlite3")
+    store = Store(Path(folder) / f"fresh-{new_id()}.sqlite3", key=lock.new_data_key() if mode == "encrypted" else None)
     engine = SyncEngine(store, ApiClient(url))
     engine.login(url, username, password)
     t = time.perf_counter()
@@ -162,23 +169,94 @@ def first_pull_child(url, username, password, folder):
     print(f"first pull: {result['pulled']} changes {counts} in {took:.1f} s, "
           f"{result['bytes_down'] / 2**20:.1f} MiB down (gzip); search after it {ms(search)}; "
           f"tablet process RSS {rss:.0f} MB")
+    print(f"FIGURES {took} {rss}")
+
+
+def bench_unlock(folder, runs=7):
+    """The PIN's key file: create (a new wrap) and unlock (scrypt + AES-GCM), with lock.SCRYPT."""
+    keys = lock.KeyFile(folder / "bench.key")
+    data_key = lock.new_data_key()
+    t = time.perf_counter()
+    keys.create(new_id(), data_key, pin="428613")
+    made = time.perf_counter() - t
+    unlocks = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        assert keys.try_pin("428613", time.time()) == data_key
+        unlocks.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    try:
+        keys.try_pin("000001", time.time())
+    except lock.WrongKey:
+        wrong = time.perf_counter() - t
+    p = lock.SCRYPT
+    print(f"PIN unlock, scrypt N=2^{p['n'].bit_length() - 1} r={p['r']} p={p['p']} "
+          f"({128 * p['r'] * p['n'] // 2**20} MiB): median of {runs} {ms(statistics.median(unlocks))} "
+          f"(min {ms(min(unlocks))}, max {ms(max(unlocks))}); set a PIN {ms(made)}; a wrong PIN {ms(wrong)}")
+
+
+def local_and_push(mode, folder, server, scale, figures):
+    key = lock.new_data_key() if mode == "encrypted" else None
+    print(f"--- {mode} store ---")
+    bench_search_and_save(folder, 10_000 // scale, key, figures)
+    bench_push(server, folder, 1000 // scale, key, figures)
+
+
+def same_library_without_key(folder, scale, figures):
+    """Search and save through SQLCipher's own SQLite with no key (a plain file): what the library costs by itself,
+    apart from the encryption (the wheel's SQLite is another version and build than Python's)."""
+    from fieldapp.store import cipher
+    keyed = cipher.connect
+    cipher.connect = lambda path, key, **options: cipher.driver().connect(path, **options)
+    try:
+        print("--- SQLCipher's SQLite, no key ---")
+        bench_search_and_save(folder, 10_000 // scale, lock.new_data_key(), figures)
+    finally:
+        cipher.connect = keyed
+
+
+def first_pull(mode, folder, server, figures):
+    print(f"--- {mode} store ---")
+    out = subprocess.run([sys.executable, __file__, "--pull-child", server.url, server.world.official,
+                          server.password, str(folder), mode], check=True, cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    for line in out.splitlines():
+        if line.startswith("FIGURES"):
+            took, rss = line.split()[1:]
+            figures["first pull"], figures["RSS after first pull (MB)"] = float(took), float(rss)
+        else:
+            print(line)
 
 
 def main():
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the figures
     quick = "--quick" in sys.argv
     if len(sys.argv) > 1 and sys.argv[1] == "--pull-child":
-        return first_pull_child(*sys.argv[2:6])
+        return first_pull_child(*sys.argv[2:7])
     scale = 10 if quick else 1
+    modes = ["plain"] if "--plain" in sys.argv else ["encrypted"] if "--encrypted" in sys.argv else \
+        ["plain", "encrypted"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_search_and_save(folder, 10_000 // scale)
+        bench_unlock(folder)
+        results = {mode: {} for mode in modes}
         server = start_server(folder)
-        bench_push(server, folder, 1000 // scale)
+        for mode in modes:
+            local_and_push(mode, folder, server, scale, results[mode])
+        library = {}
+        if len(modes) == 2:
+            same_library_without_key(folder, scale, library)
         seed_server(server, 5000 // scale, 3.4, 20_000 // scale)
-        subprocess.run([sys.executable, __file__, "--pull-child", server.url, server.world.official, server.password,
-                        str(folder)], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        for mode in modes:
+            first_pull(mode, folder, server, results[mode])
         server.stop()
+    if len(modes) == 2:
+        print(f"{'':32} {'plain':>10} {'encrypted':>10} {'ratio':>6}   {'SQLCipher lib, no key':>21}")
+        for name, plain in results["plain"].items():
+            enc = results["encrypted"][name]
+            shown = (lambda v: f"{v:.0f}") if "MB" in name else (lambda v: ms(v) if v < 1 else f"{v:.2f} s")
+            lib = shown(library[name]) if name in library else "-"
+            print(f"{name:32} {shown(plain):>10} {shown(enc):>10} {enc / plain:6.2f}   {lib:>21}")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ of its first screen has been drawn (the window's first on_flip), then stops. So 
 - to first screen: from there to the first frame drawn: imports, the window, the app's build, the first draw;
 - shutdown: from that frame to the process's exit.
 Baselines, measured in the same loop: `import kivy` alone, and an empty Kivy App (one Label) to its first frame.
-The field app runs twice: first run (the login screen, no database yet) and logged in (Home over a user's database
-that has a token, as every start after the first; the server is not reachable, as in the field).
+The field app runs three times: first run (the login screen, no database yet); a plain store from before encryption
+(a user's database with a token: the app opens it and asks for a PIN to set); and the encrypted store, as every start
+after the first (the PIN pad: the database is opened only by the PIN). The server is not reachable, as in the field.
+The unlock itself (scrypt, then opening the store and drawing Home) is measured by bench/fieldapp_bench.py.
 Offscreen rendering (SDL offscreen + Mesa) unless a display is set, so it runs on a CI machine too. Wall time grows
 with what else the machine runs: the load average is printed.
 Usage: python bench/fieldapp_startup.py [runs]
@@ -43,7 +45,8 @@ CHILDREN = {
                                     "from kivy.app import App\nfrom fieldapp.app import DoorstepApp\n"
                                     "app = DoorstepApp()\n" + FIRST_FRAME,
 }
-CHILDREN["field app, logged in (home)"] = CHILDREN["field app, first run (login)"]
+CHILDREN["field app, plain store (set PIN)"] = CHILDREN["field app, first run (login)"]
+CHILDREN["field app, encrypted (PIN pad)"] = CHILDREN["field app, first run (login)"]
 
 
 def one_run(code, env) -> tuple[float, float, float, str]:
@@ -59,13 +62,16 @@ def one_run(code, env) -> tuple[float, float, float, str]:
     return code_at - start, frame_at - code_at, end - frame_at, (marks["FIRST_FRAME"][1:] or ["-"])[0]
 
 
-def logged_in_data_dir() -> str:
-    """A data folder whose last user has a token: the app opens on Home (its sync then fails: nothing listens)."""
+def logged_in_data_dir(encrypted: bool) -> str:
+    """A data folder whose last user has a token, in a plain store or an encrypted one with its key file."""
     folder = tempfile.mkdtemp(prefix="doorstep-bench-home-")
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from fieldapp import config
+    from fieldapp import config, lock
     from fieldapp.store import Store
-    store = Store(config.db_path("canbo1", Path(folder)))
+    key = lock.new_data_key() if encrypted else None
+    if encrypted:
+        lock.KeyFile(config.key_path("canbo1", Path(folder))).create("bench-device", key, pin="428613")
+    store = Store(config.db_path("canbo1", Path(folder)), key=key)
     store.set_account(server_url="http://127.0.0.1:9", username="canbo1", token="t" * 43,
                       user={"id": 1, "full_name": "Trần Thị Hoa", "role": "official"})
     store.close()
@@ -81,7 +87,8 @@ def main():
     if not base.get("DISPLAY"):
         base["SDL_VIDEODRIVER"] = "offscreen"
     envs = {name: {**base, "DOORSTEP_DATA_DIR": tempfile.mkdtemp(prefix="doorstep-bench-")} for name in CHILDREN}
-    envs["field app, logged in (home)"]["DOORSTEP_DATA_DIR"] = logged_in_data_dir()
+    envs["field app, plain store (set PIN)"]["DOORSTEP_DATA_DIR"] = logged_in_data_dir(False)
+    envs["field app, encrypted (PIN pad)"]["DOORSTEP_DATA_DIR"] = logged_in_data_dir(True)
     results = {name: [] for name in CHILDREN}
     for name, code in CHILDREN.items():
         one_run(code, envs[name])  # warm the OS file cache, as on a tablet that has run the app before

@@ -2,10 +2,14 @@
 
 Nothing here blocks: the core runs network work in its own thread and hands results back through `post`, which
 schedules them on Kivy's clock, i.e. on the UI thread.
+The lock: the app opens on the PIN pad when the store is encrypted, and locks again (core.lock(), then the PIN pad)
+after LOCK_AFTER seconds in the background (on_pause/on_resume) or without a touch. Unlocking returns to the screen
+that was in front, as it was left (a half-filled visit form stays filled).
 """
 import importlib
 import json
 import os
+import time
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -27,8 +31,12 @@ SCREENS = {
     "visit": ("visit", "VisitScreen"),
     "problems": ("problems", "ProblemsScreen"),
     "settings": ("settings", "SettingsScreen"),
+    "pin": ("pin", "PinScreen"),
+    "erase": ("erase", "EraseScreen"),
 }
 TOP_LEVEL = ("home", "households", "problems", "settings")
+LOCK_AFTER = 300.0
+"""Seconds in the background or without a touch after which the app locks (5 minutes)."""
 FIRST_SYNC_AFTER = 2.0
 """Seconds between the start and the first sync: on two slow cores the sync (requests, marshmallow, sqlite work)
 would otherwise compete with drawing the first screen."""
@@ -43,6 +51,9 @@ class DoorstepApp(App):
         self.core = core
         self.history: list[tuple[str, dict]] = []
         self.toast_text = ""
+        self.lock_after = LOCK_AFTER
+        self._last_touch = self._paused_at = time.monotonic()
+        self._locked_history: list[tuple[str, dict]] = []
 
     def build(self):
         self.title = "Doorstep"
@@ -57,20 +68,72 @@ class DoorstepApp(App):
         self.core.on_status = self._status
         self.core.on_progress = self._progress
         self.core.on_sync_done = self._sync_done
-        if self.core.logged_in():
-            self.go("home")
-        else:
-            needs_login = self.core.store is not None and self.core.store.account()["needs_login"]
-            self.go("login", reason="expired" if needs_login else "")
+        self.go(*self._first_screen())
+        Window.bind(on_touch_down=self._touched)
+        Clock.schedule_interval(self._check_idle, 5)
         return self.manager
 
+    def _first_screen(self):
+        from .core import ERASED, LOCKED, LOCKED_OUT, OPEN, SET_PIN
+        state = self.core.state
+        if state in (LOCKED, LOCKED_OUT, SET_PIN):
+            return ("pin",)
+        if state == ERASED:
+            return ("erase",)
+        if state == OPEN and self.core.logged_in():
+            return ("home",)
+        needs_login = self.core.store is not None and self.core.store.account()["needs_login"]
+        return ("login",) if not needs_login else ("login", "expired")
+
+    def go_first(self):
+        """The screen the core's state calls for (after a login: the PIN pad or home)."""
+        name, *reason = self._first_screen()
+        self.go(name, **({"reason": reason[0]} if reason else {}))
+
+    # The lock
+    def _touched(self, *_args):
+        self._last_touch = time.monotonic()
+
+    def _check_idle(self, _dt=None):
+        if time.monotonic() - self._last_touch >= self.lock_after:
+            self.lock()
+
+    def on_pause(self):
+        self._paused_at = time.monotonic()
+        return True  # keep running in the background: the sync goes on, the lock comes at on_resume
+
+    def on_resume(self):
+        if time.monotonic() - self._paused_at >= self.lock_after:
+            self.lock()
+        self._last_touch = time.monotonic()
+
+    def lock(self):
+        """Lock now (core.lock()) and show the PIN pad; False when there is nothing to lock (no PIN yet)."""
+        if self.current == "pin" or not self.core.lock():
+            return False
+        self._locked_history = list(self.history)
+        self.go("pin")
+        return True
+
+    def unlocked(self):
+        """The PIN pad opened the store (or set its PIN): back where the official was, else home."""
+        history, self._locked_history = self._locked_history, []
+        self._last_touch = time.monotonic()
+        if history and history[-1][0] not in ("pin", "login", "erase"):
+            self.history = history
+            name = history[-1][0]
+            self.manager.current = self.current = name  # not show(): the screen stays as it was left
+            return
+        self.go_first()  # home, or the login when the store has no live token
+
     def on_stop(self):
+        self._stopped = True
         self.core.stop()
 
     # Threads -> UI
     def post(self, fn, *args, **kwargs):
         """Run fn on the UI thread at the next frame: the only way background results reach the widgets."""
-        Clock.schedule_once(lambda _dt: fn(*args, **kwargs), 0)
+        Clock.schedule_once(lambda _dt: None if getattr(self, "_stopped", False) else fn(*args, **kwargs), 0)
 
     def _status(self, status):
         self._each_screen("on_sync_status", status)
@@ -79,9 +142,13 @@ class DoorstepApp(App):
         self._each_screen("on_sync_progress", phase, done, total)
 
     def _sync_done(self, outcome):
+        if outcome["kind"] == "erased":  # the files are gone: no screen may read the store any more
+            self._locked_history = []
+            self.go("erase")
+            return
         self._each_screen("on_sync_done", outcome)
         # The server no longer takes our token: ask for the password again; the store keeps every unsynced change.
-        if outcome["kind"] in ("login_needed", "forbidden") and self.current != "login":
+        if outcome["kind"] in ("login_needed", "forbidden") and self.current not in ("login", "pin"):
             self.go("login", reason=outcome["kind"])
 
     def _each_screen(self, method, *args):

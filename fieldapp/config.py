@@ -31,6 +31,12 @@ def db_path(username: str, folder: Path | None = None) -> Path:
     return (folder or data_dir()) / f"user-{safe}.sqlite3"
 
 
+def key_path(username: str, folder: Path | None = None) -> Path:
+    """The key file of one user's database (fieldapp/lock.py), beside it."""
+    db = db_path(username, folder)
+    return db.with_name(db.name + ".key")
+
+
 def local_zone() -> tzinfo:
     """The commune's time zone; a fixed +07:00 where the zone database is missing."""
     name = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")

@@ -18,20 +18,34 @@ Terms:
   refused or reordered because of it.
 - *error log*: errlog.py, in the data folder; an unexpected exception is logged there (type and where) and the
   official reads a sentence of the catalog, never the exception's name.
+- *state* (Core.state), what the app shows at start and after each step:
+  LOGIN       no store of the last user: log in online;
+  LOCKED      the user's encrypted store is closed and its key forgotten: the PIN opens it (unlock);
+  LOCKED_OUT  MAX_FAILS wrong PINs (or no PIN yet): only an online login with the password opens it, through the
+              device key (lock.py); every outbox entry and problem stays;
+  SET_PIN     the store is open but has no PIN: after the first login, after a login that reset a forgotten PIN,
+              and for a plain store from before encryption (set_pin then encrypts it in place);
+  OPEN        unlocked; lock() closes the store and forgets the key (the app calls it after 5 minutes away);
+  ERASED      the server ordered an erase (401 erase_required): every file of the user is gone; `erased` says why.
+  The store syncs in SET_PIN and OPEN only. unlock, set_pin and login run on the worker: scrypt takes a moment.
 Local reads and saves are quick sqlite3 calls: screens call them directly on `core.store` (or the helpers here).
 """
+import platform
 import queue
 import threading
 import time
 from pathlib import Path
 
+from shared.ids import new_id
+
 from . import config, errlog
 from .errlog import log
 from .i18n import tr
-from .store import Store
+from .lock import MAX_FAILS, KeyFile, WrongKey, new_data_key, pin_problem
+from .store import Store, cipher
 from .sync import ApiClient, SyncEngine
 from .sync.client import wait_time
-from .sync.errors import ApiError, AuthError, Forbidden, Retryable, TooOld
+from .sync.errors import ApiError, AuthError, EraseRequired, Forbidden, Retryable, TooOld
 
 PULL_EVERY = 600.0
 FIRST_BACKOFF = 2.0
@@ -39,6 +53,7 @@ MAX_BACKOFF = 300.0
 CLOCK_TOLERANCE = 300.0
 BUSY = (429, 502, 503, 504)
 LAST_USER = "last_user.txt"
+LOGIN, LOCKED, LOCKED_OUT, SET_PIN, OPEN, ERASED = "login", "locked", "locked_out", "set_pin", "open", "erased"
 
 
 def _direct(fn):
@@ -48,8 +63,9 @@ def _direct(fn):
 class Core:
     def __init__(self, data_dir: str | Path | None = None, post=None, auto_sync: bool = True,
                  client_factory=ApiClient, first_backoff: float = FIRST_BACKOFF, max_backoff: float = MAX_BACKOFF,
-                 first_sync_after: float = 0.0):
-        """Core over the per-user databases in `data_dir` (config.data_dir() when None); opens the last user's.
+                 first_sync_after: float = 0.0, clock=time.time):
+        """Core over the per-user databases in `data_dir` (config.data_dir() when None), starting on the last user's
+        (locked when it is encrypted). `clock` is the wall clock of the wrong-PIN waits (replaceable in tests).
 
         The worker's first scheduled sync comes `first_sync_after` seconds from now (a login or a save sooner)."""
         self.first_backoff, self.max_backoff = first_backoff, max_backoff
@@ -60,8 +76,14 @@ class Core:
         self.auto_sync = auto_sync
         self.client_factory = client_factory
         self.on_status = self.on_progress = self.on_sync_done = None
+        self.clock = clock
         self.store: Store | None = None
         self.engine: SyncEngine | None = None
+        self.state = LOGIN
+        self.username: str | None = None
+        self.erased: dict | None = None  # {reason, lost} of the last erase, for the erase screen
+        self._data_key: bytes | None = None  # the open store's key, to wrap it again (set_pin, a new device key)
+        self._device_key: str | None = None  # a plain store's last login's device key, until set_pin wraps with it
         self.online: bool | None = None
         self.syncing = False
         self.last_error: str | None = None
@@ -72,7 +94,7 @@ class Core:
         self._stopped = False
         last = self.last_user()
         if last:
-            self.open_user(last)
+            self._start(last)
         self._thread = threading.Thread(target=self._work, name="doorstep-sync", daemon=True)
         self._thread.start()
 
@@ -82,27 +104,46 @@ class Core:
         path = self.data_dir / LAST_USER
         return path.read_text(encoding="utf-8").strip() or None if path.exists() else None
 
-    def open_user(self, username: str) -> Store:
-        """Open (creating if needed) this user's store; the app then works offline with it."""
-        path = config.db_path(username, self.data_dir)
-        if self.store is not None and Path(self.store.path) == path:
-            return self.store
+    def _start(self, username: str) -> None:
+        """The state of `username`'s files at start: locked, a plain store to encrypt, or nothing (log in)."""
+        self.username = username
+        keys, path = self.keys(username), config.db_path(username, self.data_dir)
+        if keys.exists():
+            self.state = LOCKED_OUT if keys.state(self.clock())["locked_out"] else LOCKED
+        elif cipher.is_plain(path):
+            self._open(username, None)  # from before encryption: it works as before until the PIN is set
+            self.state = SET_PIN
+        else:
+            self.state = LOGIN
+
+    def keys(self, username: str | None = None) -> KeyFile:
+        """The key file of `username`'s store (the current user's by default)."""
+        return KeyFile(config.key_path(username or self.username, self.data_dir))
+
+    def _open(self, username: str, key: bytes | None, device_id: str | None = None) -> Store:
+        """Open (creating if needed) this user's store with its data key (None: a plain store)."""
         self._close_store()
-        self.store = Store(path)
+        self.store = Store(config.db_path(username, self.data_dir), key=key)
+        if device_id:
+            self.store.set_account(device_id=device_id)
         client = self.client_factory(self.store.get_meta("server_url") or config.default_server())
         self.engine = SyncEngine(self.store, client)
+        self.username, self._data_key = username, key
         return self.store
 
     def logged_in(self) -> bool:
         """True when a user's store is open with a live token (the app may sync)."""
-        return self.store is not None and self.store.account()["logged_in"]
+        return self.state in (OPEN, SET_PIN) and self.store is not None and self.store.account()["logged_in"]
 
     def login(self, server_url: str, username: str, password: str, on_done=None) -> None:
-        """Log in on the worker thread; on_done({ok, kind, message, account}) through post(). Password not kept."""
+        """Log in on the worker thread; on_done({ok, kind, message, account}) through post(). Password not kept.
+
+        After it, state is SET_PIN (a new store, a forgotten PIN reset, a plain store) or stays OPEN."""
         def task():
             try:
-                self.open_user(username)
-                account = self.engine.login(server_url, username, password)
+                account = self._login(server_url.strip().rstrip("/"), username, password)
+                if self.keys(username).exists():
+                    self.keys(username).set_server_url(server_url.strip().rstrip("/"))
                 (self.data_dir / LAST_USER).write_text(username, encoding="utf-8")
                 self.online, self._fails = True, 0
                 # The worker had put its next try PULL_EVERY away while nobody was logged in: sync now instead,
@@ -121,6 +162,206 @@ class Core:
             self._deliver(on_done, outcome)
             self._notify()
         self._tasks.put(task)
+
+    def _login(self, server_url: str, username: str, password: str) -> dict:
+        keys, path = self.keys(username), config.db_path(username, self.data_dir)
+        if self.store is not None and self.username == username and self.state in (OPEN, SET_PIN):
+            account = self.engine.login(server_url, username, password)  # the token had ended: same store
+            self._keep_device_key(self.engine.device_key)
+            return account
+        if keys.exists():  # locked: a forgotten PIN, or too many wrong ones
+            device_id = keys.device_id()
+            reply = self._login_reply(server_url, username, password, device_id)
+            try:
+                key = keys.try_device_key(reply["device_key"])
+            except (WrongKey, ValueError, KeyError):
+                if not keys.state(self.clock())["has_device"]:
+                    # Wrapped with the PIN only (a store encrypted offline): the password proved who this is, so
+                    # the PIN may be tried again. That login replaced the store's token: the next sync asks again.
+                    keys.forgive()
+                    self._close_store()
+                    self.username, self.state = username, LOCKED
+                    return {"username": username, "logged_in": False}
+                # The server made a new device key: this device had an erase order (it was revoked while away).
+                # Nobody can open the old store any more: it goes, and this login starts a new one.
+                self._remove_files(username)
+                return self._new_store(server_url, username, reply, device_id)
+            self._open(username, key)
+            self.engine.accept_login(server_url, username, reply)
+            self.state = SET_PIN
+            return self.store.account()
+        if cipher.is_plain(path):  # another user's plain store from before encryption
+            self._open(username, None)
+            account = self.engine.login(server_url, username, password)
+            self._keep_device_key(self.engine.device_key)
+            self.state = SET_PIN
+            return account
+        device_id = new_id()
+        reply = self._login_reply(server_url, username, password, device_id)
+        self._remove_files(username)  # an unreadable leftover (no key file) of an earlier try
+        return self._new_store(server_url, username, reply, device_id)
+
+    def _login_reply(self, server_url: str, username: str, password: str, device_id: str) -> dict:
+        """POST /auth/login for a store that is not open (its device id from the key file, or a new one)."""
+        client = self.client_factory(server_url)
+        client.device_id = device_id
+        try:
+            return client.login(username, password, device_label=platform.node()[:100])
+        finally:
+            client.close()
+
+    def _new_store(self, server_url: str, username: str, reply: dict, device_id: str) -> dict:
+        """A new encrypted store: its key file first (wrapped with the device key), then the database."""
+        key = new_data_key()
+        self._close_store()
+        self.keys(username).create(device_id, key, device_key=reply["device_key"])
+        self._open(username, key, device_id=device_id)
+        self.engine.accept_login(server_url, username, reply)
+        self.state = SET_PIN
+        return self.store.account()
+
+    def _keep_device_key(self, device_key: str | None) -> None:
+        """Wrap the open store's key with the login's device key (a plain store keeps it until set_pin)."""
+        if not device_key:
+            return
+        if self.store.encrypted:
+            self.keys().set_device_key(self._data_key, device_key)
+        else:
+            self._device_key = device_key
+
+    # --- the PIN ---
+    def set_pin(self, pin: str, on_done=None) -> None:
+        """Wrap the store's key with a new PIN (ValueError unless 6 digits, not trivial); a plain store is encrypted
+        in place first. On the worker; on_done({ok, kind, message}); state becomes OPEN."""
+        problem = pin_problem(pin)
+        if problem:
+            raise ValueError(problem)
+        if self.state != SET_PIN or self.store is None:
+            raise RuntimeError(f"set_pin in state {self.state}")
+
+        def task():
+            try:
+                username, keys = self.username, self.keys()
+                if self.store.encrypted:
+                    keys.set_pin(self._data_key, pin)
+                else:
+                    key, device_id, device_key = new_data_key(), self.engine.device_id(), self._device_key
+                    path = self.store.path
+                    self._close_store()
+                    cipher.encrypt_plain(path, key, before_rename=lambda: keys.create(
+                        device_id, key, pin=pin, device_key=device_key))
+                    self._open(username, key)
+                    self._device_key = None
+                self.state = OPEN
+                outcome = {"ok": True, "kind": None, "message": None}
+                self.request_sync()
+            except Exception as exc:
+                log.error("setting the PIN failed", exc_info=exc)
+                if self.store is None:  # the encryption failed: the plain store is still whole
+                    self._open(self.username, None)
+                outcome = {"ok": False, "kind": "error", "message": tr("pin.error.error")}
+            self._deliver(on_done, outcome)
+            self._notify()
+        self._tasks.put(task)
+
+    def unlock(self, pin: str, on_done=None) -> None:
+        """Try the PIN on the worker; on_done({ok, kind, message, wait, left}) with kind None, "wrong_pin", "wait"
+        (a wait is running: nothing tried), "locked_out" (only an online login opens it now) or "error"."""
+        def task():
+            outcome = self._unlock(pin)
+            seconds = int(-(-outcome.get("wait", 0) // 1))
+            outcome["message"] = tr(f"pin.error.{outcome['kind']}", left=outcome.get("left"),
+                                    seconds=seconds) if outcome["kind"] else None
+            if outcome["kind"] == "wrong_pin" and seconds:
+                outcome["message"] += " " + tr("pin.wait", seconds=seconds)
+            self._deliver(on_done, outcome)
+            self._notify()
+        self._tasks.put(task)
+
+    def _unlock(self, pin: str) -> dict:
+        keys = self.keys()
+        now = self.clock()
+        state = keys.state(now)
+        if state["locked_out"]:
+            self.state = LOCKED_OUT
+            return {"ok": False, "kind": "locked_out"}
+        if state["wait"] > 0:
+            return {"ok": False, "kind": "wait", "wait": state["wait"]}
+        try:
+            key = keys.try_pin(pin, now)
+        except WrongKey:
+            state = keys.state(now)
+            if state["locked_out"]:
+                self.state = LOCKED_OUT
+                return {"ok": False, "kind": "locked_out"}
+            return {"ok": False, "kind": "wrong_pin", "left": MAX_FAILS - state["fails"], "wait": state["wait"]}
+        try:
+            path = config.db_path(self.username, self.data_dir)
+            if cipher.is_plain(path):  # an encryption cut short after its key file was written: finish it
+                cipher.encrypt_plain(path, key)
+            self._open(self.username, key)
+        except Exception as exc:
+            log.error("opening the store failed", exc_info=exc)
+            return {"ok": False, "kind": "error"}
+        self.state = OPEN
+        self.request_sync()
+        return {"ok": True, "kind": None}
+
+    def pin_server(self) -> str | None:
+        """The server address of the current user's locked store (kept in its key file), or None."""
+        keys = self.keys() if self.username else None
+        return keys.server_url() if keys and keys.exists() else None
+
+    def pin_state(self) -> dict:
+        """The key file's {has_pin, has_device, fails, wait, locked_out} (what the PIN screen shows)."""
+        return self.keys().state(self.clock())
+
+    def lock(self) -> bool:
+        """Close the store and forget its key (after the current task of the worker); False unless OPEN."""
+        if self.state != OPEN:
+            return False
+        self.state = LOCKED
+
+        def close():
+            # On the worker, once its task is done: its own connection now, the UI thread's on the UI thread (post),
+            # between two of its callbacks, so that no read of a screen has its connection closed under it.
+            store = self.store
+            if self.state != LOCKED or store is None:
+                return
+            store.release()
+            self._close_store(close=False)
+            self.post(lambda: store.close(forget=True))
+        self._tasks.put(close)
+        self._notify()
+        return True
+
+    # --- remote erase ---
+    def _erase(self, reason: str) -> None:
+        """The server ordered an erase: remove every file of the user, then tell the server (POST /auth/erased)."""
+        client, username = self.engine.client, self.username
+        url, device_id, token = client.base_url, client.device_id, client.token
+        lost = self.store.pending() + len(self.store.problems())
+        self._close_store()
+        self._remove_files(username)
+        last = self.data_dir / LAST_USER
+        if last.exists() and last.read_text(encoding="utf-8").strip() == username:
+            last.unlink()
+        self.state, self.username, self.erased = ERASED, None, {"reason": reason, "lost": lost}
+        teller = self.client_factory(url)
+        teller.device_id, teller.token = device_id, token
+        try:
+            teller.erased()
+        except ApiError as exc:  # the data is gone all the same; the dashboard will not say when
+            log.warning("the server was not told of the erase: HTTP %s %s", exc.status, exc.code or "-")
+        finally:
+            teller.close()
+
+    def _remove_files(self, username: str) -> None:
+        """Delete the user's database, its -wal/-shm and leftovers, and its key file."""
+        path, keys = config.db_path(username, self.data_dir), config.key_path(username, self.data_dir)
+        for file in (path, *cipher.side_files(path), keys, keys.with_name(keys.name + ".tmp")):
+            file.unlink(missing_ok=True)
+        cipher.sync_dir(self.data_dir)
 
     def logout(self, on_done=None) -> None:
         """Revoke and forget the token (on the worker); unsynced changes stay in the user's store."""
@@ -167,6 +408,8 @@ class Core:
             raise ValueError(url)
         self.store.set_account(server_url=url)
         self.engine.client.base_url = url
+        if self.store.encrypted:
+            self.keys().set_server_url(url)
         # A new address may answer where the old one did not: try it now rather than after the backoff.
         self._fails, self.online = 0, None
         self.request_sync()
@@ -236,6 +479,14 @@ class Core:
             outcome["result"] = self.engine.run(progress=self._progress)
             self.online, self._fails, self.last_error = True, 0, None
             self._next_tick = time.monotonic() + PULL_EVERY
+            self._add_device_wrap()
+        except EraseRequired as exc:
+            self.syncing = False
+            self._erase(exc.reason)
+            self._deliver(self.on_sync_done, {"ok": False, "kind": "erased", "reason": exc.reason,
+                                              "message": tr(f"erase.reason.{exc.reason}"), "result": None})
+            self._notify()
+            return
         except Exception as exc:  # every failure becomes an outcome for the screen
             outcome = {**_outcome_of(exc, "sync"), "result": None}
             self.last_error = outcome["kind"]
@@ -249,8 +500,18 @@ class Core:
             self.syncing = False
         self._deliver(self.on_sync_done, outcome)
         self._notify()
-        if self._sync_wanted and outcome["ok"] and self.store.pending():
+        if self._sync_wanted and outcome["ok"] and self.store is not None and self.store.pending():
             self.request_sync()  # a visit saved during the sync: send it now
+
+    def _add_device_wrap(self) -> None:
+        """A store encrypted without a device key (offline, from a plain one) gets its second wrap at its next sync."""
+        if self.store.encrypted and self.state == OPEN and not self.keys().state(self.clock())["has_device"]:
+            try:
+                self.keys().set_device_key(self._data_key, self.engine.client.device_key())
+            except EraseRequired:
+                raise
+            except ApiError as exc:
+                log.warning("no device key yet: HTTP %s %s", exc.status, exc.code or "-")
 
     def _back_off(self, retry_after: float | None) -> None:
         self.online = False
@@ -278,12 +539,13 @@ class Core:
         if callback:
             self.post(lambda: callback(outcome))
 
-    def _close_store(self) -> None:
+    def _close_store(self, close: bool = True) -> None:
         if self.engine:
             self.engine.client.close()
-        if self.store:
-            self.store.close()
+        if self.store and close:
+            self.store.close(forget=True)
         self.store = self.engine = None
+        self._data_key = None
 
 
 def _outcome_of(exc: Exception, doing: str) -> dict:

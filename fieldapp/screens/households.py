@@ -77,6 +77,8 @@ class HouseholdsScreen(BaseScreen):
         self.village_text = names.get(self.village_id) or tr("households.all_villages")
 
     def refresh(self):
+        if self.core.store is None:  # a search typed just before the lock: the list stays as it was
+            return
         ids = self.ids
         rows = self.core.store.households(query=ids.search.text, village_id=self.village_id,
                                           not_reached=ids.not_reached.state == "down",

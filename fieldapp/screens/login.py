@@ -1,4 +1,7 @@
-"""First run and signing in again: server address, username, password; the core registers the device."""
+"""First run and signing in again: server address, username, password; the core registers the device.
+
+Also the way back into a locked store whose PIN is forgotten or was wrong too often (reason "forgot_pin" or
+"locked_out"): the username is the locked store's, and after the login the PIN pad asks for a new PIN."""
 from kivy.properties import BooleanProperty, StringProperty
 
 from ..config import default_server
@@ -15,11 +18,16 @@ class LoginScreen(BaseScreen):
         store = self.core.store
         if not ids.server.text:
             ids.server.text = (store and store.account()["server_url"]) or default_server()
-        if not ids.username.text:
+        if reason in ("forgot_pin", "locked_out"):
+            ids.username.text = self.core.username or ""
+            if not ids.server.text or ids.server.text == default_server():
+                ids.server.text = self.core.pin_server() or ids.server.text
+        elif not ids.username.text:
             ids.username.text = self.core.last_user() or ""
         ids.password.text = ""
-        # Signed out by the server (token revoked or expired): say that nothing unsynced was lost.
-        self.message = tr("login.again") if reason else ""
+        # Signed out by the server (token revoked or expired), or a PIN to reset: say that nothing unsynced is lost.
+        self.message = tr(f"login.{reason}") if reason in ("forgot_pin", "locked_out") else \
+            tr("login.again") if reason else ""
 
     def submit(self):
         server, username, password = (self.ids[k].text.strip() for k in ("server", "username", "password"))
@@ -36,4 +44,4 @@ class LoginScreen(BaseScreen):
             self.message = tr(f"login.error.{outcome['kind']}", minutes=outcome.get("minutes"))
             return
         self.ids.password.text = ""
-        self.app.go("home")
+        self.app.go_first()  # the PIN pad (a new store, a PIN to reset) or home

@@ -1,4 +1,5 @@
-"""Settings: language, server, the account, and logging out without losing unsynced work by accident.
+"""Settings: language, server, the account, locking the app at once, and logging out without losing unsynced work
+by accident.
 
 Logging out keeps the user's database (its unsynced changes go out at the next login); with unsynced changes it
 asks twice. Deleting them is a separate, red button that asks twice and says how many changes would be lost.
@@ -14,8 +15,10 @@ from .widgets import Confirm
 class SettingsScreen(BaseScreen):
     account_text = StringProperty("")
     message = StringProperty("")
+    core_state = StringProperty("")
 
     def refresh(self):
+        self.core_state = self.core.state  # "Lock the app now" needs a PIN (state open)
         account = self.core.store.account()
         user = account.get("user") or {}
         villages = ", ".join(v["name"] for v in self.core.store.villages())

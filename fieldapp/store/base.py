@@ -1,36 +1,62 @@
-"""The connection side of the Store: one sqlite3 connection per thread over one file, and write transactions.
+"""The connection side of the Store: one connection per thread over one file, and write transactions.
 
 Terms:
+- the *key*: the store's 32-byte data key (lock.py). With a key the file is a SQLCipher database (cipher.py): every
+  page, of the file and of its WAL, is encrypted with AES-256 and checked with an HMAC. Without one (key=None) it
+  is a plain sqlite3 file, as before encryption: the benchmarks' baseline and the stores that wait for migration;
 - a *write* is `with self.write() as db:` — BEGIN IMMEDIATE .. COMMIT, rolled back on any error. Every local change
   and its outbox entry are written in one write, so a crash keeps both or neither.
 WAL lets the sync thread write a page while the screen thread reads; synchronous=FULL makes a committed save
 survive a power cut, which matters more here than a few milliseconds per save.
 """
 import json
-import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import cipher
 from .schema import migrate
 
 
+class StoreClosed(RuntimeError):
+    """The encrypted store was closed (locked or erased): it has forgotten its key."""
+
+
 class Base:
-    def __init__(self, path: str | Path):
-        """Open (creating and migrating if needed) the database file at `path`."""
+    def __init__(self, path: str | Path, key: bytes | None = None):
+        """Open (creating and migrating if needed) the database file at `path`, encrypted with `key` when given.
+
+        A key that does not open the file raises the driver's DatabaseError ("file is not a database")."""
         self.path = str(path)
+        self.encrypted = key is not None
+        self._key = key
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list = []
         self._lock = threading.Lock()
-        migrate(self.db)
+        try:
+            migrate(self.db)
+        except Exception:
+            self.close()
+            raise
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self):
         """This thread's connection (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            conn.row_factory = sqlite3.Row
+            if self.encrypted and self._key is None:  # close(forget=True)
+                raise StoreClosed()  # locked or erased: never reopen it (a missing file would come back empty)
+            options = {"isolation_level": None, "check_same_thread": False, "timeout": 30}
+            if self._key is None:
+                import sqlite3
+                conn = sqlite3.connect(self.path, **options)
+                conn.row_factory = sqlite3.Row
+            else:
+                conn = cipher.connect(self.path, self._key, **options)
+                conn.row_factory = cipher.driver().Row
+                # A page read from the file costs a decryption and an HMAC check: keep up to 16 MB of decrypted pages
+                # (a commune's whole store) in SQLite's cache instead of SQLite's 2 MB default.
+                conn.execute(f"PRAGMA cache_size = -{cipher.CACHE_KIB}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=OFF")
@@ -54,13 +80,24 @@ class Base:
             raise
         db.execute("COMMIT")
 
-    def close(self) -> None:
-        """Close every thread's connection."""
+    def release(self) -> None:
+        """Close this thread's connection only (the others may be in use on their threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._lock:
+                self._all.remove(conn)
+            conn.close()
+            self._local.conn = None
+
+    def close(self, forget: bool = False) -> None:
+        """Close every thread's connection; it opens again on next use, unless `forget` drops the key for good."""
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+        if forget:
+            self._key = None
 
     # The account and sync state live in `meta` as JSON values.
     def get_meta(self, key: str, default=None):

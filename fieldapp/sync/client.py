@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from shared import SCHEMA_VERSION
 
 from .. import APP_VERSION
-from .errors import BY_STATUS, ApiError, Retryable
+from .errors import BY_STATUS, ApiError, EraseRequired, Retryable
 
 MIN_GZIP = 512
 MAX_WAIT = 30.0  # never sleep longer than this inside one call, whatever Retry-After says
@@ -51,7 +51,7 @@ class ApiClient:
 
     # --- the endpoints of the contract ---
     def login(self, username: str, password: str, device_label: str = "") -> dict:
-        """POST /auth/login -> {token, user, scope}; the password is sent once and kept nowhere."""
+        """POST /auth/login -> {token, device_key, user, scope}; the password is sent once and kept nowhere."""
         return self.request("POST", "/auth/login", {"username": username, "password": password,
                                                    "device_id": self.device_id, "device_label": device_label,
                                                    "app_version": APP_VERSION})
@@ -59,6 +59,14 @@ class ApiClient:
     def logout(self) -> None:
         """POST /auth/logout: revoke this device's token."""
         self.request("POST", "/auth/logout", retries=0)
+
+    def device_key(self) -> str:
+        """GET /auth/device-key: this device's key, to wrap the data key of a store that has no device wrap yet."""
+        return self.request("GET", "/auth/device-key", retries=0)["device_key"]
+
+    def erased(self) -> None:
+        """POST /auth/erased: tell the server that this device erased its data (after an erase order)."""
+        self.request("POST", "/auth/erased")
 
     def push(self, batch_id: str, changes: list[dict]) -> dict:
         """POST /sync/push -> {batch_id, results}."""
@@ -148,6 +156,8 @@ def _error(reply, payload) -> ApiError:
             error.get("fields") or {})
     if reply.status_code == 429 or reply.status_code >= 500:
         return Retryable(*args, retry_after=_seconds(reply.headers.get("Retry-After")))
+    if reply.status_code == 401 and args[2] == "erase_required":
+        return EraseRequired(*args)
     return BY_STATUS.get(reply.status_code, ApiError)(*args)
 
 

@@ -6,14 +6,15 @@ Terms:
   start), phase "pull" counts pulled changes (total None: the server does not say how many remain).
 Guarantees kept here: an outbox entry leaves only when a reply names it (store.apply_push_results); each pulled page
 and its cursor are written in one local transaction (store.apply_pull); a 410 pulls from zero keeping the outbox;
-a 401 stops with the outbox intact and the account marked as needing login.
+a 401 stops with the outbox intact and the account marked as needing login; a 401 erase_required stops at once
+(nothing more is pushed) and is raised for the core to erase the store.
 """
 import platform
 
 from shared.ids import new_id
 
 from .client import ApiClient
-from .errors import AuthError, ResetRequired
+from .errors import AuthError, EraseRequired, ResetRequired
 
 PULL_LIMIT = 1000
 """Records per pull page: the server's most (shared.schemas.MAX_PULL_LIMIT). On a village's 3G link every page costs
@@ -30,6 +31,8 @@ class SyncEngine:
         """Sync `store` through `client` (made from the store's server_url when None)."""
         self.store = store
         self.client = client or ApiClient(store.get_meta("server_url") or "http://127.0.0.1:5000")
+        self.device_key: str | None = None
+        """The last login's device key (contract A), in memory only, for the core to wrap the data key with."""
         self._load_credentials()
 
     def _load_credentials(self) -> None:
@@ -49,10 +52,16 @@ class SyncEngine:
         self.client.base_url = server_url.rstrip("/")
         self.client.device_id = self.device_id()
         reply = self.client.login(username, password, device_label=platform.node()[:100])
+        self.accept_login(self.client.base_url, username, reply)
+        return self.store.account()
+
+    def accept_login(self, server_url: str, username: str, reply: dict) -> None:
+        """Keep a login reply's token, user and scope in the store (the device_key is never kept: lock.py wraps)."""
+        self.client.base_url = server_url.rstrip("/")
         self.client.token = reply["token"]
+        self.device_key = reply.get("device_key")
         self.store.set_account(server_url=self.client.base_url, username=username, user=reply["user"],
                                scope=reply["scope"], token=reply["token"], needs_login=None)
-        return self.store.account()
 
     def logout(self) -> None:
         """Revoke the token on the server when reachable, and forget it here; the data and outbox stay."""
@@ -77,6 +86,8 @@ class SyncEngine:
         try:
             pushed = self._push(progress)
             pulled = self._pull(progress)
+        except EraseRequired:
+            raise  # the core erases everything: nothing to mark
         except AuthError:
             self.store.set_account(needs_login=True, token=None)
             self.client.token = None

@@ -1,6 +1,8 @@
 """What can go wrong talking to the server, one exception type per thing the app does about it.
 
 - AuthError (401): the token is gone or expired: stop, keep the outbox, ask the user to log in again;
+- EraseRequired (401 erase_required): the device was revoked or its user disabled: push nothing more and erase
+  every local file of the user (core.py); `reason` is "revoked" or "disabled";
 - Forbidden (403): the device was revoked or the role may not do this;
 - ResetRequired (410): pull the whole scope again from zero, keeping the outbox;
 - TooOld (426): the app must be updated;
@@ -19,6 +21,15 @@ class ApiError(Exception):
 
 class AuthError(ApiError):
     """401: log in again."""
+
+
+class EraseRequired(AuthError):
+    """401 erase_required: the server ordered this device to erase its data."""
+
+    @property
+    def reason(self) -> str:
+        reasons = self.fields.get("reason") or ["revoked"]
+        return reasons[0] if reasons[0] in ("revoked", "disabled") else "revoked"
 
 
 class Forbidden(ApiError):

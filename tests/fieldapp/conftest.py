@@ -3,12 +3,13 @@
 Shared with the UI tests (tests/fieldapp/test_ui*.py):
 - `server`: a LiveServer: the Flask app on a SQLite file, served by werkzeug in a thread on a free port, with a
   World of areas and users (tests/conftest.py). `server.url`, `server.world`, `server.count(table)`,
-  `server.revoke(username)`, `server.pause()` / `server.resume()` (the server goes away, connections and all, then
+  `server.revoke(username)` (an erase order), `server.reset_password(username, pw)`, `server.disable(username)`, `server.pause()` / `server.resume()` (the server goes away, connections and all, then
   comes back on the same port);
 - `Listener(app, port)`: werkzeug serving a WSGI app in a thread, whose stop() also cuts kept-alive connections;
 - `proxy`: a CutProxy in front of `server`: `proxy.url` forwards everything; `proxy.drop_next_reply()` lets the
   next request reach the server and then closes the connection before the reply arrives;
-- `store` / `make_store(name)`: a Store on a file in tmp_path;
+- `store` / `make_store(name, plain=False)`: a Store on a file in tmp_path, encrypted (SQLCipher, a random data
+  key: `store.test_key`) unless plain, so every store test runs on the encrypted store the app uses;
 - `tablet(username)`: a logged-in (store, engine) pair against `server`.
 """
 import socket
@@ -17,6 +18,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from fieldapp.lock import new_data_key
 from fieldapp.store import Store
 from fieldapp.sync import ApiClient, SyncEngine
 from server.cli import ensure_counter
@@ -94,6 +96,21 @@ class LiveServer:
             user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
             for device in db.session.execute(db.select(Device).where(Device.user_id == user.id)).scalars():
                 revoke_device(device, None)
+
+    def reset_password(self, username: str, password: str) -> None:
+        """A leader sets a new password: every token of the user ends (401 unauthorized, no erase)."""
+        from server.auth.service import reset_password
+        with self.app.app_context():
+            user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+            reset_password(user, password, None)
+
+    def disable(self, username: str) -> None:
+        """An admin disables the user: each of the user's tablets holding a token gets an erase order."""
+        from server.auth.service import set_active
+        with self.app.app_context():
+            user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+            set_active(user, False, None)
+            db.session.commit()
 
     def set_villages(self, username: str, village_ids) -> None:
         from server.admin.service import set_villages
@@ -173,8 +190,10 @@ def proxy(server):
 def make_store(tmp_path):
     opened = []
 
-    def make(name: str = "tablet") -> Store:
-        store = Store(tmp_path / f"{name}.sqlite3")
+    def make(name: str = "tablet", plain: bool = False) -> Store:
+        key = None if plain else new_data_key()
+        store = Store(tmp_path / f"{name}.sqlite3", key=key)
+        store.test_key = key
         opened.append(store)
         return store
     yield make

@@ -17,6 +17,25 @@ def _wait(predicate, timeout=15.0):
     return False
 
 
+PIN = "428613"
+
+
+def set_pin(core, pin=PIN):
+    """core.set_pin on its worker, waited for; returns the outcome."""
+    done = []
+    core.set_pin(pin, on_done=done.append)
+    assert _wait(lambda: done, timeout=30), "set_pin did not finish"
+    return done[0]
+
+
+def unlock(core, pin=PIN):
+    """core.unlock on its worker, waited for; returns the outcome."""
+    done = []
+    core.unlock(pin, on_done=done.append)
+    assert _wait(lambda: done, timeout=30), "unlock did not finish"
+    return done[0]
+
+
 def test_login_then_visit_syncs_on_the_worker_thread(server, tmp_path):
     core = Core(tmp_path / "data")
     threads, outcomes = set(), []
@@ -33,9 +52,12 @@ def test_login_then_visit_syncs_on_the_worker_thread(server, tmp_path):
     assert _wait(lambda: server.count("visits") == 1 and core.status()["pending"] == 0)
     assert threads == {"doorstep-sync"}
     assert core.status()["online"] is True
+    assert set_pin(core)["ok"] and core.state == "open"
     core.stop()
-    # a new Core opens the last user's store: offline work can go on after a restart
+    # a new Core starts on the last user's store, locked; the PIN opens it: offline work goes on after a restart
     again = Core(tmp_path / "data", auto_sync=False)
+    assert again.state == "locked" and again.store is None
+    assert unlock(again)["ok"] and again.state == "open"
     assert again.store.households("ho thi lan")[0]["id"] == hid
     again.stop()
 
@@ -119,7 +141,9 @@ def test_set_server_keeps_the_address_and_syncs_there_at_once(server, tmp_path):
     core.set_server(server.url)
     assert _wait(lambda: server.count("households", "head_name = 'Phan Văn Út'") == 1), "no sync after set_server"
     # a restart talks to the saved address
+    assert set_pin(core)["ok"]
     core.stop()
     again = Core(tmp_path / "data", auto_sync=False)
+    assert unlock(again)["ok"]
     assert again.engine.client.base_url == server.url
     again.stop()

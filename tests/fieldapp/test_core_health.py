@@ -9,7 +9,7 @@ from fieldapp.core import Core
 from fieldapp.i18n import tr
 from fieldapp.sync import ApiClient
 from tests.fieldapp.conftest import Listener
-from tests.fieldapp.test_core import _wait
+from tests.fieldapp.test_core import _wait, set_pin, unlock
 
 
 class Busy:
@@ -81,9 +81,11 @@ def test_a_tablet_clock_three_hours_ahead_is_warned_about_and_changes_nothing_el
         core.log_visit(hid, status="not_home")
         assert _wait(lambda: core.status()["pending"] == 0 and server.count("visits") == 1)
         assert core.store.problems() == []
+        assert set_pin(core)["ok"]
     finally:
         core.stop()
     again = Core(tmp_path / "ahead", auto_sync=False)  # the warning stays after a restart, until the next sync
+    assert unlock(again)["ok"]
     assert again.status()["clock_off"] == off
     again.stop()
 

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from fieldapp.sync import ApiClient, AuthError, Retryable
+from fieldapp.sync import ApiClient, AuthError, EraseRequired, Retryable
 
 
 def _dead_url() -> str:
@@ -64,20 +64,40 @@ def test_401_mid_sync_keeps_outbox_and_relogin_delivers_everything(server, table
     hid, rid = _household(store, server)
     for _ in range(248):
         store.log_visit(hid, status="not_home")
-    revoked = []
+    reset = []
 
-    def revoke_after_first_batch(phase, done, total):
-        if phase == "push" and done == 100 and not revoked:
-            server.revoke(server.world.official)
-            revoked.append(True)
-    with pytest.raises(AuthError):
-        engine.run(progress=revoke_after_first_batch)
+    def reset_password_after_first_batch(phase, done, total):
+        if phase == "push" and done == 100 and not reset:
+            server.reset_password(server.world.official, "một-mật-khẩu-mới-7")
+            reset.append(True)
+    with pytest.raises(AuthError) as err:
+        engine.run(progress=reset_password_after_first_batch)
+    assert not isinstance(err.value, EraseRequired) and err.value.code == "unauthorized"
     assert store.sync_status()["pending"] == 150
     assert store.account()["needs_login"] and not store.account()["logged_in"]
-    engine.login(server.url, server.world.official, server.password)
+    engine.login(server.url, server.world.official, "một-mật-khẩu-mới-7")
     assert engine.run()["pushed"] == {"applied": 150}
     assert server.count("visits") == 248 and server.count("households") == 1
     assert store.sync_status() == {**store.sync_status(), "pending": 0, "needs_login": False}
+
+
+@pytest.mark.parametrize("how", ["revoked", "disabled"])
+def test_an_erase_order_mid_sync_stops_the_push_at_once(server, tablet, how):
+    store, engine = tablet(server.world.official)
+    hid, _ = _household(store, server)
+    for _ in range(248):
+        store.log_visit(hid, status="not_home")
+    ordered = []
+
+    def order_after_first_batch(phase, done, total):
+        if phase == "push" and done == 100 and not ordered:
+            (server.revoke if how == "revoked" else server.disable)(server.world.official)
+            ordered.append(True)
+    with pytest.raises(EraseRequired) as err:
+        engine.run(progress=order_after_first_batch)
+    assert err.value.reason == how and err.value.status == 401
+    assert server.count("visits") == 98  # the first batch (a household, a resident, 98 visits), nothing after
+    assert store.pending() == 150 and engine.client.token  # the core erases; the engine only stops
 
 
 def test_rejections_and_conflicts_are_kept_per_record(server, tablet):

@@ -43,7 +43,9 @@ def test_main_flow_login_search_visit_sync(driver, server):
     assert login.message == i18n.tr("login.error.bad_credentials")
     driver.type(login.ids.password, PASSWORD)
     driver.tap(login.ids.submit)
-    driver.wait(lambda: driver.screen.name == "home", what="home after login")
+    driver.wait(lambda: driver.screen.name == "pin", what="the PIN pad after login")
+    driver.set_pin()
+    assert driver.screen.name == "home"
 
     # The first sync pulls the five households of the official's villages.
     driver.wait(lambda: driver.app.core.store.households() and not driver.app.core.syncing, what="the first pull")

@@ -1,5 +1,5 @@
-"""The field app without a server, through real touches: offline work, the sync that follows by itself, a revoked
-tablet, the language switch and logging out with unsent work. See ui.py for the harness.
+"""The field app without a server, through real touches: offline work, the sync that follows by itself, a token
+ended by a password reset, the language switch and logging out with unsent work. See ui.py for the harness.
 """
 import json
 import os
@@ -32,7 +32,7 @@ def driver(tmp_path, server):
     os.environ.pop("DOORSTEP_SERVER", None)
 
 
-def test_offline_visits_sync_by_themselves_survive_a_revoked_token_and_logout_asks_twice(driver, server):
+def test_offline_visits_sync_by_themselves_survive_an_ended_token_and_logout_asks_twice(driver, server):
     from fieldapp import i18n
     core = driver.app.core
     log_in(driver)
@@ -57,18 +57,19 @@ def test_offline_visits_sync_by_themselves_survive_a_revoked_token_and_logout_as
     assert server.visit_ids() == sorted([first, second])
     driver.wait(lambda: i18n.tr("home.pending", n=0) in home.sync_text, what="Home to show nothing pending")
 
-    # A leader revokes the tablet: the next sync asks for the password again and keeps the outbox.
-    server.revoke()
+    # A leader resets the official's password: the next sync asks for it and keeps the outbox (a revoke erases:
+    # test_ui_lock.py).
+    server.reset_password("mật-khẩu-mới-2")
     third = log_visit(driver, "Lê Thị Hường", not_home=True, back_to=None)
-    driver.wait(lambda: driver.screen.name == "login", what="the login screen after the revocation")
+    driver.wait(lambda: driver.screen.name == "login", what="the login screen after the password reset")
     login = driver.screen
     assert login.message == i18n.tr("login.again")
     assert not core.logged_in() and core.store.pending() == 1
     assert server.visit_ids() == sorted([first, second])
     assert login.ids.username.text == "canbo1"
-    driver.type(login.ids.password, PASSWORD)
+    driver.type(login.ids.password, "mật-khẩu-mới-2")
     driver.tap(login.ids.submit)
-    driver.wait(lambda: driver.screen.name == "home", what="home after logging in again")
+    driver.wait(lambda: driver.screen.name == "home", what="home after logging in again (the PIN stays)")
     driver.wait(lambda: core.store.pending() == 0 and not core.syncing, what="the sync after logging in again")
     assert server.visit_ids() == sorted([first, second, third])
 
@@ -110,7 +111,9 @@ def log_in(driver):
     driver.type(login.ids.username, "canbo1")
     driver.type(login.ids.password, PASSWORD)
     driver.tap(login.ids.submit)
-    driver.wait(lambda: driver.screen.name == "home", what="home after login")
+    driver.wait(lambda: driver.screen.name == "pin", what="the PIN pad after login")
+    driver.set_pin()
+    assert driver.screen.name == "home"
 
 
 def log_visit(driver, head, topic=None, not_home=False, back_to="household"):

@@ -30,6 +30,7 @@ from tests.fieldapp.conftest import Listener  # noqa: E402
 SHOTS = Path(os.environ.get("DOORSTEP_SHOTS") or tempfile.mkdtemp(prefix="doorstep-shots-"))
 """Where screenshots go: docs/screenshots only through `make screenshots`; a test run leaves the tree as it was."""
 PASSWORD = "mật-khẩu-thử-1"
+PIN = "428613"
 
 
 # --- the server -------------------------------------------------------------------------------------------------
@@ -46,6 +47,7 @@ class Server:
             self.village = admin.create_area("village", "Thôn Đông", commune).id
             self.village2 = admin.create_area("village", "Thôn Tây", commune).id
             admin.create_user("canbo1", "Trần Thị Hoa", "official", PASSWORD, commune, [self.village, self.village2])
+            admin.create_user("lanhdao1", "Lê Văn Minh", "leader", PASSWORD, commune, [])
         self.listener = Listener(self.app)
         self.url = f"http://127.0.0.1:{self.listener.port}"
         self.running = True
@@ -99,6 +101,45 @@ class Server:
             user = db.session.scalars(db.select(User).where(User.username == username)).one()
             for device in db.session.scalars(db.select(Device).where(Device.user_id == user.id)):
                 revoke_device(device, None)
+
+    def reset_password(self, password, username="canbo1"):
+        """A leader sets a new password: every token of the user ends (401 unauthorized, no erase)."""
+        from server.auth.service import reset_password
+        from server.models import User
+        with self.app.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == username)).one()
+            reset_password(user, password, None)
+
+    def revoke_on_dashboard(self, username="canbo1", leader="lanhdao1"):
+        """The commune's leader revokes the user's tablets on the dashboard, over HTTP as a browser would."""
+        import re
+
+        from server.models import Device, User
+        with self.app.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == username)).one()
+            devices = [d.id for d in db.session.scalars(db.select(Device).where(Device.user_id == user.id))]
+        browser = requests.Session()
+
+        def csrf(page):
+            return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        page = browser.get(f"{self.url}/login")
+        reply = browser.post(f"{self.url}/login", data={"username": leader, "password": PASSWORD,
+                                                         "csrf_token": csrf(page)}, allow_redirects=False)
+        assert reply.status_code == 302, reply.text[:500]
+        for device in devices:
+            page = browser.get(f"{self.url}/devices/{device}/revoke")
+            assert page.status_code == 200 and "csrf_token" in page.text
+            reply = browser.post(f"{self.url}/devices/{device}/revoke", data={"csrf_token": csrf(page)},
+                                 allow_redirects=False)
+            assert reply.status_code == 302, reply.text[:500]
+
+    def device_erased(self, username="canbo1"):
+        """True when every device of the user that was told to erase has reported it (POST /auth/erased)."""
+        from server.models import Device, User
+        with self.app.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == username)).one()
+            devices = list(db.session.scalars(db.select(Device).where(Device.user_id == user.id)))
+            return bool(devices) and all(d.erased_at is not None for d in devices if d.erase_requested_at)
 
     def close(self):
         if self.running:
@@ -227,6 +268,23 @@ class Driver:
         field.delete_selection()
         field.insert_text(text)
         self.frames(2)
+
+    def enter_pin(self, pin):
+        """Tap the PIN pad's keys, one finger tap per digit."""
+        screen = self.app.manager.get_screen("pin")
+        keys = {k.digit: k for k in self.find(screen, "PinKey")}
+        for digit in pin:
+            self.tap(keys[digit])
+        self.frames_for(0.25)  # the pad hands the sixth digit over a frame later
+
+    def set_pin(self, pin=PIN):
+        """On the PIN pad after a login: the PIN, then the same again; waits for the screen after it."""
+        screen = self.screen
+        assert screen.name == "pin" and screen.mode == "set", (screen.name, getattr(screen, "mode", None))
+        self.enter_pin(pin)
+        self.wait(lambda: screen.mode == "confirm", what="the PIN's confirmation")
+        self.enter_pin(pin)
+        self.wait(lambda: self.screen.name != "pin", timeout=30, what="the screen after setting the PIN")
 
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
