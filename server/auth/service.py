@@ -18,8 +18,9 @@ import secrets
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..extensions import db
-from ..models import AuditLog, Device, User, utcnow
+from ..models import Device, User, utcnow
 from . import passwords, sessions, throttle
 from .passwords import PasswordRefused  # noqa: F401  (callers catch it from here)
 
@@ -74,7 +75,7 @@ def register_device(user: User, device_id: str, label: str, app_version: str) ->
     device.label, device.app_version = label, app_version
     device.created_at, device.revoked_at, device.last_seen_at = utcnow(), None, utcnow()
     device.erase_requested_at = device.erase_reason = device.erased_at = None
-    db.session.add(AuditLog(user_id=user.id, action="login", detail={"device": device_id, "via": "api"}))
+    audit.record("login", by_user_id=user.id, device=device_id, via="api")
     db.session.commit()
     device.raw_token = raw
     return device
@@ -92,7 +93,7 @@ def log_out_device(device: Device) -> None:
     """The tablet's own logout: its token ends, its data stays (encrypted) on it."""
     device.revoked_at = utcnow()
     device.token_hash = None
-    db.session.add(AuditLog(user_id=device.user_id, action="logout", detail={"device": device.id, "via": "api"}))
+    audit.record("logout", by_user_id=device.user_id, device=device.id, via="api")
     db.session.commit()
 
 
@@ -113,8 +114,8 @@ def revoke_device(device: Device, by_user_id: int | None) -> None:
     revoked, and its official needs the password to open it again."""
     ordered = _order_erase(device, "revoked")
     device.revoked_at = device.revoked_at or utcnow()
-    db.session.add(AuditLog(user_id=by_user_id, action="device_revoked",
-                            detail={"device": device.id, "user": device.user_id, "erase_ordered": ordered}))
+    audit.record("device_revoked", by_user_id=by_user_id, target=f"device:{device.id}", device=device.id,
+                 user=device.user_id, erase_ordered=ordered)
     db.session.commit()
 
 
@@ -122,8 +123,8 @@ def mark_erased(device: Device) -> None:
     """The tablet reports that it erased its data: the token ends for good."""
     device.erased_at = utcnow()
     device.token_hash = None
-    db.session.add(AuditLog(user_id=device.user_id, action="device_erased",
-                            detail={"device": device.id, "reason": device.erase_reason}))
+    audit.record("device_erased", by_user_id=device.user_id, target=f"device:{device.id}", device=device.id,
+                 reason=device.erase_reason)
     db.session.commit()
 
 
@@ -143,8 +144,8 @@ def reset_password(user: User, password: str, by_user_id: int | None) -> None:
     user.password_hash = hash_password(password)
     ended = end_tokens(user)
     closed = sessions.end_all(user.id)
-    db.session.add(AuditLog(user_id=by_user_id, action="password_reset",
-                            detail={"user": user.id, "tokens_ended": len(ended), "sessions_ended": closed}))
+    audit.record("password_reset", by_user_id=by_user_id, target=f"user:{user.id}", user=user.id,
+                 tokens_ended=len(ended), sessions_ended=closed)
     db.session.commit()
 
 
@@ -157,6 +158,6 @@ def set_active(user: User, active: bool, by_user_id: int | None) -> None:
         for device in db.session.execute(db.select(Device).where(Device.user_id == user.id)).scalars():
             if _order_erase(device, "disabled"):
                 devices.append(device.id)
-    db.session.add(AuditLog(user_id=by_user_id, action="user_disabled" if not active else "user_enabled",
-                            detail={"user": user.id, **({"erase_ordered": devices} if not active else {})}))
+    audit.record("user_disabled" if not active else "user_enabled", by_user_id=by_user_id, target=f"user:{user.id}",
+                 user=user.id, **({"erase_ordered": devices} if not active else {}))
     db.session.commit()

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from .. import audit
 from ..extensions import db
-from ..models import Area, Assist, AuditLog, Conflict, Device, Household, Resident, User, Visit, utcnow
+from ..models import Area, Assist, Conflict, Device, Household, Resident, User, Visit, utcnow
 from ..inputs import is_id
 from ..ledger import Ledger, Scope, hold
 
@@ -123,8 +124,7 @@ def resolve_conflict(commune_id: int, conflict_id: int, pick: str, by_user_id: i
     if pick == "lost":
         _write_back(conflict, commune_id, by_user_id)
     conflict.resolved, conflict.resolved_by, conflict.resolved_at = True, by_user_id, utcnow()
-    db.session.add(AuditLog(user_id=by_user_id, action="resolve_conflict",
-                            detail={"conflict": conflict.id, "field": conflict.field, "pick": pick}))
+    audit.record("resolve_conflict", by_user_id=by_user_id, conflict=conflict.id, field=conflict.field, pick=pick)
     db.session.commit()
     return conflict
 

@@ -3,12 +3,11 @@ import secrets
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
-from .. import access
+from .. import access, audit
 from ..auth import sessions, throttle
 from ..auth.service import log_in
 from ..extensions import db
 from ..inputs import has_control
-from ..models import AuditLog
 from . import bp, i18n, security, service
 
 DASHBOARD_ROLES = ("leader", "admin")
@@ -35,7 +34,7 @@ def login():
             target = security.safe_next(request.args.get("next"), url_for("dashboard.home"))
             # A new session on the server, with a new id and CSRF token: nothing made before login carries over.
             sessions.begin(user.id, secrets.token_urlsafe(32))
-            db.session.add(AuditLog(user_id=user.id, action="login", detail={"via": "dashboard"}))
+            audit.record("login", by_user_id=user.id, via="dashboard")
             db.session.commit()
             return redirect(target)
         error = ("Officials use the tablet app; this dashboard is for commune leaders and administrators."
@@ -48,7 +47,7 @@ def login():
 @access.session(*DASHBOARD_ROLES)
 def logout():
     """End the session on the server: the cookie, even copied, opens nothing afterwards."""
-    db.session.add(AuditLog(user_id=g.user.id, action="logout", detail={"via": "dashboard"}))
+    audit.record("logout", via="dashboard")
     sessions.end()  # commits the audit row with the deletion
     return redirect(url_for("dashboard.login"))
 
