@@ -1,7 +1,5 @@
 """A tablet store from before issue 11 (schema 3) with visits not yet synced: the migration to schema 4 gives its
 marks the new meaning, keeps its outbox, and the visits then sync to a real server and count there."""
-import sqlite3
-
 from fieldapp.store import Store
 from fieldapp.store.schema import MIGRATIONS, SCHEMA_VERSION
 from fieldapp.sync import ApiClient, SyncEngine
@@ -20,19 +18,17 @@ def test_an_old_store_with_unsynced_visits_migrates_and_syncs(server, tablet, tm
                                   {"resident_id": adult, "topic": "cashless_payment", "outcome": "done"}])
     store.log_visit(hid, assists=[{"resident_id": other, "topic": "vneid_account", "outcome": "partial"},
                                   {"resident_id": adult, "topic": "cashless_payment", "outcome": "partial"}])
-    path = store.path
-    store.close()
-    # The file as the app of schema 3 left it: the same tables, and the old meaning of topics_done (a `done`
-    # ever), and the outbox of 5 changes waiting.
-    conn = sqlite3.connect(path)
+    path, key = store.path, store._key
+    # The file as the app of schema 3 left it (through the store's own, encrypted, connection): the same tables,
+    # and the old meaning of topics_done (a `done` ever), and the outbox of 5 changes waiting.
+    conn = store.db
     conn.execute("UPDATE households SET topics_done = ',vneid_account,cashless_payment,' WHERE id = ?", (hid,))
     conn.execute("PRAGMA user_version = 3")
-    conn.commit()
-    outbox = conn.execute("SELECT seq, table_name, row_id, data FROM outbox ORDER BY seq").fetchall()
-    conn.close()
+    outbox = [tuple(r) for r in conn.execute("SELECT seq, table_name, row_id, data FROM outbox ORDER BY seq")]
+    store.close()
     assert len(MIGRATIONS) == SCHEMA_VERSION == 4 and len(outbox) == 5
 
-    reopened = Store(path)
+    reopened = Store(path, key=key)
     try:
         assert reopened.db.execute("PRAGMA user_version").fetchone()[0] == 4
         # vneid_account: the adult still has it (done), the other's latest is partial: the household has it
@@ -40,7 +36,7 @@ def test_an_old_store_with_unsynced_visits_migrates_and_syncs(server, tablet, tm
         assert reopened.households()[0]["topics_done"] == ["vneid_account"]
         assert reopened.household(hid)["status"][other] == {"vneid_account": "partial"}
         assert [tuple(r) for r in reopened.db.execute(
-            "SELECT seq, table_name, row_id, data FROM outbox ORDER BY seq")] == [tuple(r) for r in outbox]
+            "SELECT seq, table_name, row_id, data FROM outbox ORDER BY seq")] == outbox
 
         result = SyncEngine(reopened, ApiClient(server.url)).run()
 
