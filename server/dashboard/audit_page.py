@@ -10,7 +10,7 @@ from flask import abort, current_app, render_template, request
 from .. import access, audit
 from ..inputs import id_or_none
 from . import bp, exports, i18n
-from .pages import XLSX, _download
+from .pages import CSV, XLSX, download
 
 PER_PAGE = 50
 EXPORT_MAX = 100_000
@@ -90,8 +90,11 @@ def audit_export(fmt: str):
         abort(404)
     query, kept = _query()
     rows, _ = audit.entries(query, current_app.config["TIMEZONE"], 0, EXPORT_MAX)
-    table = exports.audit_table(rows, lambda action: i18n.VI.get(ACTION_LABELS.get(action, ""), action))
+    table = exports.audit_table(rows, lambda action: i18n.VI.get(ACTION_LABELS.get(action, ""), action),
+                                current_app.config["TIMEZONE"])
     exports.audited(None, [table], fmt, personal=False, filters=kept)
-    if fmt == "xlsx":
-        return _download(exports.xlsx([table]), XLSX, "doorstep-audit.xlsx")
-    return _download(exports.csv_bytes(table), "text/csv; charset=utf-8", "doorstep-audit.csv")
+    users = dict(audit.users_in_log()) if query.user_id else {}
+    parts = ["doorstep", table.slug, query.action, users.get(query.user_id)]
+    parts += exports.filter_parts(None, date_from=query.date_from, date_to=query.date_to)[1:]
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    return download(data, XLSX if fmt == "xlsx" else CSV, parts)

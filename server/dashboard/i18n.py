@@ -428,4 +428,7 @@ VI = {
     "Disabled a user": "Tắt người dùng",
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
+    # Exports' file names and import templates (server/dashboard/exports.py, imports.py)
+    "from {day}": "từ {day}",
+    "to {day}": "đến {day}",
 }

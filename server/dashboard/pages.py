@@ -14,6 +14,7 @@ SORTS = ("name", "households_total", "households_reached", "reached_percent", "r
 FOLLOW_UPS_SHOWN = 50
 COUNTED_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 def _filters(commune_id: int) -> filtering.Filters:
@@ -163,14 +164,15 @@ def export(commune_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     filters = _filters(commune_id)
-    sheets = exports.tables(_coverage(commune_id, filters))
+    sheets = exports.tables(_coverage(commune_id, filters), current_app.config["TIMEZONE"])
     chosen = {t.slug: t for t in sheets}.get(request.args.get("table", "villages")) if fmt == "csv" else None
     if fmt == "csv" and chosen is None:
         abort(404)
     exports.audited(commune_id, [chosen] if chosen else sheets, fmt, personal=False, filters=filters.query())
+    parts = _name_parts(commune, filters)
     if fmt == "xlsx":
-        return _download(exports.xlsx(sheets), XLSX, f"doorstep-{commune.id}.xlsx")
-    return _download(exports.csv_bytes(chosen), "text/csv; charset=utf-8", f"doorstep-{commune.id}-{chosen.slug}.csv")
+        return download(exports.xlsx(sheets), XLSX, parts)
+    return download(exports.csv_bytes(chosen), CSV, parts + [chosen.slug])
 
 
 @bp.route("/communes/<int:commune_id>/visits.<fmt>")
@@ -183,15 +185,31 @@ def visit_log(commune_id: int, fmt: str):
     personal = service.sees_personal(g.user)
     filters = _filters(commune_id)
     entries = service.visit_log(commune_id, filters, current_app.config["TIMEZONE"], personal)
-    table = exports.visit_log_table(entries, personal)
+    table = exports.visit_log_table(entries, personal, current_app.config["TIMEZONE"])
     exports.audited(commune_id, [table], fmt, personal=personal, filters=filters.query())
-    if fmt == "xlsx":
-        return _download(exports.xlsx([table]), XLSX, f"doorstep-{commune.id}-visits.xlsx")
-    return _download(exports.csv_bytes(table), "text/csv; charset=utf-8", f"doorstep-{commune.id}-visits.csv")
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    return download(data, XLSX if fmt == "xlsx" else CSV, _name_parts(commune, filters) + [table.slug])
+
+
+def _name_parts(commune, filters: filtering.Filters) -> list:
+    """The file name's parts: the commune and the filters, by name."""
+    village = next((v.name for v in service.villages_of(commune.id) if v.id == filters.village_id), None)
+    official = next((o.full_name for o in service.officials_of(commune.id) if o.id == filters.official_id), None)
+    return exports.filter_parts(commune.name, village, filters.topic, official, filters.date_from, filters.date_to)
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    """An attachment under a name of the caller's own (ASCII); prefer `download`, which names it by its filters."""
+    return Response(data, content_type=CSV if mimetype.startswith("text/csv") else mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def download(data: bytes, content_type: str, parts: list) -> Response:
+    """An attachment named from `parts` (exports.file_name). The content type is given whole: a `mimetype` of
+    text/csv would get a second charset from Werkzeug."""
+    ext = "xlsx" if content_type == XLSX else "csv"
+    return Response(data, content_type=content_type,
+                    headers={"Content-Disposition": exports.disposition(parts, ext)})
 
 
 @bp.route("/communes")

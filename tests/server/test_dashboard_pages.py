@@ -214,14 +214,18 @@ def test_the_excel_export_has_a_sheet_per_table_with_vietnamese_headers(client, 
     assert reply.status_code == 200 and reply.mimetype.endswith("spreadsheetml.sheet")
     assert reply.headers["Cache-Control"] == "no-store"
     book = load_workbook(io.BytesIO(reply.data))
-    assert book.sheetnames == ["Tổng quan", "Thôn", "Cán bộ", "Diễn biến theo tuần"]
+    assert book.sheetnames == ["Tổng quan", "Nội dung hỗ trợ", "Thôn", "Cán bộ", "Diễn biến theo tuần"]
     villages = list(book["Thôn"].values)
     assert villages[0][:4] == ("Thôn", "Tổng số hộ", "Hộ đã tiếp cận", "Tỷ lệ (%)")
-    assert {row[0]: row[1:3] for row in villages[1:]} == {"Thôn Đông": (3, 2), "Thôn Tây": (2, 0), "Thôn Bắc": (0, 0)}
-    overview = {row[0]: row[1:] for row in book["Tổng quan"].values}
-    assert overview["Nội dung"][:5] == ("Từ tuổi", "Người trong diện", "Đã có", "Tỷ lệ đạt (%)", "Chỉ tiêu (%)")
-    assert overview["Tài khoản VNeID"][:4] == (14, 4, 2, 50.0)  # from age 14: 4 eligible, 2 have it
-    assert overview["Hộ đã tiếp cận"][1:4] == (5, 2, 40.0) and overview["Đã đến, vắng nhà"][2] == 1
+    assert {row[0]: row[1:3] for row in villages[1:]} == {"Thôn Đông": (3, 2), "Thôn Tây": (2, 0), "Thôn Bắc": (0, 0),
+                                                          "Tổng cộng": (5, 2)}
+    topics = {row[0]: row[1:] for row in book["Nội dung hỗ trợ"].values}
+    assert topics["Nội dung"][:5] == ("Từ tuổi", "Người trong diện", "Đã có", "Tỷ lệ đạt (%)", "Chỉ tiêu (%)")
+    assert topics["Tài khoản VNeID"][:4] == (14, 4, 2, 50.0)  # from age 14: 4 eligible, 2 have it
+    # The commune's households under their own headers, not under the topics' (one row, nothing to add up).
+    summary = list(book["Tổng quan"].values)
+    assert summary[0][:5] == ("Xã", "Tổng số hộ", "Hộ đã tiếp cận", "Tỷ lệ (%)", "Đã đến, vắng nhà")
+    assert summary[1][1:5] == (5, 2, 40.0, 1) and len(summary) == 2
     officials = list(book["Cán bộ"].values)
     assert officials[0][1:5] == ("Lượt thăm", "Trong đó vắng nhà", "Hộ đã đến", "Hộ đã gặp")
 
@@ -257,7 +261,8 @@ def test_the_visit_log_in_excel_follows_the_filters(client, world, campaign):
     logged_in(client, world.leader)
     reply = client.get(f"/communes/{world.commune_a}/visits.xlsx?village={world.a2}")
     rows = list(load_workbook(io.BytesIO(reply.data)).active.values)
-    assert len(rows) == 2 and "Vắng nhà" in rows[1]
+    assert len(rows) == 3 and "Vắng nhà" in rows[1]
+    assert rows[2][0] == "Tổng cộng" and rows[2][rows[0].index("Số phút")] == 5  # the minutes add up
 
 
 def test_an_admin_sets_the_minimum_ages_and_the_figures_follow(app, client, world, campaign):
