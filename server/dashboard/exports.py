@@ -294,7 +294,8 @@ def file_name(parts: list[str | None], ext: str) -> tuple[str, str]:
     kept = [" ".join(_UNSAFE.sub(" ", str(p)).split()) for p in parts if p]
     kept = [p for p in kept if p]
     ascii_name = "-".join(filter(None, (re.sub(r"[^a-z0-9]+", "-", fold(p)).strip("-") for p in kept)))
-    return f"{ascii_name or 'doorstep'}.{ext}", "-".join(p.replace(" ", "_") for p in kept) + f".{ext}"
+    full = "-".join(p.replace(" ", "_") for p in kept)
+    return f"{ascii_name or 'doorstep'}.{ext}", f"{full or 'doorstep'}.{ext}"
 
 
 def filter_parts(commune: str | None, village: str | None = None, topic: str | None = None,
