@@ -1,16 +1,21 @@
 """Import a commune's household list from the CSV or XLSX sheet it already keeps.
 
 One row is one household; optional resident columns add a member to it. A row whose household columns are all
-blank but that names a resident is one more member of the household above (how merged cells come out of Excel).
+blank but that names a resident is one more member of the household above (how merged cells come out of Excel). A
+row that repeats the household columns (the common layout: one row per member, the household's cells copied on each)
+is one more member of the household with the same *household key*, wherever it stands in the file; its repeated
+cells must agree with the household's first row, or the row gets an error naming that line.
 
 Terms:
 - a *household record* is one good household with its good residents, the line it starts on and the data rows it
   spans (for the progress bar);
 - the *spool* is a file of household records, one JSON line each, that the check writes and the write reads;
+- the *household key* is the household code (a "Mã hộ" column) when the row has one, else the village, the
+  address and the head of household, folded (case and tones do not count), as the write compares them;
 - a *row error* is (line, column, message, values): the message is a catalogue entry (server/dashboard/i18n.py) in
   English with `{name}` placeholders, so the dashboard shows it in the reader's language and the CLI in English.
 An import is two passes. `check` reads the file as a bounded stream (uploads.Reader), checks every row and spools
-the good households; `write` writes the spool through the ledger, CHUNK households per transaction, after a
+the good households (a household whose rows are scattered is merged once the file is read); `write` writes the spool through the ledger, CHUNK households per transaction, after a
 `progress` hook that may add its own rows to each transaction (the job's progress, so that a retried job resumes
 where the last committed chunk ended). Nothing is written if any row is bad, unless `skip_bad` is set. A household
 already stored (same village, address and head) is skipped: a file imported twice adds nothing.
@@ -28,7 +33,7 @@ from sqlalchemy import select
 
 from shared.ids import new_id
 from shared.schemas import HouseholdData, ResidentData
-from shared.text import fold
+from shared.text import digits, fold
 
 from .. import audit
 from ..extensions import db
@@ -40,6 +45,7 @@ from .uploads import Problem, Refused
 
 # Folded header -> field. Vietnamese headers as communes write them, and English ones.
 HEADERS = {
+    "household_code": ("ma ho", "ma ho gia dinh", "ma so ho", "household code", "household id"),
     "village": ("thon", "ten thon", "thon/to dan pho", "thon/xom", "to dan pho", "xom", "village"),
     "address": ("dia chi", "so nha", "address"),
     "head_name": ("chu ho", "ho ten chu ho", "ten chu ho", "head name", "head", "head of household"),
@@ -53,8 +59,10 @@ HEADERS = {
     "has_smartphone": ("co dien thoai thong minh", "dien thoai thong minh", "smartphone", "has smartphone"),
 }
 LOOKUP = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
-HOUSEHOLD_COLUMNS = ("village", "address", "head_name", "phone", "note")
-TEXT_COLUMNS = ("village", "address", "head_name", "note", "full_name")
+HOUSEHOLD_COLUMNS = ("household_code", "village", "address", "head_name", "phone", "note")
+COMPARED = ("village", "address", "head_name", "phone", "note")
+"""The household's cells that a repeated row must agree with (blank on the repeated row: not repeated)."""
+TEXT_COLUMNS = ("household_code", "village", "address", "head_name", "note", "full_name")
 REQUIRED = {"village": "Thôn", "address": "Địa chỉ", "head_name": "Chủ hộ"}
 SEX_WORDS = {"nam": "m", "m": "m", "male": "m", "nu": "f", "f": "f", "female": "f", "khac": "x", "x": "x",
              "other": "x"}
@@ -113,6 +121,19 @@ def import_households(source, commune_id: int, skip_bad: bool = False,
     return report
 
 
+# --- the template: one household of two members, its columns repeated on each member's row --------------------
+
+TEMPLATE_HEADERS = ("Mã hộ", "Thôn", "Địa chỉ", "Chủ hộ", "Số điện thoại", "Ghi chú", "Họ tên thành viên", "Năm sinh",
+                    "Giới tính", "Số điện thoại thành viên", "Có điện thoại thông minh")
+
+
+def template_rows(village: str) -> list[list]:
+    """The example rows under TEMPLATE_HEADERS, in `village` (a village of the commune, so that they import)."""
+    household = ["HO-001", village, "Số 1, đường Chính", "Nguyễn Văn An", "0912345678", ""]
+    return [household + ["Nguyễn Văn An", 1970, "Nam", "0912345678", "Có"],
+            household + ["Trần Thị Bình", 1975, "Nữ", "", "Không"]]
+
+
 # --- the check: reading and validating ------------------------------------------------------------------------
 
 def check(path: str, commune_id: int, spool_path: str, report: ImportReport, max_rows: int = 200_000,
@@ -147,6 +168,7 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
     villages = {_village_key(name): vid for vid, name in db.session.execute(
         select(Area.id, Area.name).where(Area.commune_id == commune_id, Area.level == "village"))}
     label = lambda name: labels.get(name, name)  # noqa: E731
+    groups = _Groups("household_code" in columns)
     current = None  # the household record that member rows join
     with open(spool_path, "w", encoding="utf-8") as spool:
         def keep(record):
@@ -173,13 +195,23 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
             bad_household = any(name in HOUSEHOLD_COLUMNS for name, _ in errors)
             bad_member = any(name not in HOUSEHOLD_COLUMNS for name, _ in errors)
             if any(record.get(name) for name in HOUSEHOLD_COLUMNS):
-                keep(current)
-                current = None
-                household_errors = []
-                household = None if bad_household else _household(record, villages, household_errors)
-                errors += household_errors
-                if household is not None and not bad_household and not household_errors:
-                    current = {"line": line, "rows": 0, "household": household, "residents": []}
+                key = groups.key(record)
+                if groups.known(key):  # the household's first row was good: this row repeats it
+                    errors += groups.disagreements(key, record, {name for name, _ in errors})
+                    if current is None or current["key"] != key:
+                        keep(current)  # a household seen above, not just above: merged after the read
+                        current = {"line": line, "rows": 0, "key": key, "household": None, "residents": []}
+                        groups.scattered.add(key)
+                else:
+                    keep(current)
+                    current = None
+                    household_errors = []
+                    household = None if bad_household else _household(record, villages, household_errors)
+                    errors += household_errors
+                    clash = groups.add(key, record, line) if household is not None and not household_errors else []
+                    errors += clash
+                    if household is not None and not bad_household and not household_errors and not clash:
+                        current = {"line": line, "rows": 0, "key": key, "household": household, "residents": []}
             elif current is None:
                 errors.append(("full_name", Problem("A member row needs a good household row above it.")))
             resident = _resident(record, errors) if record.get("full_name") and not bad_member else None
@@ -190,6 +222,76 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
             if not errors and resident is not None:
                 current["residents"].append(resident)
         keep(current)
+    if groups.scattered:
+        _merge_scattered(spool_path, groups.scattered)
+
+
+class _Groups:
+    """The households read so far, by household key: the line each starts on and a hash of each compared cell (not
+    the cells: a file of 200,000 rows stays small in memory), and the keys whose rows are not all together."""
+
+    def __init__(self, coded: bool):
+        self.coded = coded
+        self.first: dict[str, tuple[int, tuple]] = {}
+        self.natural: dict[str, tuple[int, str]] = {}  # with a code column: village+address+head -> (line, key)
+        self.scattered: set[str] = set()
+
+    @staticmethod
+    def _natural(record: dict) -> str:
+        return "\x1f".join(("n", _village_key(record.get("village", "")), fold(record.get("address", "")),
+                            fold(record.get("head_name", ""))))
+
+    def key(self, record: dict) -> str:
+        code = record.get("household_code", "")
+        if code:
+            return "c\x1f" + fold(code)
+        natural = self._natural(record)
+        return self.natural[natural][1] if natural in self.natural else natural  # a coded household, code left out
+
+    def known(self, key: str) -> bool:
+        return key in self.first
+
+    def add(self, key: str, record: dict, line: int) -> list:
+        """Take a good household's first row; with a code column, refuse a second code for the same household."""
+        if self.coded:
+            natural = self._natural(record)
+            seen = self.natural.setdefault(natural, (line, key))
+            if seen[1] != key:
+                return [("head_name", Problem("Same village, address and head of household as on line {line}, "
+                                              "under another household code.", {"line": seen[0]}))]
+        self.first[key] = (line, tuple(_compared(name, record.get(name, "")) for name in COMPARED))
+        return []
+
+    def disagreements(self, key: str, record: dict, reported: set) -> list:
+        line, hashes = self.first[key]
+        return [(name, Problem("Not the same as on line {line}, for the same household.", {"line": line}))
+                for name, first in zip(COMPARED, hashes)
+                if record.get(name) and name not in reported and _compared(name, record[name]) != first]
+
+
+def _compared(name: str, value: str) -> int:
+    """A cell as two rows of one household must agree on it: a phone's digits, a village without its "Thôn"."""
+    if name == "phone":
+        return hash(digits(value))
+    return hash(_village_key(value) if name == "village" else fold(value))
+
+
+def _merge_scattered(spool_path: str, keys: set[str]) -> None:
+    """Give each household of `keys` its rows from all over the file: one record, at the end of the spool."""
+    merged: dict[str, dict] = {}
+    with open(spool_path, encoding="utf-8") as spool, open(spool_path + ".merging", "w", encoding="utf-8") as out:
+        for text in spool:
+            record = json.loads(text)
+            if record["key"] not in keys:
+                out.write(text)
+            elif record["key"] not in merged:
+                merged[record["key"]] = record  # the first row's record, which holds the household
+            else:
+                merged[record["key"]]["rows"] += record["rows"]
+                merged[record["key"]]["residents"] += record["residents"]
+        for record in merged.values():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(spool_path + ".merging", spool_path)
 
 
 def _chain(first, rest):

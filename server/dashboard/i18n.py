@@ -431,4 +431,10 @@ VI = {
     # Exports' file names and import templates (server/dashboard/exports.py, imports.py)
     "from {day}": "từ {day}",
     "to {day}": "đến {day}",
+    "One row per member may repeat the household's columns; a Mã hộ column, if any, tells the households apart.":
+        "Mỗi thành viên một dòng, có thể lặp lại các cột của hộ; cột Mã hộ (nếu có) phân biệt các hộ.",
+    "Template with an example household:": "Tệp mẫu có một hộ ví dụ:",
+    "Not the same as on line {line}, for the same household.": "Khác với dòng {line} của cùng hộ.",
+    "Same village, address and head of household as on line {line}, under another household code.":
+        "Trùng thôn, địa chỉ và chủ hộ với dòng {line} nhưng khác mã hộ.",
 }

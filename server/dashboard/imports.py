@@ -9,13 +9,14 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import access
-from ..admin import import_jobs
+from ..admin import import_jobs, importer
 from ..admin.uploads import MB, Refused
 from ..errors import http_error
 from ..extensions import db
 from ..inputs import id_or_none
 from ..models import ImportJob
-from . import bp, i18n, service
+from . import bp, exports, i18n, service
+from .pages import CSV, XLSX, download
 
 FORM_BYTES = 64 * 1024
 """Room for the form's other fields beside the file."""
@@ -94,3 +95,22 @@ def _percent(job: ImportJob) -> int:
     if job.state == "done":
         return 100
     return int(100 * job.rows_done / job.rows_total) if job.rows_total else 0
+
+
+@bp.route("/import/template.<fmt>")
+@access.session("admin")
+def import_template(fmt: str):
+    """A household list to fill in, XLSX or CSV: the Vietnamese headers the importer reads and one example household
+    of two members, in a village of the commune asked for (else the first one), so that it imports as it is."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    communes = service.communes_of(g.user)
+    wanted = id_or_none(request.args.get("commune"))
+    commune = next((c for c in communes if c.id == wanted), communes[0] if communes else None)
+    villages = service.villages_of(commune.id) if commune else []
+    table = exports.Table("template", "Danh sách hộ",
+                          [exports.count(h, None) if h == "Năm sinh" else exports.Column(h)
+                           for h in importer.TEMPLATE_HEADERS],
+                          importer.template_rows(villages[0].name if villages else "Thôn 1"))
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    return download(data, XLSX if fmt == "xlsx" else CSV, ["Mẫu danh sách hộ", commune.name if commune else None])
