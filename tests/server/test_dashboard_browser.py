@@ -159,10 +159,13 @@ def test_a_leader_exports_to_excel(page, site):
     with page.expect_download() as download:
         page.click("text=Excel (mọi bảng)")
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    assert book.sheetnames == ["Tổng quan", "Thôn", "Cán bộ", "Diễn biến theo tuần"]
+    assert book.sheetnames == ["Tổng quan", "Nội dung hỗ trợ", "Thôn", "Cán bộ", "Diễn biến theo tuần"]
     villages = list(book["Thôn"].values)
     shown = page.locator("tr[data-village]").count()
-    assert len(villages) - 1 == shown == 7
+    assert len(villages) - 2 == shown == 7 and villages[-1][0] == "Tổng cộng"  # the header, the totals row
+    # Chromium reads the UTF-8 name (filename*): the commune's name with its tones.
+    name = download.value.suggested_filename
+    assert name.startswith("doorstep-") and name.endswith(".xlsx") and not name.isascii(), name
 
 
 def test_the_work_list_prints_per_village(page, site):
