@@ -114,3 +114,22 @@ def import_template(fmt: str):
                           importer.template_rows(villages[0].name if villages else "Thôn 1"))
     data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
     return download(data, XLSX if fmt == "xlsx" else CSV, ["Mẫu danh sách hộ", commune.name if commune else None])
+
+
+@bp.route("/import/jobs/<int:job_id>/errors.<fmt>")
+@access.session("admin")
+def import_errors(job_id: int, fmt: str):
+    """A finished job's row errors (those kept: the first MAX_ERRORS_KEPT), to fix the file line by line."""
+    job = db.session.get(ImportJob, job_id)
+    if fmt not in ("csv", "xlsx") or job is None or not service.may_open(g.user, job.commune_id):
+        abort(404)
+    vi = lambda text: i18n.VI.get(text, text)  # noqa: E731  (exports are in Vietnamese, like every other)
+    table = exports.Table("import-errors", vi("Row errors"),
+                          [exports.count(vi("Line"), None), exports.Column(vi("Column")), exports.Column(vi("Reason"))],
+                          [[line, column, vi(message).format(**(values or {}))]
+                           for line, column, message, values in job.errors or []])
+    exports.audited(job.commune_id, [table], fmt, personal=False, filters={"job": str(job.id)})
+    commune = service.area(job.commune_id, "commune")
+    parts = ["doorstep", commune.name if commune else None, vi("Row errors"), str(job.id)]
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    return download(data, XLSX if fmt == "xlsx" else CSV, parts)

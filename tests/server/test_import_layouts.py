@@ -111,7 +111,21 @@ def test_a_scattered_household_imports_through_the_dashboard_job(app, client, wo
     assert reasons_of(page) == [("8", "Số điện thoại", "Khác với dòng 2 của cùng hộ.")]
     with app.app_context():
         assert count(Resident) == 6
-        assert db.session.execute(select(ImportJob.households).order_by(ImportJob.id)).scalars().all() == [2, 0]
+        jobs = db.session.execute(select(ImportJob.id, ImportJob.households).order_by(ImportJob.id)).all()
+        assert [households for _, households in jobs] == [2, 0]
+    # The report exports, to fix the file line by line.
+    assert f'href="/import/jobs/{jobs[1][0]}/errors.xlsx"' in page
+    reply = client.get(f"/import/jobs/{jobs[1][0]}/errors.xlsx")
+    assert list(load_workbook(io.BytesIO(reply.data)).active.values) == [
+        ("Dòng", "Cột", "Lý do"), (8, "Số điện thoại", "Khác với dòng 2 của cùng hộ.")]
+    assert 'filename="doorstep-phong-phu-loi-theo-dong-' in reply.headers["Content-Disposition"]
+    reply = client.get(f"/import/jobs/{jobs[1][0]}/errors.csv")
+    assert reply.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert reply.data.decode("utf-8-sig").splitlines()[1] == "8,Số điện thoại,Khác với dòng 2 của cùng hộ."
+    assert client.get(f"/import/jobs/{jobs[1][0] + 1}/errors.csv").status_code == 404
+    leader = app.test_client()
+    logged_in(leader, world.leader)
+    assert leader.get(f"/import/jobs/{jobs[1][0]}/errors.csv").status_code == 403
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
