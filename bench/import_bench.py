@@ -2,11 +2,15 @@
 does it (check into the spool, then write in chunks through the ledger), on SQLite and PostgreSQL.
 
     .venv/bin/python bench/import_bench.py [--db sqlite|postgresql|both] [--rows 100000] [--xlsx]
+                                           [--layout blank|repeated|scattered]
 
 The file has one household row and one member row per household: 100,000 rows are 50,000 households and 100,000
-residents. Each database starts empty (SQLite in a temporary file; PostgreSQL at BENCH_DATABASE_URL, default the
-local server's database `test`, in a schema of its own, dropped at the end). Peak RSS is this process's high-water
-mark (VmHWM) after the import, beside its RSS before it; CPU is this process's own.
+residents. The member row leaves the household's columns blank (`blank`), repeats them (`repeated`, the common
+Excel layout), or repeats them in the second half of the file, after every household's first row (`scattered`:
+each household is merged after the read, the importer's worst case). Each database starts empty (SQLite in a
+temporary file; PostgreSQL at BENCH_DATABASE_URL, default the local server's database `test`, in a schema of its
+own, dropped at the end). Peak RSS is this process's high-water mark (VmHWM) after the import, beside its RSS
+before it; CPU is this process's own.
 """
 import argparse
 import os
@@ -33,14 +37,16 @@ PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127
 VILLAGES = ("Thôn Đông", "Thôn Tây", "Thôn Bắc")
 
 
-def household_list(path: Path, rows: int, xlsx: bool) -> None:
-    """`rows` rows: a household with its head as a member, then one more member, over and over."""
+def household_list(path: Path, rows: int, xlsx: bool, layout: str = "blank") -> None:
+    """`rows` rows: a household with its head as a member, then one more member (see the layouts above)."""
     header = ["Thôn", "Địa chỉ", "Chủ hộ", "Số điện thoại", "Họ tên thành viên", "Năm sinh", "Giới tính"]
-    lines = []
+    lines, seconds = [], []
     for i in range(rows // 2):
-        lines.append([VILLAGES[i % 3], f"Số {i}, kiệt {i % 97}", f"Nguyễn Văn {i}", "0912 345 678",
-                      f"Nguyễn Văn {i}", "1970", "Nam"])
-        lines.append(["", "", "", "", f"Trần Thị {i}", "1972", "Nữ"])
+        household = [VILLAGES[i % 3], f"Số {i}, kiệt {i % 97}", f"Nguyễn Văn {i}", "0912 345 678"]
+        lines.append(household + [f"Nguyễn Văn {i}", "1970", "Nam"])
+        second = (["", "", "", ""] if layout == "blank" else household) + [f"Trần Thị {i}", "1972", "Nữ"]
+        (seconds if layout == "scattered" else lines).append(second)
+    lines += seconds
     if xlsx:
         from openpyxl import Workbook
         book = Workbook(write_only=True)
@@ -120,11 +126,12 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--xlsx", action="store_true", help="an XLSX file rather than a CSV")
+    parser.add_argument("--layout", choices=("blank", "repeated", "scattered"), default="blank")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="doorstep-import-bench-") as tmp:
         folder = Path(tmp)
         source = folder / ("list.xlsx" if args.xlsx else "list.csv")
-        household_list(source, args.rows, args.xlsx)
+        household_list(source, args.rows, args.xlsx, args.layout)
         print(f"{source.name}: {source.stat().st_size / 1024 / 1024:.1f} MB")
         for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
             run(kind, source, args.rows, folder)

@@ -15,9 +15,10 @@ Terms:
 - a *row error* is (line, column, message, values): the message is a catalogue entry (server/dashboard/i18n.py) in
   English with `{name}` placeholders, so the dashboard shows it in the reader's language and the CLI in English.
 An import is two passes. `check` reads the file as a bounded stream (uploads.Reader), checks every row and spools
-the good households (a household whose rows are scattered is merged once the file is read); `write` writes the spool through the ledger, CHUNK households per transaction, after a
-`progress` hook that may add its own rows to each transaction (the job's progress, so that a retried job resumes
-where the last committed chunk ended). Nothing is written if any row is bad, unless `skip_bad` is set. A household
+the good households (a household whose rows are scattered over the file is merged into one record once it is read);
+`write` writes the spool through the ledger, CHUNK households per transaction, after a `progress` hook that may
+add its own rows to each transaction (the job's progress, so that a retried job resumes where the last committed
+chunk ended). Nothing is written if any row is bad, unless `skip_bad` is set. A household
 already stored (same village, address and head) is skipped: a file imported twice adds nothing.
 """
 import json
