@@ -61,6 +61,10 @@ class Table:
     rows: list[list]
     summed: bool = True  # False: no totals row (a table of one row, the commune's)
 
+    def __post_init__(self):
+        # A plain header is a text column: a table made the older way (headers only) still exports.
+        self.columns = [c if isinstance(c, Column) else Column(str(c)) for c in self.columns]
+
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
@@ -255,6 +259,10 @@ def xlsx(sheets: list[Table]) -> bytes:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
                     if isinstance(cell.value, (int, float, date)):
                         cell.number_format = FORMATS[column.kind]
+            elif any(isinstance(row[i - 1], date) for row in table.rows[:WIDTH_ROWS]):  # a date in a plain column
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    if isinstance(cell.value, date):
+                        cell.number_format = FORMATS[DATETIME if isinstance(cell.value, datetime) else DATE]
             shown = [_shown(column.header, TEXT)] + [_shown(row[i - 1], column.kind)
                                                      for row in table.rows[:WIDTH_ROWS]]
             if totals:

@@ -177,3 +177,11 @@ def test_a_share_in_the_totals_row_is_recomputed_not_added():
                           [["A", 1, 3, 33.3, date(2026, 1, 5)], ["B", 2, 2, 100.0, None]])
     assert table.totals() == ["Tổng cộng", 3, 5, 60.0, ""]
     assert exports.Table("t", "t", table.columns, []).totals() is None
+
+
+def test_a_table_of_plain_headers_still_exports():
+    table = exports.Table("t", "Bảng", ["Thôn", "Ngày"], [["Đông", date(2026, 1, 5)]])
+    assert table.totals() is None and table.headers == ["Thôn", "Ngày"]
+    sheet = load_workbook(io.BytesIO(exports.xlsx([table]))).active
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "dd/mm/yyyy" and list(sheet.values) == [("Thôn", "Ngày"), ("Đông", datetime(2026, 1, 5))]
+    assert exports.csv_bytes(table).decode("utf-8-sig").splitlines() == ["Thôn,Ngày", "Đông,2026-01-05"]
