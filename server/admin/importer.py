@@ -24,6 +24,7 @@ already stored (same village, address and head) is skipped: a file imported twic
 import json
 import os
 import re
+import sqlite3
 import tempfile
 import unicodedata
 import uuid
@@ -278,20 +279,36 @@ def _compared(name: str, value: str) -> int:
 
 
 def _merge_scattered(spool_path: str, keys: set[str]) -> None:
-    """Give each household of `keys` its rows from all over the file: one record, at the end of the spool."""
-    merged: dict[str, dict] = {}
-    with open(spool_path, encoding="utf-8") as spool, open(spool_path + ".merging", "w", encoding="utf-8") as out:
-        for text in spool:
-            record = json.loads(text)
-            if record["key"] not in keys:
-                out.write(text)
-            elif record["key"] not in merged:
-                merged[record["key"]] = record  # the first row's record, which holds the household
-            else:
-                merged[record["key"]]["rows"] += record["rows"]
-                merged[record["key"]]["residents"] += record["residents"]
-        for record in merged.values():
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    """Give each household of `keys` its rows from all over the file: one record, at the end of the spool. The
+    records to merge are sorted on disk (a SQLite file beside the spool), so a file of any size merges in little
+    memory."""
+    sorter_path = spool_path + ".merging.db"
+    sorter = sqlite3.connect(sorter_path)
+    try:
+        sorter.execute("CREATE TABLE part (key TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL)")
+        with open(spool_path, encoding="utf-8") as spool, \
+                open(spool_path + ".merging", "w", encoding="utf-8") as out:
+            for n, text in enumerate(spool):
+                key = json.loads(text)["key"]
+                if key in keys:
+                    sorter.execute("INSERT INTO part VALUES (?, ?, ?)", (key, n, text))
+                else:
+                    out.write(text)
+            merged = None
+            for key, body in sorter.execute("SELECT key, body FROM part ORDER BY key, n"):
+                record = json.loads(body)
+                if merged is not None and merged["key"] == key:
+                    merged["rows"] += record["rows"]
+                    merged["residents"] += record["residents"]
+                    continue
+                if merged is not None:
+                    out.write(json.dumps(merged, ensure_ascii=False) + "\n")
+                merged = record  # the first row's record, which holds the household
+            if merged is not None:
+                out.write(json.dumps(merged, ensure_ascii=False) + "\n")
+    finally:
+        sorter.close()
+        os.remove(sorter_path)
     os.replace(spool_path + ".merging", spool_path)
 
 
