@@ -234,6 +234,9 @@ class _Groups:
 
     def __init__(self, coded: bool):
         self.coded = coded
+        # Without a code the village, address and head are the key itself: only the other cells can disagree.
+        self.compared = COMPARED if coded else tuple(n for n in COMPARED
+                                                     if n not in ("village", "address", "head_name"))
         self.first: dict[str, tuple[int, tuple]] = {}
         self.natural: dict[str, tuple[int, str]] = {}  # with a code column: village+address+head -> (line, key)
         self.scattered: set[str] = set()
@@ -261,13 +264,13 @@ class _Groups:
             if seen[1] != key:
                 return [("head_name", Problem("Same village, address and head of household as on line {line}, "
                                               "under another household code.", {"line": seen[0]}))]
-        self.first[key] = (line, tuple(_compared(name, record.get(name, "")) for name in COMPARED))
+        self.first[key] = (line, tuple(_compared(name, record.get(name, "")) for name in self.compared))
         return []
 
     def disagreements(self, key: str, record: dict, reported: set) -> list:
         line, hashes = self.first[key]
         return [(name, Problem("Not the same as on line {line}, for the same household.", {"line": line}))
-                for name, first in zip(COMPARED, hashes)
+                for name, first in zip(self.compared, hashes)
                 if record.get(name) and name not in reported and _compared(name, record[name]) != first]
 
 
