@@ -25,14 +25,15 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, args.tree)
     sys.path.insert(1, str(HERE))
-    from import_bench import VILLAGES, household_list  # this tree's list, whichever tree imports it
-
     from server import create_app
     from server.admin.importer import ImportReport, check
     from server.admin.service import create_area
     from server.config import TestConfig
     from server.extensions import db
     from server.ledger import ensure_counter
+
+    # After the server's modules: import_bench puts this tree first on the path, which must not pick the importer.
+    from import_bench import VILLAGES, household_list
 
     with tempfile.TemporaryDirectory(prefix="doorstep-check-bench-") as tmp:
         folder = Path(tmp)
@@ -55,7 +56,7 @@ def main() -> None:
                 times.append(time.perf_counter() - start)
             with open(folder / "spool", encoding="utf-8") as spool:
                 records = sum(1 for _ in spool)
-        print(f"{args.tree} {args.layout}: check median {statistics.median(times):.2f} s "
+        print(f"{Path(check.__code__.co_filename).parent.parent.parent} {args.layout}: check median {statistics.median(times):.2f} s "
               f"{sorted(round(t, 2) for t in times)}, {report.rows} rows, {report.error_count} errors, "
               f"{records} household records")
 
