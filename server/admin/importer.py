@@ -4,7 +4,8 @@ One row is one household; optional resident columns add a member to it. A row wh
 blank but that names a resident is one more member of the household above (how merged cells come out of Excel). A
 row that repeats the household columns (the common layout: one row per member, the household's cells copied on each)
 is one more member of the household with the same *household key*, wherever it stands in the file; its repeated
-cells must agree with the household's first row, or the row gets an error naming that line.
+cells must agree with the household's first row, or the row gets an error naming that line (a cell the first row
+left blank, a phone or a note, the first row that has it fills in).
 
 Terms:
 - a *household record* is one good household with its good residents, the line it starts on and the data rows it
@@ -198,10 +199,12 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
             # A cell too long or a formula: the household, or the member, whose cell it is is not checked further.
             bad_household = any(name in HOUSEHOLD_COLUMNS for name, _ in errors)
             bad_member = any(name not in HOUSEHOLD_COLUMNS for name, _ in errors)
+            fills = {}
             if any(record.get(name) for name in HOUSEHOLD_COLUMNS):
                 key = groups.key(record)
                 if groups.known(key):  # the household's first row was good: this row repeats it
-                    errors += groups.disagreements(key, record, {name for name, _ in errors})
+                    problems, fills = groups.repeat(key, record, {name for name, _ in errors})
+                    errors += problems + _fill_errors(fills)
                     if current is None or current["key"] != key:
                         keep(current)  # a household seen above, not just above: merged after the read
                         current = {"line": line, "rows": 0, "key": key, "household": None, "residents": []}
@@ -225,6 +228,10 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
                 report.add_error(line, label(name), problem)
             if not errors and resident is not None:
                 current["residents"].append(resident)
+            if not errors and fills:  # a good row fills in what the household's first row left blank
+                groups.fill(key, fills, line)
+                target = current["household"] if current["household"] is not None else current.setdefault("fill", {})
+                target.update(fills)
         keep(current)
     if groups.scattered:
         _merge_scattered(spool_path, groups.scattered)
@@ -242,6 +249,7 @@ class _Groups:
         self.first: dict[str, tuple[int, tuple]] = {}
         self.natural: dict[str, tuple[int, str]] = {}  # with a code column: village+address+head -> (line, key)
         self.scattered: set[str] = set()
+        self.filled_on: dict[tuple[str, str], int] = {}  # the line that gave a cell its first row left blank
 
     @staticmethod
     def _natural(record: dict) -> str:
@@ -269,11 +277,26 @@ class _Groups:
         self.first[key] = (line, tuple(_compared(name, record.get(name, "")) for name in self.compared))
         return []
 
-    def disagreements(self, key: str, record: dict, reported: set) -> list:
+    def repeat(self, key: str, record: dict, reported: set) -> tuple[list, dict]:
+        """A repeated row's cells against the household's first row: the errors where both have a value and they
+        differ, and the values it gives to cells the first row left blank (a phone, a note)."""
         line, hashes = self.first[key]
-        return [(name, Problem("Not the same as on line {line}, for the same household.", {"line": line}))
-                for name, first in zip(self.compared, hashes)
-                if record.get(name) and name not in reported and _compared(name, record[name]) != first]
+        problems, fills = [], {}
+        for name, first in zip(self.compared, hashes):
+            if not record.get(name) or name in reported:
+                continue
+            if first == _BLANK:
+                fills[name] = record[name]
+            elif _compared(name, record[name]) != first:
+                problems.append((name, Problem("Not the same as on line {line}, for the same household.",
+                                               {"line": self.filled_on.get((key, name), line)})))
+        return problems, fills
+
+    def fill(self, key: str, fills: dict, line: int) -> None:
+        first_line, hashes = self.first[key]
+        self.first[key] = (first_line, tuple(_compared(name, fills[name]) if name in fills else first
+                                             for name, first in zip(self.compared, hashes)))
+        self.filled_on.update({(key, name): line for name in fills})
 
 
 def _compared(name: str, value: str) -> int:
@@ -281,6 +304,24 @@ def _compared(name: str, value: str) -> int:
     if name == "phone":
         return hash(digits(value))
     return hash(_village_key(value) if name == "village" else fold(value))
+
+
+_BLANK = hash("")
+"""A blank cell, as _compared gives it whatever the column."""
+
+
+def _fill_errors(fills: dict) -> list:
+    """The errors of the household cells a repeated row fills in (checked alone: the rest of the household is
+    good); a bad one is dropped from `fills`."""
+    errors = []
+    for name in list(fills):
+        data = {"village_id": 1, "address": "-", "head_name": "-", name: fills[name]}
+        found = []
+        _load(_FAST_HOUSEHOLD, _HOUSEHOLD, data, found)
+        if found:
+            errors += found
+            del fills[name]
+    return errors
 
 
 def _merge_scattered(spool_path: str, keys: set[str]) -> None:
@@ -305,6 +346,8 @@ def _merge_scattered(spool_path: str, keys: set[str]) -> None:
                 if merged is not None and merged["key"] == key:
                     merged["rows"] += record["rows"]
                     merged["residents"] += record["residents"]
+                    for name, value in record.get("fill", {}).items():
+                        merged["household"][name] = merged["household"].get(name) or value
                     continue
                 if merged is not None:
                     out.write(json.dumps(merged, ensure_ascii=False) + "\n")

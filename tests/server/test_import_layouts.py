@@ -4,13 +4,14 @@ import csv
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from server.admin.importer import import_households
+from server.admin.importer import ImportReport, check, import_households, spooled
 from server.extensions import db
 from server.models import Household, ImportJob, Resident
-from shared.text import digits
+from shared.text import digits, fold
 from tests.server.test_dashboard_views import logged_in
 from tests.server.test_import import count, post_file, reasons_of
 
@@ -86,6 +87,20 @@ def test_repeated_columns_that_disagree_are_row_errors(app, world, kind):
             assert "Nguyễn Minh Phúc" not in members(world.commune_a)["Nguyễn Văn Ánh"]
 
 
+def test_a_repeated_row_fills_in_what_the_first_row_left_blank(app, world):
+    rows = [ANH[:3] + ["", "Nguyễn Văn Ánh", 1968],
+            ANH[:3] + ["số 0912.345.678", "Trần Thị Hoa", 1971],   # not a phone: an error, nothing filled
+            ANH + ["Nguyễn Minh Phúc", 2001],                      # the phone the first row left out
+            ANH[:3] + ["0912 000 000", "Nguyễn Thị Út", 2015]]     # a second phone: not the same household's
+    with app.app_context():
+        report = import_households(as_csv(HEADERS, rows), world.commune_a, skip_bad=True)
+        assert report.english_errors() == [(3, "Số điện thoại", "Not a phone number."),
+                                           (5, "Số điện thoại", "Not the same as on line 4, for the same household.")]
+        home = db.session.execute(select(Household)).scalar_one()
+        assert home.phone == "0912 345 678"
+        assert {r.full_name for r in home.residents} == {"Nguyễn Văn Ánh", "Nguyễn Minh Phúc"}
+
+
 def test_a_household_code_groups_the_rows_and_tells_households_apart(app, world):
     headers = ["Mã hộ"] + HEADERS
     rows = [["H1"] + ANH + ["Nguyễn Văn Ánh", 1968],
@@ -154,3 +169,22 @@ def test_the_template_imports_as_it_is(app, client, world, kind):
     leader = app.test_client()
     logged_in(leader, world.leader)
     assert leader.get("/import/template.xlsx").status_code == 403
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(ROWS))))
+def test_any_order_of_the_rows_gives_the_same_households(app, world, tmp_path, order):
+    """However the sheet is sorted, each household's rows meet in one record (the check's spool, before any write)."""
+    source, spool = tmp_path / "ho.csv", str(tmp_path / "spool")
+    source.write_bytes(as_csv(HEADERS, [ROWS[i] for i in order]))
+    with app.app_context():
+        report = ImportReport()
+        assert check(str(source), world.commune_a, spool, report) and report.english_errors() == []
+    # The household as its first row wrote it ("NGUYỄN VĂN ÁNH" when that row comes first), the phone from any row.
+    found = {fold(r["household"]["head_name"]): (sorted(m["full_name"] for m in r["residents"]),
+                                                 digits(r["household"]["phone"])) for r in spooled(spool)}
+    assert found == {
+        "nguyen van anh": (sorted(["Nguyễn Văn Ánh", "Trần Thị Hoa", "Nguyễn Minh Phúc", "Nguyễn Thị Út"]),
+                           "0912345678"),
+        "le thi huong": (sorted(["Lê Thị Hương", "Đỗ Văn Nam"]), "")}
+    assert sum(r["rows"] for r in spooled(spool)) == len(ROWS)
