@@ -24,6 +24,7 @@ from shared.vocab import OUTCOMES, TOPICS, VISIT_STATUSES, label
 
 from .. import audit
 from ..extensions import db
+from ..stats.service import DEFAULT_TZ
 from .i18n import VI
 
 TEXT, COUNT, NUMBER, PERCENT = "text", "count", "number", "percent"
@@ -132,7 +133,7 @@ def _area_row(area: dict) -> list:
             area["households_not_home"], area["residents_total"], area["unknown_age"]]
 
 
-def tables(cov: dict, tz: str = "Asia/Ho_Chi_Minh") -> list[Table]:
+def tables(cov: dict, tz: str = DEFAULT_TZ) -> list[Table]:
     """Every table of an overview, from the dict of stats.service.coverage: the same figures as the pages, under the
     same words (reached = at least one met visit; coverage = eligible residents who have it / eligible)."""
     summary = Table("overview", _vi("Overview"), _area_columns(_vi("Commune")), [_area_row(cov)],
@@ -178,7 +179,7 @@ def tables(cov: dict, tz: str = "Asia/Ho_Chi_Minh") -> list[Table]:
     return [summary, topics, villages, officials, weeks]
 
 
-def visit_log_table(entries, personal: bool, tz: str = "Asia/Ho_Chi_Minh") -> Table:
+def visit_log_table(entries, personal: bool, tz: str = DEFAULT_TZ) -> Table:
     """The visit log; the address and head of household columns exist only when `personal`."""
     columns = [Column(_vi("Date"), DATETIME), Column(_vi("Village")), Column("ID")]
     columns += [Column(_vi("Address")), Column(_vi("Head of household"))] if personal else []
@@ -197,7 +198,7 @@ def visit_log_table(entries, personal: bool, tz: str = "Asia/Ho_Chi_Minh") -> Ta
     return Table("visits", _vi("Visit log"), columns, rows)
 
 
-def audit_table(rows: list[dict], action_label, tz: str = "Asia/Ho_Chi_Minh") -> Table:
+def audit_table(rows: list[dict], action_label, tz: str = DEFAULT_TZ) -> Table:
     """The audit log's rows (audit.entries), newest first, at the commune's local time; `action_label` gives an
     action's Vietnamese label."""
     return Table("audit", _vi("Audit log"),
