@@ -39,7 +39,7 @@ def field_label(name) -> str:
     """What a record's field is called on screen: the catalog's form label, else the sync problems' word."""
     from .store.problems import FIELD_LABELS  # plain data; the store package does not import kivy
     text = catalogue(_lang).get(f"field.{name}")
-    return text or FIELD_LABELS.get(name, {}).get(_lang) or str(name)
+    return text or (translate(_lang, FIELD_LABELS[name]) if name in FIELD_LABELS else str(name))
 
 
 def date_text(value) -> str:
