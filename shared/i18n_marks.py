@@ -7,6 +7,17 @@ the extractor cannot see it. Mark such a text with N_() where it is defined when
 from shared.i18n import N_
 
 SERVER = (
+    N_("An area's name has 1 to 100 characters and its code at most 20, without control characters."),
+    N_('Another area of the same parent already has this name.'),
+    N_('A village cannot be merged into itself.'),
+    N_('Only a village can be merged, into another village of the same commune.'),
+    N_('Households still live in this village: merge it into another village first.'),
+    N_('Areas below this one are still in use: retire or merge them first.'),
+    N_('No such area.'),
+    N_('Two villages of this commune go by this name: an admin must rename or merge one of them first.'),
+    N_('Renamed an area'),
+    N_('Merged a village into another'),
+    N_('Retired an area'),
     N_('A cell holds more than {limit} characters.'),
     N_('A full name has 1 to 100 characters, without control characters.'),
     N_('A member row needs a good household row above it.'),

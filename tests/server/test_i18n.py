@@ -246,6 +246,14 @@ def test_no_english_reaches_a_vietnamese_page(demo_site):
     found += _check(admin, "/import", msgids, "POST", content_type="multipart/form-data",
                     data={"csrf_token": admin.token, "commune": commune, "file": (io.BytesIO(b"PK\x03\x04x"), "ho.xlsx")})
     found += _check(admin, "/import", msgids, "POST", data={"csrf_token": admin.token, "commune": commune})
+    with app.app_context():
+        villages = db.session.execute(db.select(Area.id).where(Area.level == "village", Area.commune_id == commune)
+                                      .order_by(Area.id)).scalars().all()
+    for action, form in (("rename", {"name": ""}), ("merge", {"into": str(villages[0])}), ("retire", {}),
+                         ("merge", {"into": "x"})):
+        found += _check(admin, f"/areas/{villages[0]}/{action}", msgids, "POST",
+                        data={"csrf_token": admin.token, "commune": commune, **form})
+    found += _check(admin, f"/areas?commune={commune}", msgids)
     assert found == [], "\n".join(found)
 
 
