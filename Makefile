@@ -18,6 +18,7 @@ venv: $(STAMP)
 
 ## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT), with the worker that runs
 ## the imports (its queue: SQLite in instance/) beside the server; Ctrl-C stops both.
+demo: export DOORSTEP_DEMO := 1
 demo: $(STAMP)
 	$(BIN)/doorstep seed-demo --reset
 	$(BIN)/doorstep worker & worker=$$!; \

@@ -429,3 +429,38 @@ VI = {
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
 }
+
+# The configuration's refusals (server/config.py, server/proxies.py): told at start or in the log, Vietnamese first.
+VI.update({
+    "Doorstep refuses to start: its configuration is wrong.":
+        "Doorstep không khởi động: cấu hình chưa đúng.",
+    "DATABASE_URL is not set: outside the demo Doorstep does not fall back to a SQLite file. Set it in the "
+    "service's environment file (docs/deploy.md), or DOORSTEP_DEMO=1 for the demo.":
+        "Chưa đặt DATABASE_URL: ngoài bản chạy thử, Doorstep không tự dùng một tệp SQLite. Hãy đặt biến này trong "
+        "tệp môi trường của dịch vụ (docs/deploy.md), hoặc DOORSTEP_DEMO=1 cho bản chạy thử.",
+    "SECRET_KEY is empty or a default written in the repository: set a long random value of this "
+    "installation's own (docs/deploy.md), e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'.":
+        "SECRET_KEY trống hoặc là giá trị mặc định có trong mã nguồn: hãy đặt một chuỗi ngẫu nhiên dài riêng cho "
+        "bản cài đặt này (docs/deploy.md), ví dụ python3 -c 'import secrets; print(secrets.token_hex(32))'.",
+    "DOORSTEP_TIMEZONE={value} is not a time zone name: use a name of the IANA time zone database, such as "
+    "Asia/Ho_Chi_Minh (not an offset like UTC+7).":
+        "DOORSTEP_TIMEZONE={value} không phải tên múi giờ: hãy dùng một tên trong cơ sở dữ liệu múi giờ IANA, "
+        "chẳng hạn Asia/Ho_Chi_Minh (không dùng độ lệch như UTC+7).",
+    "{name}={value} is not a whole number.": "{name}={value} không phải số nguyên.",
+    "{name}={value} is too small: at least {least}.": "{name}={value} quá nhỏ: tối thiểu là {least}.",
+    "PROXY_HOPS={hops} but a request to {path} came with {found} address(es) in X-Forwarded-For: the proxy in "
+    "front does not send it, or the request went around the proxy. Set the proxy's X-Forwarded-For (deploy/"
+    "nginx-doorstep.conf) or PROXY_HOPS to the number of proxies in front. Requests are refused until then.":
+        "PROXY_HOPS={hops} nhưng một yêu cầu tới {path} chỉ có {found} địa chỉ trong X-Forwarded-For: proxy phía "
+        "trước không gửi tiêu đề này, hoặc yêu cầu đi vòng qua proxy. Hãy cho proxy gửi X-Forwarded-For "
+        "(deploy/nginx-doorstep.conf) hoặc đặt PROXY_HOPS bằng số proxy phía trước. Cho đến khi đó, các yêu cầu "
+        "bị từ chối.",
+    "A request came with X-Forwarded-For but PROXY_HOPS=0: every client is seen with the proxy's address, "
+    "so failed logins of all users count together. Set PROXY_HOPS=1 behind one nginx.":
+        "Một yêu cầu có X-Forwarded-For nhưng PROXY_HOPS=0: mọi máy khách đều mang địa chỉ của proxy, nên số lần "
+        "đăng nhập sai của mọi người bị cộng chung. Hãy đặt PROXY_HOPS=1 khi chạy sau một nginx.",
+    "The server is misconfigured (PROXY_HOPS); the administrator has been told in the server's log. Try later.":
+        "Máy chủ đang cấu hình sai (PROXY_HOPS); quản trị viên đã được báo trong nhật ký máy chủ. Vui lòng thử lại "
+        "sau.",
+    "The configuration is valid.": "Cấu hình hợp lệ.",
+})
