@@ -85,7 +85,7 @@ group=$(id -gn "$user")
 say "folders under ${root:-/}"
 install -d -m 0755 "$root/srv/doorstep" "$root/etc/doorstep" "$root/etc/systemd/system" \
     "$root/etc/nginx/sites-available" "$root/etc/nginx/sites-enabled" "$root/etc/logrotate.d" \
-    "$root/usr/local/sbin" "$root/usr/local/lib/doorstep" "$root/var/log"
+    "$root/usr/local/sbin" "$root/usr/local/lib/doorstep" "$root/var/log" "$root/var/log/nginx"
 install -d -m 0750 -o "$user" -g "$group" "$root/srv/doorstep/uploads" "$root/var/log/doorstep"
 install -d -m 0700 -o "$user" -g "$group" "$root/var/backups/doorstep"
 

@@ -217,6 +217,10 @@ def test_the_kit_installs_serves_behind_nginx_backs_up_and_restores(tmp_path, da
         after = _Tablet(site, ca, world.official)  # a new login: the restore may have renewed the server's identity
         kept = after.household_ids()
         assert home["id"] in kept and later["id"] not in kept  # last night's database, without what came after
+        # Both access logs have the requests, neither their query strings (a pull's arguments were sent).
+        for name in ("var/log/nginx/doorstep-access.log", "var/log/doorstep/access.log"):
+            lines = (root / name).read_text()
+            assert '"GET /api/v1/sync/pull"' in lines and "since=" not in lines, name
     finally:
         _stop(server, signal.SIGQUIT)
         _stop(gunicorn)
