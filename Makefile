@@ -38,7 +38,9 @@ screenshots: $(STAMP)
 fieldapp: $(STAMP)
 	$(BIN)/python -m fieldapp
 
-## Production-like serving with gunicorn (DATABASE_URL selects the database; run `doorstep worker` beside it).
+## Production-like serving with gunicorn (DATABASE_URL selects the database, else the demo's SQLite file; run
+## `doorstep worker` beside it).
+serve: export DOORSTEP_DEMO := $(if $(DATABASE_URL),0,1)
 serve: $(STAMP)
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) 'server:create_app()'
 

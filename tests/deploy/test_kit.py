@@ -222,7 +222,7 @@ def test_the_kit_installs_serves_behind_nginx_backs_up_and_restores(tmp_path, da
             lines = (root / name).read_text()
             assert '"GET /api/v1/sync/pull"' in lines and "since=" not in lines, name
     finally:
-        _stop(server, signal.SIGQUIT)
+        _stop(server)  # SIGTERM: nginx stops at once
         _stop(gunicorn)
         log.close()
     assert b"Traceback" not in (base / "gunicorn.log").read_bytes()
