@@ -196,6 +196,7 @@ def test_the_kit_installs_serves_behind_nginx_backs_up_and_restores(tmp_path, da
 
         world = _seed(database)
         _dashboard_login(site, ca, world)
+        assert _audited_addresses(database) == {"127.0.0.1"}  # the client's, as nginx saw it: not 203.0.113.66
         tablet = _Tablet(site, ca, world.official)
         home = household_change(world.a1)
         tablet.push(home, visit_change(home["id"]))
@@ -273,6 +274,15 @@ def _has_route(path: str) -> bool:
     return any(rule.rule == path for rule in app.url_map.iter_rules())
 
 
+def _audited_addresses(url: str) -> set:
+    """The client addresses of the audit log's rows that came from a request (the seeding's have none)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = set(conn.execute(text("SELECT address FROM audit_log WHERE address IS NOT NULL")).scalars())
+    engine.dispose()
+    return found
+
+
 def _seed(url: str) -> World:
     app = make_app(url)  # TestConfig's cheap password hash: the server checks any scrypt cost it finds
     world = World(app)
@@ -286,8 +296,10 @@ def _dashboard_login(site: str, ca: Path, world: World) -> None:
     browser.verify, browser.trust_env = str(ca), False  # else REQUESTS_CA_BUNDLE would win over verify
     page = browser.get(site + "/login", timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    reply = browser.post(site + "/login", timeout=30, allow_redirects=False, data={
-        "username": world.leader, "password": World.PASSWORD, "csrf_token": token})
+    # A client's own X-Forwarded-For is not believed: nginx sends the address it sees (deploy/nginx-doorstep.conf).
+    reply = browser.post(site + "/login", timeout=30, allow_redirects=False, headers={
+        "X-Forwarded-For": "203.0.113.66"}, data={"username": world.leader, "password": World.PASSWORD,
+                                                  "csrf_token": token})
     assert reply.status_code == 302, reply.text
     assert "Secure" in reply.headers["Set-Cookie"]  # SESSION_COOKIE_SECURE=1 from the environment file
     overview = browser.get(site + reply.headers["Location"], timeout=30)
