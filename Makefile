@@ -18,6 +18,7 @@ venv: $(STAMP)
 
 ## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT), with the worker that runs
 ## the imports (its queue: SQLite in instance/) beside the server; Ctrl-C stops both.
+demo: export DOORSTEP_DEMO := 1
 demo: $(STAMP)
 	$(BIN)/doorstep seed-demo --reset
 	$(BIN)/doorstep worker & worker=$$!; \
@@ -46,7 +47,9 @@ messages: $(STAMP)
 fieldapp: $(STAMP)
 	$(BIN)/python -m fieldapp
 
-## Production-like serving with gunicorn (DATABASE_URL selects the database; run `doorstep worker` beside it).
+## Production-like serving with gunicorn (DATABASE_URL selects the database, else the demo's SQLite file; run
+## `doorstep worker` beside it).
+serve: export DOORSTEP_DEMO := $(if $(DATABASE_URL),0,1)
 serve: $(STAMP)
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) 'server:create_app()'
 
