@@ -428,4 +428,14 @@ VI = {
     "Disabled a user": "Tắt người dùng",
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
+    # The "Connect a tablet" page (connect.py).
+    "Connect a tablet": "Kết nối máy tính bảng",
+    "On a new tablet, open Doorstep and tap \"Scan the QR code\", then point the camera at this code. Without a camera, type the address below.":
+        "Trên máy tính bảng mới, mở Doorstep, chạm \u201cQuét mã QR\u201d rồi hướng máy ảnh vào mã này. Nếu máy không có máy ảnh, hãy nhập địa chỉ dưới đây.",
+    "Server address": "Địa chỉ máy chủ",
+    "Server certificate (SHA-256)": "Chứng chỉ của máy chủ (SHA-256)",
+    "This address does not use HTTPS: passwords and residents' data would cross the network unencrypted. Use it for a demonstration only.":
+        "Địa chỉ này không dùng HTTPS: mật khẩu và dữ liệu của người dân sẽ đi qua mạng mà không được mã hóa. Chỉ dùng để trình diễn.",
+    "The tablet asks for its name at the first login; the Officials page shows each tablet by that name.":
+        "Máy tính bảng hỏi tên của nó ở lần đăng nhập đầu tiên; trang Cán bộ hiển thị mỗi máy bằng tên đó.",
 }
