@@ -430,7 +430,7 @@ VI = {
     "Changed a role": "Đổi vai trò",
     # The "Connect a tablet" page (connect.py).
     "Connect a tablet": "Kết nối máy tính bảng",
-    "On a new tablet, open Doorstep and tap \"Scan the QR code\", then point the camera at this code. Without a camera, type the address below.":
+    "On a new tablet, open Doorstep and tap “Scan the QR code”, then point the camera at this code. Without a camera, type the address below.":
         "Trên máy tính bảng mới, mở Doorstep, chạm \u201cQuét mã QR\u201d rồi hướng máy ảnh vào mã này. Nếu máy không có máy ảnh, hãy nhập địa chỉ dưới đây.",
     "Server address": "Địa chỉ máy chủ",
     "Server certificate (SHA-256)": "Chứng chỉ của máy chủ (SHA-256)",
