@@ -35,7 +35,7 @@ screenshots: $(STAMP)
 
 ## Open the field app against DOORSTEP_SERVER (default: the demo server).
 fieldapp: $(STAMP)
-	$(BIN)/python -m fieldapp
+	DOORSTEP_SERVER="$${DOORSTEP_SERVER:-http://$(HOST):$(PORT)}" $(BIN)/python -m fieldapp
 
 ## Production-like serving with gunicorn (DATABASE_URL selects the database; run `doorstep worker` beside it).
 serve: $(STAMP)

@@ -110,3 +110,11 @@ def test_check_server_tells_a_certificate_problem_from_no_server(https, cert):
     assert setup.check_server(https.url, Trust(ca_file=str(cert[0]))) is None
     assert setup.check_server(https.url, Trust(pin=cert[2], pin_server=https.url)) is None
     assert setup.check_server("https://127.0.0.1:1", timeout=2) == "offline"
+
+
+def test_a_sync_that_meets_an_untrusted_certificate_says_so_on_the_home_screen():
+    from fieldapp.core import _outcome_of
+    outcome = _outcome_of(CertificateError(None, "untrusted certificate"), "sync")
+    assert outcome["kind"] == "certificate"
+    assert outcome["message"] == tr("sync.error.certificate") and "Chứng chỉ" in outcome["message"]
+    assert _outcome_of(Retryable(None, "no connection"), "sync")["kind"] == "offline"

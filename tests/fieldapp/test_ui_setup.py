@@ -88,3 +88,19 @@ def test_the_login_screen_opens_the_setup_and_back(driver, server):
     assert setup_screen.ids.server.text == server.url  # what is set, to change
     driver.tap(driver.find(setup_screen, "TopBar")[0].ids.back)
     assert driver.screen.name == "login"
+
+
+def test_what_the_scanner_reads_is_checked_then_kept_with_its_pin(driver, server):
+    """The camera is Android's (fieldapp/scanner.py): here its result is handed to the screen as the scanner would."""
+    from fieldapp import i18n
+    from shared import pairing
+
+    screen = driver.screen
+    screen.scanned("WIFI:S:UBND xa;T:WPA;P:12345678;;")  # another QR code on the office wall
+    assert screen.message == i18n.tr("setup.error.not_doorstep") and driver.screen.name == "setup"
+    # Over plain HTTP a pin is never checked, so the address passes and the pin is kept for it.
+    screen.scanned(pairing.payload(server.url, "ab" * 32))
+    driver.wait(lambda: driver.screen.name == "login", what="the login after the scan")
+    assert driver.screen.ids.server.text == server.url
+    assert driver.app.core.tablet.trust().pin == "ab" * 32
+    assert driver.app.core.tablet.trust().for_url(server.url).pin == "ab" * 32
