@@ -29,6 +29,11 @@ def qr_svg(text: str) -> str:
 @bp.route("/tablets/connect")
 @access.session(*DASHBOARD_ROLES)
 def tablet_connect():
-    found = pairing.parse(tablet_payload())
-    return render_template("dashboard/tablet_connect.html", qr=qr_svg(tablet_payload()), server=found["server"],
-                           pin=found["pin"], plain_http=found["server"].startswith("http://"))
+    try:
+        text = tablet_payload()
+    except ValueError:  # DOORSTEP_PUBLIC_URL or DOORSTEP_CERT_SHA256 mistyped: say so rather than fail
+        return render_template("dashboard/tablet_connect.html", qr=None, server=None, pin=None, plain_http=False,
+                               broken=True)
+    found = pairing.parse(text)
+    return render_template("dashboard/tablet_connect.html", qr=qr_svg(text), server=found["server"],
+                           pin=found["pin"], plain_http=found["server"].startswith("http://"), broken=False)

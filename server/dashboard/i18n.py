@@ -433,6 +433,8 @@ VI = {
     "On a new tablet, open Doorstep and tap “Scan the QR code”, then point the camera at this code. Without a camera, type the address below.":
         "Trên máy tính bảng mới, mở Doorstep, chạm \u201cQuét mã QR\u201d rồi hướng máy ảnh vào mã này. Nếu máy không có máy ảnh, hãy nhập địa chỉ dưới đây.",
     "Server address": "Địa chỉ máy chủ",
+    "The server's public address or certificate fingerprint is not valid (DOORSTEP_PUBLIC_URL, DOORSTEP_CERT_SHA256): ask the administrator to correct it.":
+        "Địa chỉ công khai hoặc dấu vân tay chứng chỉ của máy chủ không hợp lệ (DOORSTEP_PUBLIC_URL, DOORSTEP_CERT_SHA256): hãy nhờ quản trị viên sửa lại.",
     "Server certificate (SHA-256)": "Chứng chỉ của máy chủ (SHA-256)",
     "This address does not use HTTPS: passwords and residents' data would cross the network unencrypted. Use it for a demonstration only.":
         "Địa chỉ này không dùng HTTPS: mật khẩu và dữ liệu của người dân sẽ đi qua mạng mà không được mã hóa. Chỉ dùng để trình diễn.",

@@ -39,6 +39,15 @@ def test_the_configured_public_address_and_pin_are_what_the_page_shows(app, clie
     assert qr_svg(pairing.payload("https://doorstep.hue.gov.vn", PIN)) in text
 
 
+def test_a_mistyped_public_address_or_pin_is_said_not_a_500(app, client, world):
+    logged_in(client, world.leader)
+    for config in ({"TABLET_SERVER_URL": "doorstep hue"}, {"TABLET_CERT_SHA256": "not-a-fingerprint"}):
+        app.config.update({"TABLET_SERVER_URL": None, "TABLET_CERT_SHA256": None, **config})
+        page = client.get("/tablets/connect")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'id="tablet-broken"' in text and "<svg" not in text
+
+
 def test_the_officials_page_links_to_it(client, world):
     text = logged_in(client, world.leader).get(f"/communes/{world.commune_a}/officials").get_data(as_text=True)
     assert 'href="/tablets/connect"' in text
