@@ -23,8 +23,8 @@ def data_dir() -> Path:
 
 def default_server() -> str:
     """The server URL of a store that has none: DOORSTEP_SERVER, else the baked one, else DEFAULT_SERVER."""
-    from .setup import baked
-    return os.environ.get("DOORSTEP_SERVER") or baked()["server"] or DEFAULT_SERVER
+    from .setup import baked_site
+    return os.environ.get("DOORSTEP_SERVER") or baked_site()["server"] or DEFAULT_SERVER
 
 
 def db_path(username: str, folder: Path | None = None) -> Path:

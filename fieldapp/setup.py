@@ -41,6 +41,16 @@ def baked(path: Path | None = None) -> dict:
             "pin": pairing.pin(data.get("pin")), "ca_file": str(path.with_name(ca)) if ca else None}
 
 
+def baked_site() -> dict:
+    """baked(), or no site when the build wrote a broken one: logged (errlog), and the tablet asks for its server."""
+    try:
+        return baked()
+    except (ValueError, KeyError, TypeError, OSError):
+        from .errlog import log
+        log.error("the baked site.json is broken: ignored")
+        return {"server": None, "pin": None, "ca_file": None}
+
+
 def device_model() -> str:
     """The device's maker and model on Android ("Samsung SM-X200"), the computer's name elsewhere."""
     try:
@@ -68,10 +78,12 @@ class Tablet:
 
     def __init__(self, folder: str | Path, site: dict | None = None):
         self.path = Path(folder) / TABLET_FILE
-        self.site = site if site is not None else baked()
+        self.site = site if site is not None else baked_site()
         try:
             self.values = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            self.values = {}
+        if not isinstance(self.values, dict):
             self.values = {}
 
     def configured(self) -> bool:

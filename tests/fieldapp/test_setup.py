@@ -106,6 +106,18 @@ def test_the_address_a_tablet_uses_tablet_file_then_environment_then_baked(tmp_p
     assert not fresh.configured() and fresh.server() == config.DEFAULT_SERVER
 
 
+def test_a_broken_baked_site_or_tablet_file_leaves_the_tablet_asking_not_crashing(tmp_path, monkeypatch):
+    (tmp_path / "site.json").write_text('{"server": "ftp://x"}')
+    monkeypatch.setattr(setup, "SITE", tmp_path / "site.json")
+    with pytest.raises(ValueError):
+        setup.baked()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / setup.TABLET_FILE).write_text("[1, 2]")
+    tablet = setup.Tablet(tmp_path / "data")
+    assert not tablet.configured() and tablet.name() is None
+    assert config.default_server() == config.DEFAULT_SERVER
+
+
 def test_the_tablet_name_is_checked_kept_and_else_the_device_model(tmp_path):
     tablet = setup.Tablet(tmp_path, site=setup.baked(tmp_path / "none.json"))
     assert tablet.name() is None and tablet.label() == setup.device_model() and tablet.label()
