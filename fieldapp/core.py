@@ -38,10 +38,10 @@ from pathlib import Path
 from shared.ids import new_id
 
 from . import config, errlog
-from .setup import Tablet
 from .errlog import log
 from .i18n import tr
 from .lock import MAX_FAILS, KeyFile, WrongKey, new_data_key, pin_problem
+from .setup import Tablet
 from .store import Store, cipher
 from .sync import ApiClient, SyncEngine
 from .sync.client import wait_time
@@ -167,7 +167,8 @@ class Core:
     def _login(self, server_url: str, username: str, password: str) -> dict:
         keys, path = self.keys(username), config.db_path(username, self.data_dir)
         if self.store is not None and self.username == username and self.state in (OPEN, SET_PIN):
-            account = self.engine.login(server_url, username, password, self.tablet.label())  # the token had ended: same store
+            # The token had ended: same store.
+            account = self.engine.login(server_url, username, password, self.tablet.label())
             self._keep_device_key(self.engine.device_key)
             return account
         if keys.exists():  # locked: a forgotten PIN, or too many wrong ones
