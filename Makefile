@@ -32,7 +32,7 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py \
 		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py \
-		tests/fieldapp/test_ui_setup.py
+		tests/fieldapp/test_ui_setup.py tests/server/test_dashboard_connect.py
 
 ## Open the field app against DOORSTEP_SERVER (default: the demo server).
 fieldapp: $(STAMP)

@@ -23,7 +23,7 @@ def tablet_payload() -> str:
 def qr_svg(text: str) -> str:
     """`text` as an inline SVG QR code, big enough for a tablet's camera held at arm's length from a screen."""
     import segno
-    return segno.make(text, error="m").svg_inline(scale=8, border=4, svgclass="qr", title="QR")
+    return segno.make(text, error="m").svg_inline(scale=8, border=4, light="#fff", svgclass="qr", title="QR")
 
 
 @bp.route("/tablets/connect")

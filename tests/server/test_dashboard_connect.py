@@ -72,7 +72,7 @@ def test_the_code_chromium_draws_reads_back_and_a_tablet_set_up_from_it_logs_in(
     from server.extensions import db
     from server.ledger import ensure_counter
     from tests.fieldapp.conftest import Listener
-    from tests.server.test_dashboard_browser import ARGS
+    from tests.server.test_dashboard_browser import ARGS, SHOTS
 
     app = make_app(f"sqlite:///{tmp_path / 'server.db'}")
     with app.app_context():
@@ -92,6 +92,8 @@ def test_the_code_chromium_draws_reads_back_and_a_tablet_set_up_from_it_logs_in(
             page.wait_for_load_state()
             page.goto(url + "/tablets/connect")
             picture = page.locator("#tablet-qr svg").screenshot()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "dashboard-tablet-connect.png"), full_page=True)
             browser.close()
         found = pyzbar.decode(Image.open(io.BytesIO(picture)))
         assert len(found) == 1
