@@ -56,6 +56,10 @@ class Config:
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
     TOKEN_MAX_AGE_DAYS = _int("TOKEN_MAX_AGE_DAYS", 180)
     TIMEZONE = os.environ.get("DOORSTEP_TIMEZONE", "Asia/Ho_Chi_Minh")
+    # What the "Connect a tablet" page's QR code tells tablets (dashboard/connect.py): the server's public address
+    # (default: the address the page was reached at) and the SHA-256 of its certificate when tablets pin it.
+    TABLET_SERVER_URL = os.environ.get("DOORSTEP_PUBLIC_URL")
+    TABLET_CERT_SHA256 = os.environ.get("DOORSTEP_CERT_SHA256")
     # `doorstep purge` deletes tombstones and batch receipts older than this many days; a device whose cursor is
     # behind what it purged gets 410 reset_required. A tablet offline for longer may have to pull again.
     TOMBSTONE_HORIZON_DAYS = _int("TOMBSTONE_HORIZON_DAYS", 365)
