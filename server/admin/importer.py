@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from shared.i18n import N_
 from shared.ids import new_id
 from shared.schemas import HouseholdData, ResidentData
 from shared.text import digits, fold
@@ -237,6 +238,9 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
         _merge_scattered(spool_path, groups.scattered)
 
 
+_OTHER_CODE = N_("Same village, address and head of household as on line {line}, under another household code.")
+
+
 class _Groups:
     """The households read so far, by household key: the line each starts on and a hash of each compared cell (not
     the cells: a file of 200,000 rows stays small in memory), and the keys whose rows are not all together."""
@@ -272,8 +276,7 @@ class _Groups:
             natural = self._natural(record)
             seen = self.natural.setdefault(natural, (line, key))
             if seen[1] != key:
-                return [("head_name", Problem("Same village, address and head of household as on line {line}, "
-                                              "under another household code.", {"line": seen[0]}))]
+                return [("head_name", Problem(_OTHER_CODE, {"line": seen[0]}))]
         self.first[key] = (line, tuple(_compared(name, record.get(name, "")) for name in self.compared))
         return []
 
@@ -288,7 +291,7 @@ class _Groups:
             if first == _BLANK:
                 fills[name] = record[name]
             elif _compared(name, record[name]) != first:
-                problems.append((name, Problem("Not the same as on line {line}, for the same household.",
+                problems.append((name, Problem(N_("Not the same as on line {line}, for the same household."),
                                                {"line": self.filled_on.get((key, name), line)})))
         return problems, fills
 

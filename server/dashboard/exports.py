@@ -19,6 +19,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from shared.coverage import percent
+from shared.i18n import N_
 from shared.text import fold
 from shared.vocab import OUTCOMES, TOPICS, VISIT_STATUSES, label
 
@@ -314,9 +315,9 @@ def filter_parts(commune: str | None, village: str | None = None, topic: str | N
     if date_from and date_to:
         days = f"{date_from.isoformat()}_{date_to.isoformat()}"
     elif date_from:
-        days = _vi("from {day}").format(day=date_from.isoformat())
+        days = _vi(N_("from {day}")).format(day=date_from.isoformat())
     elif date_to:
-        days = _vi("to {day}").format(day=date_to.isoformat())
+        days = _vi(N_("to {day}")).format(day=date_to.isoformat())
     return ["doorstep", commune, village, _topic(topic) if topic else None, official, days]
 
 
