@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "role_changed": "Changed a role",
     "view_residents": "Viewed who is counted for a topic",
     "set_min_age": "Set a topic's minimum age",
+    "view_map": "Viewed the coverage map",
 }
 
 

@@ -428,4 +428,30 @@ VI = {
     "Disabled a user": "Tắt người dùng",
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
+    # Coverage map (map_page.py)
+    "Coverage map": "Bản đồ độ phủ",
+    "Map": "Bản đồ",
+    "Coverage map of {village}": "Bản đồ độ phủ {village}",
+    "Not reached": "Chưa tiếp cận",
+    "Some eligible residents have it": "Một phần người trong diện đã có",
+    "Every eligible resident has it": "Mọi người trong diện đã có",
+    "Reached, no eligible resident has it": "Đã tiếp cận, chưa ai trong diện có",
+    "{n} m": "{n} m",
+    "within {n} m": "sai số {n} m",
+    "This commune has no village yet.": "Xã chưa có thôn nào.",
+    ("Each household is drawn where its latest visit with a location was logged (officials who allow location on "
+     "the tablet record it). Reached: at least one visit that met someone of the household."):
+        ("Mỗi hộ được vẽ tại vị trí của lần đến thăm gần nhất có ghi vị trí (cán bộ cho phép định vị trên máy tính "
+         "bảng thì vị trí được ghi lại). Đã tiếp cận: có ít nhất một lần đến thăm gặp được người trong hộ."),
+    ("Eligible: old enough for the topic and not marked not applicable; a resident with no birth year counts as "
+     "eligible."):
+        ("Trong diện: đủ tuổi cho nội dung và không bị đánh dấu không áp dụng; người chưa có năm sinh được tính là "
+         "trong diện."),
+    "Legend": "Chú giải",
+    "On the map": "Trên bản đồ",
+    "Without a location": "Chưa có vị trí",
+    "{n} households have no location yet: they are counted here, not drawn.":
+        "{n} hộ chưa có vị trí: được đếm ở đây, không vẽ trên bản đồ.",
+    "Addresses are shown to commune leaders only.": "Địa chỉ chỉ hiện cho lãnh đạo xã.",
+    "Viewed the coverage map": "Xem bản đồ độ phủ",
 }
