@@ -1,6 +1,6 @@
 """The coverage map of a commune: one village's households drawn at their last fix, coloured by their class
 (server/stats/places.py), with the counts beside it. Admins see the dots and counts, never an address."""
-from flask import current_app, flash, g, render_template
+from flask import flash, g, render_template
 
 from shared.vocab import TOPICS
 
@@ -39,7 +39,7 @@ def coverage_map(commune_id: int):
     personal = service.sees_personal(g.user)
     found, drawing = None, None
     if village is not None:
-        found = places.village_map(commune_id, village.id, chosen.topic, tz=current_app.config["TIMEZONE"])
+        found = places.village_map(commune_id, village.id, chosen.topic)
         dots = [(h["fix"][0], h["fix"][1], h["class"], _dot_title(h, chosen.topic, personal))
                 for h in found["households"] if h["fix"]]
         drawing = charts.village_map(dots, i18n.gettext("Coverage map of {village}", village=village.name),

@@ -34,24 +34,18 @@ def classes_of(birth_year: int | None, status: str | None, min_age: int, year: i
     return out + (["unknown_age"] if birth_year is None else [])
 
 
-def latest_outcomes(commune_id: int, topic: str):
-    """A subquery of (resident_id, outcome, rank): rank 1 is the resident's status for the topic, the latest outcome
-    over the non-voided visits of its household."""
-    rank = func.row_number().over(partition_by=Assist.resident_id,
-                                  order_by=[Visit.started_at.desc(), Visit.id.desc(), Assist.id.desc()])
-    return (select(Assist.resident_id, Assist.outcome, rank.label("rank"))
-            .join(Visit, Visit.id == Assist.visit_id).join(Resident, Resident.id == Assist.resident_id)
-            .where(Assist.commune_id == commune_id, Assist.topic == topic, Visit.voided.is_(False),
-                   Resident.household_id == Visit.household_id)
-            .subquery())
-
-
 def counted(commune_id: int, topic: str, village_id: int | None = None, which: str = "missing", limit: int = 500,
             tz: str = "Asia/Ho_Chi_Minh", now: datetime | None = None) -> dict:
     """{counts: {class: n}, rows: the residents of class `which` (at most `limit`), year, min_age}."""
     year = (now or utcnow()).astimezone(ZoneInfo(tz)).year
     min_age = rules.min_ages()[topic]
-    latest = latest_outcomes(commune_id, topic)
+    rank = func.row_number().over(partition_by=Assist.resident_id,
+                                  order_by=[Visit.started_at.desc(), Visit.id.desc(), Assist.id.desc()])
+    latest = (select(Assist.resident_id, Assist.outcome, rank.label("rank"))
+              .join(Visit, Visit.id == Assist.visit_id).join(Resident, Resident.id == Assist.resident_id)
+              .where(Assist.commune_id == commune_id, Assist.topic == topic, Visit.voided.is_(False),
+                     Resident.household_id == Visit.household_id)
+              .subquery())
     query = (select(Resident.id, Resident.full_name, Resident.birth_year, Household.id.label("household_id"),
                     Household.address, Household.head_name, Area.name.label("village"), latest.c.outcome)
              .join(Household, Household.id == Resident.household_id)

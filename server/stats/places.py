@@ -10,19 +10,18 @@ Terms:
   - `reached`: reached and, when a topic is chosen, none of its eligible residents has it (or it has none);
   - `some`: reached, some but not all of its eligible residents have the topic;
   - `all`: reached, and every one of its eligible residents (at least one) has the topic.
-  Eligible and has it are people.py's: old enough (or no birth year) and status not not_applicable; status done or
-  already_had, the latest outcome over all non-voided visits (no date range: the map shows today's state).
+  Eligible and has it are the overview's (stats/service.py, people.py): old enough (or no birth year) and status
+  not not_applicable; status done or already_had, the latest outcome over all non-voided visits. No date range:
+  the map shows today's state. Reached and the topic's shares are read from the coverage facts (facts.py), which
+  are indexed by village, after catching them up; the fixes are read from the visits.
 """
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import func, select
 
 from shared.sorting import address_key
 
 from ..extensions import db
-from ..models import Household, Resident, Visit, utcnow
-from . import people, rules
+from ..models import Household, HouseholdFacts, StatusFact, Visit
+from . import facts
 
 CLASSES = ("not_reached", "reached", "some", "all")
 TOPIC_CLASSES = ("some", "all")
@@ -42,8 +41,7 @@ def last_fixes(household_ids) -> dict[str, tuple[float, float, float | None]]:
     return {row.household_id: (row.lat, row.lon, row.accuracy_m) for row in rows}
 
 
-def village_map(commune_id: int, village_id: int, topic: str | None = None, tz: str = "Asia/Ho_Chi_Minh",
-                now: datetime | None = None) -> dict:
+def village_map(commune_id: int, village_id: int, topic: str | None = None) -> dict:
     """The live households of a village with their last fix and class, in address order:
     {households: [{id, address, class, fix: (lat, lon, accuracy) or None}], counts: {class: {"fix", "no_fix"}},
     with_fix, without_fix}."""
@@ -54,10 +52,11 @@ def village_map(commune_id: int, village_id: int, topic: str | None = None, tz: 
     ids = select(Household.id).where(Household.commune_id == commune_id, Household.village_id == village_id,
                                       Household.deleted.is_(False))
     fixes = last_fixes(ids)
+    facts.catch_up()
+    of_village = (HouseholdFacts.commune_id == commune_id, HouseholdFacts.village_id == village_id)
     reached = set(db.session.execute(
-        select(Visit.household_id).where(Visit.household_id.in_(ids), Visit.status == "met",
-                                         Visit.voided.is_(False)).distinct()).scalars())
-    shares = _topic_shares(commune_id, ids, topic, tz, now) if topic else {}
+        select(HouseholdFacts.household_id).where(*of_village, HouseholdFacts.first_met_on.is_not(None))).scalars())
+    shares = _topic_shares(commune_id, village_id, topic) if topic else {}
     out, counts = [], {name: {"fix": 0, "no_fix": 0} for name in CLASSES}
     for home in sorted(homes, key=lambda h: address_key(h.address)):
         kind = _class(home.id in reached, *shares.get(home.id, (0, 0)))
@@ -76,21 +75,21 @@ def _class(reached: bool, has: int, eligible: int) -> str:
     return "some" if has else "reached"
 
 
-def _topic_shares(commune_id: int, ids, topic: str, tz: str, now: datetime | None) -> dict[str, tuple[int, int]]:
-    """{household id: (eligible residents who have `topic`, eligible residents)}."""
-    year = (now or utcnow()).astimezone(ZoneInfo(tz)).year
-    min_age = rules.min_ages()[topic]
-    latest = people.latest_outcomes(commune_id, topic)
-    rows = db.session.execute(
-        select(Resident.household_id, Resident.birth_year, latest.c.outcome)
-        .outerjoin(latest, (latest.c.resident_id == Resident.id) & (latest.c.rank == 1))
-        .where(Resident.household_id.in_(ids), Resident.deleted.is_(False)))
-    shares: dict[str, list[int]] = {}
-    for row in rows:
-        found = people.classes_of(row.birth_year, row.outcome, min_age, year)
-        share = shares.setdefault(row.household_id, [0, 0])
-        if "has" in found:
-            share[0] += 1
-        if "has" in found or "missing" in found:
-            share[1] += 1
+def _topic_shares(commune_id: int, village_id: int, topic: str) -> dict[str, tuple[int, int]]:
+    """{household id: (eligible residents who have `topic`, eligible residents)}: the residents old enough, less
+    those whose current status (the stretch with no end) is not applicable, and of them those who have it."""
+    aged = HouseholdFacts.__table__.c[f"aged_{topic}"]
+    shares = {hid: [0, n] for hid, n in db.session.execute(
+        select(HouseholdFacts.household_id, aged).where(HouseholdFacts.commune_id == commune_id,
+                                                        HouseholdFacts.village_id == village_id))}
+    for hid, has, n in db.session.execute(
+            select(StatusFact.household_id, StatusFact.has, func.count())
+            .where(StatusFact.commune_id == commune_id, StatusFact.village_id == village_id,
+                   StatusFact.topic == topic, StatusFact.until_day.is_(None))
+            .group_by(StatusFact.household_id, StatusFact.has)):
+        share = shares.setdefault(hid, [0, 0])
+        if has:
+            share[0] += n
+        else:
+            share[1] -= n  # not applicable: out of the eligible
     return {hid: (has, eligible) for hid, (has, eligible) in shares.items()}

@@ -171,3 +171,14 @@ def test_the_overview_links_to_the_map(client, world, village):
     page = client.get(f"/communes/{world.commune_a}?topic=vneid_account").get_data(as_text=True)
     assert f'href="/communes/{world.commune_a}/map"' in page  # the menu
     assert f"/communes/{world.commune_a}/map?village={world.a1}&amp;topic=vneid_account" in page
+
+
+def test_the_shares_add_up_to_the_who_is_counted_figures(app, world, village):
+    """The map's per-household shares (from the facts) and people.counted (from the visits) agree."""
+    from server.stats import facts, people
+    with app.app_context():
+        facts.catch_up()
+        shares = places._topic_shares(world.commune_a, world.a1, "vneid_account")
+        counted = people.counted(world.commune_a, "vneid_account", village_id=world.a1, limit=0)
+    assert sum(has for has, _ in shares.values()) == counted["counts"]["has"] == 3
+    assert sum(eligible for _, eligible in shares.values()) == counted["eligible"] == 4
