@@ -102,9 +102,9 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
     days = sorted(rng.between(1, weeks * 7) for _ in range(count))
     point = (village.centre[0] + rng.uniform(-0.004, 0.004), village.centre[1] + rng.uniform(-0.004, 0.004))
     people = [(r["id"], r["birth_year"], bool(r["phone"])) for r in residents]
-    # Four households in five are visited by an official whose tablet may record the location; even then a visit
+    # Most households (85%) are visited by an official whose tablet may record the location; even then a visit
     # now and then has no fix (indoors, no signal), so the map keeps the household at its earlier fix.
-    located = rng.random() < 0.8
+    located = rng.random() < 0.85
     pending, done, rows, assists = [], set(), [], []
     for days_ago in reversed(days):
         day = today - timedelta(days=days_ago)

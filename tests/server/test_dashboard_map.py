@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from server.audit import ACTIONS
 from server.extensions import db
-from server.models import AuditLog, Household
+from server.models import AuditLog, Household, Visit
 from server.stats import places
 from shared.ids import new_id
 from tests.conftest import household_change, push, visit_change
@@ -182,3 +182,21 @@ def test_the_shares_add_up_to_the_who_is_counted_figures(app, world, village):
         counted = people.counted(world.commune_a, "vneid_account", village_id=world.a1, limit=0)
     assert sum(has for has, _ in shares.values()) == counted["counts"]["has"] == 3
     assert sum(eligible for _, eligible in shares.values()) == counted["eligible"] == 4
+
+
+def test_the_demo_places_households_around_the_real_communes(app):
+    """About four visited households in five have a fix, each within a few kilometres of its real commune."""
+    from sqlalchemy import distinct, func
+
+    from server.admin import demo, demo_data
+    from server.models import Area
+    with app.app_context():
+        demo.seed(seed=5, households_per_village=30, weeks=6)
+        for name, (lat, lon), _ in demo_data.COMMUNES:
+            commune = db.session.execute(select(Area.id).where(Area.name == name)).scalar_one()
+            homes = select(Household.id).where(Household.commune_id == commune)
+            visited = db.session.scalar(select(func.count(distinct(Visit.household_id))).where(
+                Visit.commune_id == commune, Visit.voided.is_(False)))
+            fixes = places.last_fixes(homes)
+            assert 0.7 <= len(fixes) / visited <= 0.9, name
+            assert all(abs(f[0] - lat) < 0.04 and abs(f[1] - lon) < 0.04 for f in fixes.values()), name
