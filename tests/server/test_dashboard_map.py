@@ -200,3 +200,31 @@ def test_the_demo_places_households_around_the_real_communes(app):
             fixes = places.last_fixes(homes)
             assert 0.7 <= len(fixes) / visited <= 0.9, name
             assert all(abs(f[0] - lat) < 0.04 and abs(f[1] - lon) < 0.04 for f in fixes.values()), name
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from server.dashboard import charts  # noqa: E402
+
+_points = st.lists(st.tuples(st.floats(8.0, 23.5), st.floats(102.0, 110.0)), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=_points, spread=st.sampled_from([1e-6, 1e-4, 1e-2, 1.0]))
+def test_every_dot_is_drawn_inside_the_map_north_up(points, spread):
+    """Whatever the fixes (one spot, a street, a province), each is a dot inside the drawing, in order."""
+    base_lat, base_lon = points[0]
+    fixes = [(base_lat + (lat - base_lat) * spread, base_lon + (lon - base_lon) * spread) for lat, lon in points]
+    svg = str(charts.village_map([(lat, lon, "reached", f"h{i}") for i, (lat, lon) in enumerate(fixes)],
+                                 "Bản đồ", "{n} m"))
+    drawn = [(float(x), float(y)) for x, y in re.findall(r'<circle class="home reached" cx="([-\d.]+)" cy="([-\d.]+)"',
+                                                           svg)]
+    assert len(drawn) == len(fixes)
+    assert all(0 <= x <= charts.MAP_W and 0 <= y <= charts.MAP_H for x, y in drawn)
+    for (lat_a, lon_a), (xa, ya) in zip(fixes, drawn):
+        for (lat_b, lon_b), (xb, yb) in zip(fixes, drawn):
+            if lat_a - lat_b > 1e-3 * spread + 1e-9:
+                assert ya <= yb + 0.1  # further north is higher up
+            if lon_a - lon_b > 1e-3 * spread + 1e-9:
+                assert xa >= xb - 0.1  # further east is further right
+    assert re.search(r'<text class="tick"[^>]*>\d+ m</text>', svg)  # the scale bar
