@@ -80,6 +80,7 @@ def test_a_leader_reads_every_page_on_a_phone(phone, site):  # noqa: F811
         f"/communes/{site.commune_a}/map?topic=vneid_account": ["#map-counts"],
         f"/communes/{site.commune_a}/conflicts": [],
         f"/users/{site.official_id}": ["table.data"],
+        "/tablets/connect": [],
     }
     for path, tables in pages.items():
         assert phone.goto(site.url + path).status == 200, path
@@ -100,6 +101,7 @@ def test_an_admin_reads_its_pages_on_a_phone(phone, site):  # noqa: F811
     log_in(phone, site, "admin", PASSWORDS["admin"])
     phone.wait_for_url("**/communes")
     for path, tables in {"/communes": ["#communes"], "/audit": ["table.data >> nth=0"], "/import": [],
+                         "/areas": [],
                          f"/communes/{site.commune_a}": ["#villages"],
                          f"/communes/{site.commune_a}/map": ["#map-counts"]}.items():
         assert phone.goto(site.url + path).status == 200, path
