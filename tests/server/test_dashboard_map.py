@@ -121,6 +121,8 @@ def test_the_map_page_draws_one_dot_per_located_household(app, client, world, vi
     assert circles(page) == {kind: on for kind, (on, _) in counts.items() if on}
     assert (figure(page, "with-fix"), figure(page, "without-fix"), figure(page, "map-total")) == ("3", "3", "6")
     assert "Mọi người trong diện đã có" in page and "Chưa tiếp cận" in page  # the legend, in Vietnamese
+    assert "style=" not in page and "<script" not in page  # the CSP allows the stylesheet only
+    assert "style-src 'self'" in reply.headers["Content-Security-Policy"]
     titles = re.findall(r"<circle[^>]*><title>([^<]*)</title>", page)
     assert "1 Kiệt 3: Mọi người trong diện đã có · sai số 10 m" in titles  # a leader reads the address
     # Every dot lies in the drawing, north up: Q (north-east of P) is above and right of P.
