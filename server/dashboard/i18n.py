@@ -428,4 +428,28 @@ VI = {
     "Disabled a user": "Tắt người dùng",
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
+    # Lists: follow-up paging, reversed dates, the walk list, conflicts' households, tablets
+    "showing {shown} of {total}": "đang hiện {shown}/{total}",
+    "Open follow-ups": "Số hẹn đang mở",
+    "Show more": "Xem thêm",
+    "The start date ({start}) is after the end date ({end}): swap them to see the figures.":
+        "Ngày bắt đầu ({start}) sau ngày kết thúc ({end}): hãy đổi lại hai ngày để xem số liệu.",
+    "Print view: a walk list per village": "Bản in: danh sách đi hộ theo từng thôn",
+    "Walk list": "Danh sách đi hộ",
+    "To print: press Ctrl+P (on a Mac ⌘+P), or choose Print in the browser's menu.":
+        "Để in: bấm Ctrl+P (trên máy Mac ⌘+P), hoặc chọn In trong menu của trình duyệt.",
+    "Each village starts on a new page.": "Mỗi thôn in trên một trang mới.",
+    "Printed on {day}": "In ngày {day}",
+    "none assigned": "chưa phân công",
+    "Met": "Đã gặp",
+    "Note": "Ghi chú",
+    "Deleted": "Đã xóa",
+    "Sex": "Giới tính",
+    "Has a smartphone": "Có điện thoại thông minh",
+    "Open the household": "Xem hộ",
+    "No resident recorded.": "Chưa ghi nhân khẩu nào.",
+    "No visit yet.": "Chưa có lượt thăm nào.",
+    "Viewed a household": "Xem một hộ",
+    "Tablet with no name": "Máy chưa đặt tên",
+    "Revoke and erase the data on the tablet": "Thu hồi và xóa dữ liệu trên máy",
 }

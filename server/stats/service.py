@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 
 from shared.coverage import percent
+from shared.sorting import name_key, vi_key, walk_key
 from shared.vocab import TOPICS
 
 from .. import audit
@@ -245,7 +246,8 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     tallies = gathered.villages
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
-        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village"))).order_by(Area.name)).all()
+        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village")))).all()
+    areas.sort(key=lambda a: (vi_key(a.name), a.id))  # Vietnamese order: villages, communes and exports alike
     villages = [a for a in areas if a.level == "village" and sel.village_id in (None, a.id)]
     communes = {a.id: (a, Tally()) for a in areas if a.level == "commune"}
     total = Tally()
@@ -288,7 +290,7 @@ def officials(sel: Selection, now: datetime, activity: dict[int, list], villages
     who = select(User.id, User.full_name).where(or_(assigned, User.id.in_(list(activity))))
     if sel.official_id is not None:
         who = who.where(User.id == sel.official_id)
-    users = db.session.execute(who.order_by(User.full_name, User.id)).all()
+    users = sorted(db.session.execute(who).all(), key=lambda u: (name_key(u.full_name), u.id))
     ids = [u.id for u in users]
     devices: dict[int, list] = {}
     for device in db.session.execute(
@@ -379,20 +381,23 @@ def never_reached(area_id: int, village_id: int | None = None, limit: int | None
                 .where(Visit.commune_id.in_(sel.communes), Visit.voided.is_(False))
                 .group_by(Visit.household_id).subquery())
     query = (select(Household.id, Household.village_id, Area.name, Household.address, Household.head_name,
-                    attempts.c.n, attempts.c.last_at)
+                    Household.phone, attempts.c.n, attempts.c.last_at)
              .join(Area, Area.id == Household.village_id)
              .outerjoin(attempts, attempts.c.household_id == Household.id)
-             .where(*queries.households_of(sel), ~met)
-             .order_by(Area.name, Household.address, Household.id).limit(limit))
+             .where(*queries.households_of(sel), ~met))
+    # Walk order (village, street order, head) needs Python: SQL sorts "Số 18" before "Số 9". The whole list is
+    # read, then cut to `limit`, so that the first rows are the first of the walk.
+    rows = sorted(db.session.execute(query), key=lambda r: (walk_key(r.name, r.address, r.head_name), r.id))
     return [{"household_id": row.id, "village_id": row.village_id, "village": row.name, "address": row.address,
-             "head_name": row.head_name, "attempts": row.n or 0, "last_attempt_at": _utc(row.last_at)}
-            for row in db.session.execute(query)]
+             "head_name": row.head_name, "phone": row.phone, "attempts": row.n or 0,
+             "last_attempt_at": _utc(row.last_at)}
+            for row in rows[:limit]]
 
 
 def follow_ups(area_id: int, village_id: int | None = None, official_id: int | None = None,
                overdue_only: bool = False, tz: str = DEFAULT_TZ, now: datetime | None = None,
                limit: int | None = None) -> list[dict]:
-    """Open follow-ups of the area, soonest due first, each flagged when overdue."""
+    """Open follow-ups of the area, soonest due first (then in walk order), each flagged when overdue."""
     _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
     if fact_queries.covers(sel):
@@ -404,13 +409,33 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
                                    Household.head_name, Visit.follow_up_on, Visit.official_id, Visit.started_at)
                       .where(*queries.counted_visits(sel, dated=False), queries.open_follow_up())
                       .order_by(Visit.follow_up_on, Household.address, Visit.id)), Visit.follow_up_on
-    query = query.limit(limit)
     if overdue_only:
         query = query.where(due < today)
+    rows = list(db.session.execute(query))
+    names = _village_names({row.village_id for row in rows})
+    # Street order within a day needs Python (SQL puts "Số 18" before "Số 9"): the list is read whole, then cut.
+    rows.sort(key=lambda r: (r.follow_up_on, walk_key(names.get(r.village_id), r.address, r.head_name), r.id))
     return [{"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
              "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
              "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
-            for row in db.session.execute(query)]
+            for row in rows[:limit]]
+
+
+def follow_up_households(area_id: int, village_id: int | None = None, official_id: int | None = None,
+                         tz: str = DEFAULT_TZ, now: datetime | None = None) -> list[dict]:
+    """The households with open follow-ups, each once: its earliest due follow-up's row, with `open` (how many
+    follow-ups it has open), soonest due first, then in walk order."""
+    households: dict[str, dict] = {}
+    for row in follow_ups(area_id, village_id, official_id, tz=tz, now=now):
+        first = households.setdefault(row["household_id"], {**row, "open": 0})
+        first["open"] += 1
+    return list(households.values())  # dicts keep their first insertion: the earliest, in follow_ups' order
+
+
+def _village_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Area.id, Area.name).where(Area.id.in_(list(ids)))).all())
 
 
 def _utc(value: datetime | str | None) -> datetime | None:
