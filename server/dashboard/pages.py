@@ -67,19 +67,20 @@ def overview(commune_id: int):
                          i18n.gettext("Visits"), i18n.gettext("Cumulative coverage"))
     topic_bars = charts.bars([(i18n.topic_label(t["topic"]), t["percent"] or 0.0, t["target_percent"])
                               for t in cov["topics"]], i18n.gettext("Topics"))
-    follow_ups = stats.follow_up_households(commune_id, village_id=chosen.village_id,
-                                            official_id=chosen.official_id, tz=current_app.config["TIMEZONE"])
     shown = _shown()
-    if follow_ups and service.sees_personal(g.user):  # the follow-ups table shows heads' names and addresses
-        audit.record("view_follow_ups", target=f"commune:{commune_id}", rows=min(shown, len(follow_ups)),
+    follow_ups = stats.follow_up_households(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
+                                            tz=current_app.config["TIMEZONE"], limit=shown)
+    if follow_ups["rows"] and service.sees_personal(g.user):  # the follow-ups table shows heads' names, addresses
+        audit.record("view_follow_ups", target=f"commune:{commune_id}", rows=len(follow_ups["rows"]),
                      filters=chosen.query())
         db.session.commit()
     return render_template("dashboard/overview.html", commune=commune, cov=cov, filters=chosen,
                            villages=villages, sort=sort, descending=descending, trend=trend, topic_bars=topic_bars,
                            village_choices=village_choices, official_choices=official_choices, topics=list(TOPICS),
-                           targets=stats.get_targets(commune_id), follow_ups=follow_ups[:shown],
-                           follow_ups_total=len(follow_ups), follow_ups_more=min(shown + FOLLOW_UPS_SHOWN, FOLLOW_UPS_MAX)
-                           if len(follow_ups) > shown else None,
+                           targets=stats.get_targets(commune_id), follow_ups=follow_ups["rows"],
+                           follow_ups_total=follow_ups["total"],
+                           follow_ups_more=min(shown + FOLLOW_UPS_SHOWN, FOLLOW_UPS_MAX)
+                           if follow_ups["total"] > shown and shown < FOLLOW_UPS_MAX else None,
                            village_names={v.id: v.name for v in village_choices},
                            official_names={o.id: o.full_name for o in official_choices},
                            personal=service.sees_personal(g.user))

@@ -398,6 +398,26 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
                overdue_only: bool = False, tz: str = DEFAULT_TZ, now: datetime | None = None,
                limit: int | None = None) -> list[dict]:
     """Open follow-ups of the area, soonest due first (then in walk order), each flagged when overdue."""
+    rows, today = _open_follow_ups(area_id, village_id, official_id, overdue_only, tz, now)
+    return [_follow_up(row, today) for row in _walk_sorted(rows, limit)]
+
+
+def follow_up_households(area_id: int, village_id: int | None = None, official_id: int | None = None,
+                         tz: str = DEFAULT_TZ, now: datetime | None = None, limit: int | None = None) -> dict:
+    """{rows, total}: the households with open follow-ups, each once (`total` of them): its earliest due follow-up,
+    with `open`, how many it has open; the first `limit` rows, soonest due first, then in walk order."""
+    rows, today = _open_follow_ups(area_id, village_id, official_id, False, tz, now)
+    counts: Counter = Counter(row.household_id for row in rows)
+    first: dict[str, object] = {}
+    for row in rows:  # by due day: a household's first row is its earliest
+        first.setdefault(row.household_id, row)
+    earliest = list(first.values())
+    return {"rows": [{**_follow_up(row, today), "open": counts[row.household_id]}
+                     for row in _walk_sorted(earliest, limit)], "total": len(earliest)}
+
+
+def _open_follow_ups(area_id, village_id, official_id, overdue_only, tz, now) -> tuple[list, date]:
+    """The open follow-up rows, by due day (SQL), and today in the commune's zone."""
     _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
     if fact_queries.covers(sel):
@@ -411,25 +431,24 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
                       .order_by(Visit.follow_up_on, Household.address, Visit.id)), Visit.follow_up_on
     if overdue_only:
         query = query.where(due < today)
-    rows = list(db.session.execute(query))
+    return list(db.session.execute(query)), today
+
+
+def _walk_sorted(rows: list, limit: int | None) -> list:
+    """The first `limit` of `rows` (sorted by due day) by due day, then in walk order: SQL puts "Số 18" before
+    "Số 9", so that order is Python's, and only for the days the cut reaches (a commune has thousands open)."""
+    if limit is not None and len(rows) > limit:
+        last_day = rows[limit - 1].follow_up_on if limit else None
+        rows = [row for row in rows if last_day is not None and row.follow_up_on <= last_day]
     names = _village_names({row.village_id for row in rows})
-    # Street order within a day needs Python (SQL puts "Số 18" before "Số 9"): the list is read whole, then cut.
-    rows.sort(key=lambda r: (r.follow_up_on, walk_key(names.get(r.village_id), r.address, r.head_name), r.id))
-    return [{"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
-             "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
-             "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
-            for row in rows[:limit]]
+    return sorted(rows, key=lambda r: (r.follow_up_on, walk_key(names.get(r.village_id), r.address, r.head_name),
+                                       r.id))[:limit]
 
 
-def follow_up_households(area_id: int, village_id: int | None = None, official_id: int | None = None,
-                         tz: str = DEFAULT_TZ, now: datetime | None = None) -> list[dict]:
-    """The households with open follow-ups, each once: its earliest due follow-up's row, with `open` (how many
-    follow-ups it has open), soonest due first, then in walk order."""
-    households: dict[str, dict] = {}
-    for row in follow_ups(area_id, village_id, official_id, tz=tz, now=now):
-        first = households.setdefault(row["household_id"], {**row, "open": 0})
-        first["open"] += 1
-    return list(households.values())  # dicts keep their first insertion: the earliest, in follow_ups' order
+def _follow_up(row, today: date) -> dict:
+    return {"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
+            "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
+            "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
 
 
 def _village_names(ids: set[int]) -> dict[int, str]:

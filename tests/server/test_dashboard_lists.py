@@ -268,3 +268,25 @@ def test_the_officials_page_shows_the_tablets_label_and_the_revoke_button_says_w
 def test_walk_key_is_what_the_work_list_uses():
     rows = [("Thôn Tây", "Số 18", "B"), ("Thôn Đông", "Số 9", "A"), ("Thôn Đông", "Số 18", "C")]
     assert sorted(rows, key=lambda r: walk_key(*r)) == [rows[1], rows[2], rows[0]]
+
+
+def test_follow_up_households_cut_after_the_walk_sort_whatever_the_days(app, client, world):
+    """Households due on different days, one with three follow-ups: every cut is the start of the one full order."""
+    from server.stats.service import follow_up_households
+    headers = world.login(client, world.official)
+    homes = {a: new_id() for a in ("Số 18", "Số 9", "Kiệt 11/14", "Kiệt 2/18")}
+    changes = [household_change(world.a1, id=hid, address=a, head_name=f"Chủ {a}") for a, hid in homes.items()]
+    due = {"Số 18": [4, 1, 6], "Số 9": [1], "Kiệt 11/14": [2], "Kiệt 2/18": [2]}
+    for address, days in due.items():
+        changes += [visit_change(homes[address], status="not_home", assists=[], follow_up_on=_due(d),
+                                 started_at=(datetime.now(timezone.utc) - timedelta(hours=h)).isoformat())
+                    for h, d in enumerate(days, 1)]
+    assert {r["status"] for r in push(client, headers, *changes).get_json()["results"]} == {"applied"}
+    want = ["Số 9", "Số 18", "Kiệt 2/18", "Kiệt 11/14"]  # day 1: Số 9 < Số 18; day 2: Kiệt 2/18 < Kiệt 11/14
+    with app.app_context():
+        whole = follow_up_households(world.commune_a)
+        assert whole["total"] == 4 and [r["address"] for r in whole["rows"]] == want
+        assert [r["open"] for r in whole["rows"]] == [1, 3, 1, 1]
+        for limit in range(5):
+            cut = follow_up_households(world.commune_a, limit=limit)
+            assert cut["total"] == 4 and [r["address"] for r in cut["rows"]] == want[:limit]
