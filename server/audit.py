@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context, request
 from sqlalchemy import func, select
 
+from shared.sorting import vi_key
+
 from .extensions import db
 from .models import AuditLog, User
 
@@ -121,9 +123,9 @@ def entries(query: Query, tz: str, offset: int = 0, limit: int = 50) -> tuple[li
 
 def users_in_log() -> list[tuple[int, str]]:
     """(id, username) of every user with a row in the log, for the page's filter."""
-    return [(id_, username) for id_, username in db.session.execute(
-        select(User.id, User.username).where(User.id.in_(select(AuditLog.user_id).distinct()))
-        .order_by(User.username))]
+    rows = db.session.execute(
+        select(User.id, User.username).where(User.id.in_(select(AuditLog.user_id).distinct()))).all()
+    return sorted(((id_, username) for id_, username in rows), key=lambda r: (vi_key(r[1]), r[0]))
 
 
 def actions_in_log() -> list[str]:
