@@ -14,9 +14,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.dashboard_bench import app_for, logged_in_client, timed_get  # noqa: E402
+from bench.dashboard_bench import app_for, timed_get  # noqa: E402
+from server.admin.demo_data import PASSWORDS  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.models import Area  # noqa: E402
+from server.models import Area, User  # noqa: E402
+
+
+def leader_client(app, commune_id: int):
+    """A test client logged in through the login form as the commune's demo leader (server-side session)."""
+    client = app.test_client()
+    with app.app_context():
+        username = db.session.execute(select(User.username).where(
+            User.role == "leader", User.commune_id == commune_id).limit(1)).scalar_one()
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    reply = client.post("/login", data={"username": username, "password": PASSWORDS["leader"], "csrf_token": token})
+    assert reply.status_code == 302, reply.status_code
+    return client
 
 
 def main() -> None:
@@ -26,7 +41,7 @@ def main() -> None:
     app = app_for("bench_dashboard_commune")
     with app.app_context():
         commune = db.session.execute(select(Area.id).where(Area.name == "Phong Phú")).scalar_one()
-    client = logged_in_client(app, "leader", commune)
+    client = leader_client(app, commune)
     for label, path in (("overview", f"/communes/{commune}"),
                         ("never reached", f"/communes/{commune}/never-reached"),
                         ("never reached, print view", f"/communes/{commune}/never-reached?print=1")):

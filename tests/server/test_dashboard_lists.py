@@ -287,6 +287,9 @@ def test_follow_up_households_cut_after_the_walk_sort_whatever_the_days(app, cli
         whole = follow_up_households(world.commune_a)
         assert whole["total"] == 4 and [r["address"] for r in whole["rows"]] == want
         assert [r["open"] for r in whole["rows"]] == [1, 3, 1, 1]
+        official = user_id(app, world.official)
         for limit in range(5):
-            cut = follow_up_households(world.commune_a, limit=limit)
-            assert cut["total"] == 4 and [r["address"] for r in cut["rows"]] == want[:limit]
+            for by in ({}, {"official_id": official}):  # from the facts, and from the visits (one official)
+                cut = follow_up_households(world.commune_a, limit=limit, **by)
+                assert cut["total"] == 4 and [r["address"] for r in cut["rows"]] == want[:limit], (limit, by)
+                assert [r["open"] for r in cut["rows"]] == [1, 3, 1, 1][:limit]
