@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .admin.areas_cli import areas
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
@@ -45,7 +46,8 @@ def _admin_call(action):
         return action()
     except AdminError as err:
         db.session.rollback()
-        raise click.ClickException(str(err)) from None
+        vietnamese = VI.get(err.message)
+        raise click.ClickException(f"{vietnamese.format(**err.values)} ({err})" if vietnamese else str(err)) from None
     except PasswordRefused as refused:
         db.session.rollback()
         vietnamese = VI.get(refused.message, refused.message).format(**refused.values)
@@ -248,6 +250,7 @@ def purge(days):
 
 COMMANDS = [init_db, upgrade, create_area, create_user, reset_password, revoke_device, disable_user, import_households,
             seed_demo, rebuild_stats, refresh_stats, min_age, purge, worker]
+COMMANDS.append(areas)
 
 
 def register_cli(app: Flask) -> None:

@@ -55,7 +55,7 @@ def overview(commune_id: int):
     commune = commune_or_403(commune_id)
     chosen = _filters(commune_id)
     for name in chosen.invalid:
-        flash(i18n.gettext("Invalid filter ignored: {name}", name=name), "warning")
+        flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
     village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
     if chosen.dates_reversed:  # nothing to count: the page says why instead of showing 0%
         return render_template("dashboard/overview.html", commune=commune, filters=chosen, cov=None,

@@ -50,7 +50,7 @@ def sees_personal(user: User) -> bool:
 
 def communes_of(user: User) -> list[Area]:
     """The communes the user may open: its own for a leader, all for an admin."""
-    query = select(Area).where(Area.level == "commune")
+    query = select(Area).where(Area.level == "commune", Area.retired.is_(False))
     where = Scope.of_commune(user).filter(Area)
     return by_name(db.session.execute(query if where is None else query.where(where)).scalars())
 
@@ -60,7 +60,8 @@ def may_open(user: User, commune_id: int) -> bool:
 
 
 def provinces() -> list[Area]:
-    return by_name(db.session.execute(select(Area).where(Area.level == "province")).scalars())
+    return by_name(db.session.execute(
+        select(Area).where(Area.level == "province", Area.retired.is_(False))).scalars())
 
 
 def area(area_id: int, level: str) -> Area | None:
@@ -70,7 +71,7 @@ def area(area_id: int, level: str) -> Area | None:
 
 def villages_of(commune_id: int) -> list[Area]:
     return by_name(db.session.execute(
-        select(Area).where(Area.level == "village", Area.commune_id == commune_id)).scalars())
+        select(Area).where(Area.level == "village", Area.commune_id == commune_id, Area.retired.is_(False))).scalars())
 
 
 def manageable_roles(manager: User) -> tuple[str, ...]:

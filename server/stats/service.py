@@ -28,7 +28,7 @@ from shared.vocab import TOPICS
 from .. import audit
 from ..extensions import db
 from ..models import Area, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
-from . import fact_queries, facts, queries, rules
+from . import fact_queries, facts, queries, rollups, rules
 from .queries import Selection
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -72,7 +72,8 @@ def select_area(area_id: int, date_from: date | None = None, date_to: date | Non
         raise Invalid({"tz": ["Unknown time zone."]}) from None
     if area.level == "province":
         communes = tuple(db.session.execute(
-            select(Area.id).where(Area.parent_id == area.id, Area.level == "commune")).scalars())
+            select(Area.id).where(Area.parent_id == area.id, Area.level == "commune", Area.retired.is_(False)))
+            .scalars())
     else:
         communes = (area.commune_id,)
     if area.level == "village":
@@ -152,6 +153,8 @@ def gather(sel: Selection, today: date, date_to: date | None = None, changes: bo
     if fact_queries.covers(sel):
         facts.catch_up()
         if facts.current_year() == today.year:
+            if date_to is None and not changes:
+                return rollups.gather(sel, today, Tally, Gathered)
             return gather_facts(sel, today, date_to, changes)
     return gather_live(sel, today, changes)
 
@@ -246,7 +249,8 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     tallies = gathered.villages
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
-        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village")))).all()
+        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village")), Area.retired.is_(False))
+    ).all()
     areas.sort(key=lambda a: (vi_key(a.name), a.id))  # Vietnamese order: villages, communes and exports alike
     villages = [a for a in areas if a.level == "village" and sel.village_id in (None, a.id)]
     communes = {a.id: (a, Tally()) for a in areas if a.level == "commune"}
