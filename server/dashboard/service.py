@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from shared.i18n import N_
 from shared.sorting import name_key, vi_key
 
 from .. import audit
@@ -24,10 +25,11 @@ BEHIND = timedelta(days=180)
 """A visit dated more than AHEAD after the server received it, or more than BEHIND before, was most likely logged on
 a tablet whose clock was wrong: it is kept and counted, and listed for the leader to check."""
 CONFLICT_TABLES = {"households": Household, "residents": Resident, "visits": Visit}
-FIELD_LABELS = {"address": "Address", "head_name": "Head of household", "phone": "Phone", "note": "Note",
-                "village_id": "Village", "full_name": "Full name", "birth_year": "Birth year", "sex": "Sex",
-                "has_smartphone": "Has a smartphone", "deleted": "Deleted"}
-"""A conflict's field as the pages name it (the English text of i18n.VI), never the column's name."""
+FIELD_LABELS = {"address": N_("Address"), "head_name": N_("Head of household"), "phone": N_("Phone"),
+                "note": N_("Note"), "village_id": N_("Village"), "full_name": N_("Full name"),
+                "birth_year": N_("Birth year"), "sex": N_("Sex"), "has_smartphone": N_("Has a smartphone"),
+                "deleted": N_("Deleted")}
+"""A conflict's field as the pages name it (a msgid, translated where shown), never the column's name."""
 
 
 class DashboardError(ValueError):
