@@ -185,4 +185,16 @@ TABLET = (
     N_('visit.chip.follow_up'),
     N_('visit.chip.not_applicable'),
     N_('visit.chip.partial'),
+    # The tablet's setup and certificate messages (fieldapp/setup.py, fieldapp/sync/tls.py), chosen by code
+    N_('login.error.certificate'),
+    N_('setup.error.bad_pin'),
+    N_('setup.error.busy'),
+    N_('setup.error.certificate'),
+    N_('setup.error.name_bad'),
+    N_('setup.error.name_missing'),
+    N_('setup.error.not_doorstep'),
+    N_('setup.error.offline'),
+    N_('setup.scan_cancelled'),
+    N_('setup.scan_failed'),
+    N_('sync.error.certificate'),
 )
