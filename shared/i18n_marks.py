@@ -106,6 +106,7 @@ SERVER = (
     N_('This page does not exist.'),
     N_('This page does not take this kind of request.'),
     N_('This password is too easy to guess: use three or four words that others would not guess, with a number or a sign.'),
+    N_('Viewed a household'),
     N_('Viewed the conflicts'),
     N_('Viewed the coverage map'),
     N_('Viewed the follow-ups'),
