@@ -1,0 +1,110 @@
+"""The tablet's work list (Home): the facts of each household read from the store, kept between two builds, and
+ordered by shared/worklist.py (the same order as the dashboard's walk list). No kivy.
+
+Terms: see shared/worklist.py (tier, lagging, missing) and shared/coverage.py (eligible, has it).
+- *facts* of a household: its row (village, address, head, phone, reached, follow-up) and, per topic, how many of its
+  residents are eligible and how many of those have it. Reading them for 10,000 households costs a few hundred
+  milliseconds; after a save only the saved household's facts are read again (`touch`), so the list is rebuilt in a
+  few milliseconds. A sync that pulled (the store's cursor moved) reads them all again.
+- *targets* and *minimum ages*: the login's scope carries them when the server sends them (scope["targets"],
+  scope["min_ages"]); otherwise no targets (the LAGGING lowest-covered topics are behind) and shared.vocab.MIN_AGE.
+"""
+from shared import worklist
+from shared.coverage import NOT_APPLICABLE, old_enough
+from shared.vocab import HAS_IT, MIN_AGE, TOPICS
+
+from .store.reads import today
+
+CHUNK = 500
+_STATUS = """SELECT resident_id, topic, outcome FROM (
+    SELECT a.resident_id AS resident_id, a.topic AS topic, a.outcome AS outcome, row_number() OVER (
+        PARTITION BY a.resident_id, a.topic ORDER BY v.started_utc DESC, v.id DESC, a.rowid DESC) AS rank
+    FROM assists a JOIN visits v ON v.id = a.visit_id
+    WHERE v.voided = 0 AND a.resident_id IS NOT NULL {where}) WHERE rank = 1"""
+
+
+class WorkList:
+    """The work list of one store. `rows()` builds it; `touch(ids)` after a local save of those households."""
+
+    def __init__(self, store):
+        self.store = store
+        self.facts: dict[str, dict] = {}
+        self._cursor = None
+        self._touched: set[str] = set()
+
+    def touch(self, household_ids) -> None:
+        """These households changed on this tablet: read their facts again at the next build."""
+        self._touched.update(h for h in household_ids if h)
+
+    def invalidate(self) -> None:
+        self._cursor = None
+
+    def rows(self, village_id: int | None = None, day: str | None = None) -> list[dict]:
+        """The work list of `day` (ISO, default today): facts dicts, each with `tier`, `missing` (its lagging topics
+        not yet had by an eligible resident) and `lagging`, in work order; `village_id`: the pinned village."""
+        self._refresh()
+        lagging = worklist.lagging_topics(self.coverage(), (self.store.get_meta("scope") or {}).get("targets"))
+        items = []
+        for facts in self.facts.values():
+            facts["missing"] = [t for t in lagging if facts["eligible"][t] > facts["has"][t]]
+            items.append(facts)
+        return worklist.order(items, day or today().isoformat(), lagging, village_id=village_id)
+
+    def coverage(self) -> dict:
+        """{topic: (has, eligible)} over the households the tablet holds in the official's villages."""
+        return {t: (sum(f["has"][t] for f in self.facts.values()), sum(f["eligible"][t] for f in self.facts.values()))
+                for t in TOPICS}
+
+    # --- reading facts ---
+    def _refresh(self) -> None:
+        cursor = self.store.cursor()
+        if cursor != self._cursor:
+            self._cursor, self._touched = cursor, set()
+            self.facts = self._read(None)
+        elif self._touched:
+            ids, self._touched = list(self._touched), set()
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                fresh = self._read(chunk)
+                for hid in chunk:
+                    if hid in fresh:
+                        self.facts[hid] = fresh[hid]
+                    else:
+                        self.facts.pop(hid, None)
+
+    def _read(self, ids: list | None) -> dict[str, dict]:
+        db = self.store.db
+        scope = self.store.get_meta("scope") or {}
+        allowed = set(scope.get("village_ids") or ())
+        min_ages = {**MIN_AGE, **(scope.get("min_ages") or {})}
+        year = today().year
+        villages = {r[0]: r[1] for r in db.execute("SELECT id, name FROM areas")}
+        where, args = ("", []) if ids is None else (f"AND id IN ({','.join('?' * len(ids))})", ids)
+        out: dict[str, dict] = {}
+        for r in db.execute("SELECT id, village_id, address, head_name, phone, reached, follow_up_on FROM households "
+                            f"WHERE deleted = 0 {where}", args):
+            if allowed and r[1] not in allowed:
+                continue
+            out[r[0]] = {"id": r[0], "village_id": r[1], "village_name": villages.get(r[1], ""), "address": r[2],
+                         "head_name": r[3], "phone": r[4], "reached": bool(r[5]), "follow_up_on": r[6],
+                         "eligible": dict.fromkeys(TOPICS, 0), "has": dict.fromkeys(TOPICS, 0)}
+            old = self.facts.get(r[0])
+            if old and (old["village_name"], old["address"], old["head_name"]) == (
+                    out[r[0]]["village_name"], r[2], r[3]):
+                out[r[0]]["walk_key"] = old.get("walk_key")  # the slow part of sorting: kept while unchanged
+        hwhere = "" if ids is None else f"AND household_id IN ({','.join('?' * len(ids))})"
+        residents = {r[0]: (r[1], r[2]) for r in db.execute(
+            f"SELECT id, household_id, birth_year FROM residents WHERE deleted = 0 {hwhere}", args)}
+        vwhere = "" if ids is None else f"AND v.household_id IN ({','.join('?' * len(ids))})"
+        status: dict[tuple, str] = {(r[0], r[1]): r[2] for r in db.execute(_STATUS.format(where=vwhere), args)}
+        for rid, (hid, born) in residents.items():
+            facts = out.get(hid)
+            if facts is None:
+                continue
+            for topic in TOPICS:
+                outcome = status.get((rid, topic))
+                if outcome == NOT_APPLICABLE or not old_enough(born, min_ages[topic], year):
+                    continue
+                facts["eligible"][topic] += 1
+                facts["has"][topic] += outcome in HAS_IT
+        return out
