@@ -233,6 +233,7 @@ def test_large_text_mode(driver, server, size):
     driver.frames(5)
     for chip in driver.find(visit, "Chip"):
         assert chip.texture_size[1] <= chip.height + 1, chip.text
+    driver.tap(visit.ids.bar.ids.back)
     driver.tap(nav(driver, "settings"))
     driver.tap(driver.screen.ids.normal_text)
     assert theme.scale == 1.0 and theme.TEXT == normal
