@@ -6,10 +6,17 @@ Terms: see shared/worklist.py (tier, lagging, missing) and shared/coverage.py (e
   residents are eligible and how many of those have it. Reading them for 10,000 households costs a few hundred
   milliseconds; after a save only the saved household's facts are read again (`touch`), so the list is rebuilt in a
   few milliseconds. A sync that pulled (the store's cursor moved) reads them all again.
+- *walk order*: walk keys (shared/sorting.walk_key) cost about 0.1 ms per household, a second for 10,000. So the
+  households' walk order is kept in the store's meta (`walk_order`: [[id, village, address, head], ...] in walk
+  order, inside the encrypted file); at a build only a household that is new or whose words changed gets a key,
+  and is placed by binary search among the others (whose keys are made only for the comparisons).
 - *targets* and *minimum ages*: the login's scope carries them when the server sends them (scope["targets"],
   scope["min_ages"]); otherwise no targets (the LAGGING lowest-covered topics are behind) and shared.vocab.MIN_AGE.
 """
+import bisect
+
 from shared import worklist
+from shared.sorting import walk_key
 from shared.coverage import NOT_APPLICABLE, old_enough
 from shared.vocab import HAS_IT, MIN_AGE, TOPICS
 
@@ -31,6 +38,11 @@ class WorkList:
         self.facts: dict[str, dict] = {}
         self._cursor = None
         self._touched: set[str] = set()
+        self._rank: dict[str, int] = {}
+        self._order: list | None = None
+        self._reorder = True  # the walk order must be made again: a full read, or a household's words changed
+        self._has: dict[str, int] = {}
+        self._eligible: dict[str, int] = {}
 
     def touch(self, household_ids) -> None:
         """These households changed on this tablet: read their facts again at the next build."""
@@ -43,17 +55,53 @@ class WorkList:
         """The work list of `day` (ISO, default today): facts dicts, each with `tier`, `missing` (its lagging topics
         not yet had by an eligible resident) and `lagging`, in work order; `village_id`: the pinned village."""
         self._refresh()
+        self._walk_keys()
         lagging = worklist.lagging_topics(self.coverage(), (self.store.get_meta("scope") or {}).get("targets"))
-        items = []
         for facts in self.facts.values():
             facts["missing"] = [t for t in lagging if facts["eligible"][t] > facts["has"][t]]
-            items.append(facts)
-        return worklist.order(items, day or today().isoformat(), lagging, village_id=village_id)
+        rank = self._rank
+        return worklist.order(self.facts.values(), day or today().isoformat(), lagging, village_id=village_id,
+                              key=lambda item: rank[item["id"]])
 
     def coverage(self) -> dict:
         """{topic: (has, eligible)} over the households the tablet holds in the official's villages."""
-        return {t: (sum(f["has"][t] for f in self.facts.values()), sum(f["eligible"][t] for f in self.facts.values()))
-                for t in TOPICS}
+        return {t: (self._has[t], self._eligible[t]) for t in TOPICS}
+
+    def _count(self, facts: dict, sign: int) -> None:
+        """Add (sign 1) or take away (-1) a household's residents from the coverage totals."""
+        for t in TOPICS:
+            self._has[t] += sign * facts["has"][t]
+            self._eligible[t] += sign * facts["eligible"][t]
+
+    def _walk_keys(self) -> None:
+        """Rank every household in walk order (self._rank), from the order kept in the store where its words are
+        the same; a new or changed household is placed by binary search, its neighbours' keys made on demand."""
+        if not self._reorder:
+            return
+        if self._order is None:
+            kept = self.store.get_meta("walk_order") or []
+            self._order = [row for row in kept if len(row) == 4]
+        words = {hid: _words(f) for hid, f in self.facts.items()}
+        order = [row for row in self._order if words.get(row[0]) == row[1:]]
+        placed = {row[0] for row in order}
+        fresh = [hid for hid in self.facts if hid not in placed]
+        if fresh or len(order) != len(self._order):
+            keys: dict[str, tuple] = {}
+
+            def key(row):
+                if row[0] not in keys:
+                    keys[row[0]] = walk_key(*row[1:])
+                return keys[row[0]]
+            if len(fresh) > len(order) // 4:  # most are new (the first pull): one sort is quicker
+                order = sorted(order + [[h, *words[h]] for h in fresh], key=key)
+            else:
+                for hid in fresh:
+                    row = [hid, *words[hid]]
+                    order.insert(bisect.bisect_right(order, key(row), key=key), row)
+            self.store.set_meta(walk_order=order)
+        self._order = order
+        self._rank = {row[0]: i for i, row in enumerate(order)}
+        self._reorder = False
 
     # --- reading facts ---
     def _refresh(self) -> None:
@@ -61,16 +109,24 @@ class WorkList:
         if cursor != self._cursor:
             self._cursor, self._touched = cursor, set()
             self.facts = self._read(None)
+            self._reorder = True
+            self._has, self._eligible = dict.fromkeys(TOPICS, 0), dict.fromkeys(TOPICS, 0)
+            for facts in self.facts.values():
+                self._count(facts, 1)
         elif self._touched:
             ids, self._touched = list(self._touched), set()
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start:start + CHUNK]
                 fresh = self._read(chunk)
                 for hid in chunk:
+                    old, new = self.facts.get(hid), fresh.get(hid)
+                    if (old and _words(old)) != (new and _words(new)):
+                        self._reorder = True
+                    if hid in self.facts:
+                        self._count(self.facts.pop(hid), -1)
                     if hid in fresh:
                         self.facts[hid] = fresh[hid]
-                    else:
-                        self.facts.pop(hid, None)
+                        self._count(fresh[hid], 1)
 
     def _read(self, ids: list | None) -> dict[str, dict]:
         db = self.store.db
@@ -88,10 +144,6 @@ class WorkList:
             out[r[0]] = {"id": r[0], "village_id": r[1], "village_name": villages.get(r[1], ""), "address": r[2],
                          "head_name": r[3], "phone": r[4], "reached": bool(r[5]), "follow_up_on": r[6],
                          "eligible": dict.fromkeys(TOPICS, 0), "has": dict.fromkeys(TOPICS, 0)}
-            old = self.facts.get(r[0])
-            if old and (old["village_name"], old["address"], old["head_name"]) == (
-                    out[r[0]]["village_name"], r[2], r[3]):
-                out[r[0]]["walk_key"] = old.get("walk_key")  # the slow part of sorting: kept while unchanged
         hwhere = "" if ids is None else f"AND household_id IN ({','.join('?' * len(ids))})"
         residents = {r[0]: (r[1], r[2]) for r in db.execute(
             f"SELECT id, household_id, birth_year FROM residents WHERE deleted = 0 {hwhere}", args)}
@@ -108,3 +160,8 @@ class WorkList:
                 facts["eligible"][topic] += 1
                 facts["has"][topic] += outcome in HAS_IT
         return out
+
+
+def _words(facts: dict) -> list:
+    """What a household's walk key is made of."""
+    return [facts["village_name"], facts["address"], facts["head_name"]]

@@ -29,7 +29,8 @@ def lagging_topics(coverage: dict, targets: dict | None = None, count: int = LAG
     if targets:
         behind = {t for t, target in targets.items() if 100.0 * share(t) < target}
     else:
-        ranked = sorted((t for t in TOPICS if coverage.get(t, (0, 0))[1]), key=lambda t: (share(t), list(TOPICS).index(t)))
+        counted = [t for t in TOPICS if coverage.get(t, (0, 0))[1]]
+        ranked = sorted(counted, key=lambda t: (share(t), list(TOPICS).index(t)))
         behind = {t for t in ranked[:count] if share(t) < 1.0}
     return [t for t in TOPICS if t in behind]
 
@@ -55,16 +56,17 @@ def item_key(item: dict) -> tuple:
     return key
 
 
-def order(items, today: str, lagging, village_id=None) -> list[dict]:
+def order(items, today: str, lagging, village_id=None, key=item_key) -> list[dict]:
     """The work list: items on it (tier not None), each given its `tier`, by tier then walk order. `village_id`,
-    when given, keeps only that village's households (the village the official pinned for the day)."""
+    when given, keeps only that village's households (the village the official pinned for the day). `key`: the walk
+    order of an item, item_key unless the caller has ranked its items by item_key already (a number per item)."""
     rows = []
     for item in items:
         if village_id is not None and item.get("village_id") != village_id:
             continue
         level = tier(item, today, lagging)
         if level is not None:
-            rows.append((level, item_key(item), item))
+            rows.append((level, key(item), item))
     rows.sort(key=lambda r: (r[0], r[1]))
     out = []
     for level, _, item in rows:
