@@ -6,8 +6,8 @@ Run: .venv/bin/python bench/fieldapp_bench.py [--quick] [--plain | --encrypted] 
 Everything is real: sqlite3 files in a temporary folder, the server on 127.0.0.1 over HTTP (SQLite, werkzeug
 threaded server), in this process; the first pull runs in a child process so its RSS is the tablet's alone.
 Targets: search <= 20 ms median, save <= 30 ms, the work list after a save <= 50 ms, push 1,000 <= 5 s,
-first pull (5,000 households, 17,000 residents,
-20,000 visits) <= 10 s, RSS <= 250 MB.
+first pull (5,000 households, 17,000 residents, 20,000 visits) <= 10 s, RSS <= 250 MB. Work list: the official
+of 2 villages holding 10,000 households (a commune's worth: the worst case), its first build and after a save.
 """
 import logging
 import os

@@ -23,11 +23,13 @@ from shared.vocab import HAS_IT, MIN_AGE, TOPICS
 from .store.reads import today
 
 CHUNK = 500
-_STATUS = """SELECT resident_id, topic, outcome FROM (
+_STATUS = """SELECT s.resident_id, s.topic, s.outcome, r.household_id, r.birth_year FROM (
     SELECT a.resident_id AS resident_id, a.topic AS topic, a.outcome AS outcome, row_number() OVER (
         PARTITION BY a.resident_id, a.topic ORDER BY v.started_utc DESC, v.id DESC, a.rowid DESC) AS rank
     FROM assists a JOIN visits v ON v.id = a.visit_id
-    WHERE v.voided = 0 AND a.resident_id IS NOT NULL {where}) WHERE rank = 1"""
+    WHERE v.voided = 0 AND a.resident_id IS NOT NULL {where}) s JOIN residents r ON r.id = s.resident_id
+    WHERE s.rank = 1 AND r.deleted = 0"""
+"""Each live resident's status per topic (shared/coverage.py), with its household and birth year."""
 
 
 class WorkList:
@@ -144,21 +146,25 @@ class WorkList:
             out[r[0]] = {"id": r[0], "village_id": r[1], "village_name": villages.get(r[1], ""), "address": r[2],
                          "head_name": r[3], "phone": r[4], "reached": bool(r[5]), "follow_up_on": r[6],
                          "eligible": dict.fromkeys(TOPICS, 0), "has": dict.fromkeys(TOPICS, 0)}
+        # Old enough per topic, counted by SQLite (a resident with no birth year counts: shared/coverage.py) ...
         hwhere = "" if ids is None else f"AND household_id IN ({','.join('?' * len(ids))})"
-        residents = {r[0]: (r[1], r[2]) for r in db.execute(
-            f"SELECT id, household_id, birth_year FROM residents WHERE deleted = 0 {hwhere}", args)}
+        sums = ", ".join("sum(birth_year IS NULL OR ? - birth_year >= ?)" for _ in TOPICS)
+        ages = [v for t in TOPICS for v in (year, min_ages[t])]
+        for r in db.execute(f"SELECT household_id, {sums} FROM residents WHERE deleted = 0 {hwhere} "
+                            "GROUP BY household_id", [*ages, *args]):
+            facts = out.get(r[0])
+            if facts is not None:
+                facts["eligible"] = dict(zip(TOPICS, r[1:]))
+        # ... then the few residents with an outcome: not applicable leaves the topic, done or already had has it.
         vwhere = "" if ids is None else f"AND v.household_id IN ({','.join('?' * len(ids))})"
-        status: dict[tuple, str] = {(r[0], r[1]): r[2] for r in db.execute(_STATUS.format(where=vwhere), args)}
-        for rid, (hid, born) in residents.items():
+        for rid, topic, outcome, hid, born in db.execute(_STATUS.format(where=vwhere), args):
             facts = out.get(hid)
-            if facts is None:
+            if facts is None or topic not in TOPICS or not old_enough(born, min_ages[topic], year):
                 continue
-            for topic in TOPICS:
-                outcome = status.get((rid, topic))
-                if outcome == NOT_APPLICABLE or not old_enough(born, min_ages[topic], year):
-                    continue
-                facts["eligible"][topic] += 1
-                facts["has"][topic] += outcome in HAS_IT
+            if outcome == NOT_APPLICABLE:
+                facts["eligible"][topic] -= 1
+            elif outcome in HAS_IT:
+                facts["has"][topic] += 1
         return out
 
 
