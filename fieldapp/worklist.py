@@ -42,6 +42,8 @@ class WorkList:
         self._touched: set[str] = set()
         self._rank: dict[str, int] = {}
         self._order: list | None = None
+        self._state = None  # (day, lagging topics, pinned village) of self._list, the last list built
+        self._list: list[dict] = []
         self._reorder = True  # the walk order must be made again: a full read, or a household's words changed
         self._has: dict[str, int] = {}
         self._eligible: dict[str, int] = {}
@@ -54,16 +56,38 @@ class WorkList:
         self._cursor = None
 
     def rows(self, village_id: int | None = None, day: str | None = None) -> list[dict]:
-        """The work list of `day` (ISO, default today): facts dicts, each with `tier`, `missing` (its lagging topics
-        not yet had by an eligible resident) and `lagging`, in work order; `village_id`: the pinned village."""
-        self._refresh()
+        """The work list of `day` (ISO, default today): facts dicts, each with `tier` and `missing` (its lagging
+        topics not yet had by an eligible resident), in work order; `village_id`: the pinned village.
+
+        Built by shared.worklist.order; after a save that changed neither the lagging topics nor any walk order,
+        only the saved households move: each is taken out and put back at its place (tier, walk rank), which is
+        where order() would put it (tests/fieldapp/test_day.py compares the two)."""
+        changed = self._refresh()
+        full = self._reorder or changed is None
         self._walk_keys()
         lagging = worklist.lagging_topics(self.coverage(), (self.store.get_meta("scope") or {}).get("targets"))
-        for facts in self.facts.values():
-            facts["missing"] = [t for t in lagging if facts["eligible"][t] > facts["has"][t]]
+        day = day or today().isoformat()
+        state = (day, lagging, village_id)
         rank = self._rank
-        return worklist.order(self.facts.values(), day or today().isoformat(), lagging, village_id=village_id,
-                              key=lambda item: rank[item["id"]])
+        if full or state != self._state:
+            for facts in self.facts.values():
+                facts["missing"] = [t for t in lagging if facts["eligible"][t] > facts["has"][t]]
+            self._list = worklist.order(self.facts.values(), day, lagging, village_id=village_id,
+                                        key=lambda item: rank[item["id"]])
+            self._state = state
+            return list(self._list)
+        for hid in changed:
+            self._list = [r for r in self._list if r["id"] != hid]
+            facts = self.facts.get(hid)
+            if facts is None:
+                continue
+            facts["missing"] = [t for t in lagging if facts["eligible"][t] > facts["has"][t]]
+            placed = worklist.order([facts], day, lagging, village_id=village_id, key=lambda item: rank[item["id"]])
+            if placed:
+                at = bisect.bisect_right(self._list, (facts["tier"], rank[hid]),
+                                         key=lambda r: (r["tier"], rank[r["id"]]))
+                self._list.insert(at, facts)
+        return list(self._list)
 
     def coverage(self) -> dict:
         """{topic: (has, eligible)} over the households the tablet holds in the official's villages."""
@@ -106,7 +130,8 @@ class WorkList:
         self._reorder = False
 
     # --- reading facts ---
-    def _refresh(self) -> None:
+    def _refresh(self) -> list | None:
+        """Read what changed: every household (returns None) or the touched ones (returns their ids)."""
         cursor = self.store.cursor()
         if cursor != self._cursor:
             self._cursor, self._touched = cursor, set()
@@ -115,8 +140,9 @@ class WorkList:
             self._has, self._eligible = dict.fromkeys(TOPICS, 0), dict.fromkeys(TOPICS, 0)
             for facts in self.facts.values():
                 self._count(facts, 1)
-        elif self._touched:
-            ids, self._touched = list(self._touched), set()
+            return None
+        ids, self._touched = list(self._touched), set()
+        if ids:
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start:start + CHUNK]
                 fresh = self._read(chunk)
@@ -129,6 +155,7 @@ class WorkList:
                     if hid in fresh:
                         self.facts[hid] = fresh[hid]
                         self._count(fresh[hid], 1)
+        return ids
 
     def _read(self, ids: list | None) -> dict[str, dict]:
         db = self.store.db

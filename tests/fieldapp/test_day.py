@@ -58,6 +58,32 @@ def test_work_list_orders_tiers_in_walk_order_and_follows_saves(store):
     assert work.coverage()["vneid_account"] == (1, 2)
 
 
+def test_the_list_moved_after_saves_is_the_list_built_anew(store):
+    import random
+    rng = random.Random(5)
+    ids = [new_id() for _ in range(60)]
+    residents = [(new_id(), hid, rng.choice([None, 1950, 2000, 2015])) for hid in ids for _ in range(2)]
+    _pull(store, [(hid, rng.choice([V1, V2]), f"Số {rng.randint(1, 30)}, tổ {rng.randint(1, 5)}", f"Hộ {i}")
+                  for i, hid in enumerate(ids)], residents)
+    work = WorkList(store)
+    work.rows()
+    for step in range(40):
+        rid, hid, _ = rng.choice(residents)
+        outcome = rng.choice(["done", "already_had", "not_applicable", "declined"])
+        follow = rng.choice([None, today().isoformat(), (today() + timedelta(days=2)).isoformat()])
+        met = rng.random() < 0.7
+        store.log_visit(hid, status="met" if met else "not_home", follow_up_on=follow,
+                        assists=[{"resident_id": rid, "topic": rng.choice(["vneid_account", "digital_skills"]),
+                                  "outcome": outcome}] if met else [])
+        if step % 7 == 0:
+            store.save_household({"address": f"Số {rng.randint(1, 30)}"}, id=hid)
+        work.touch([hid])
+        pinned = rng.choice([None, V1])
+        moved = [(r["id"], r["tier"], r["missing"]) for r in work.rows(village_id=pinned)]
+        anew = [(r["id"], r["tier"], r["missing"]) for r in WorkList(store).rows(village_id=pinned)]
+        assert moved == anew
+
+
 def test_summary_counts_today_and_what_waits(store):
     hid = new_id()
     _pull(store, [(hid, V1, "Số 1", "A")], [(rid := new_id(), hid, 1980)])
