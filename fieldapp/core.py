@@ -499,6 +499,8 @@ class Core:
             self.online, self._fails, self.last_error = True, 0, None
             self._next_tick = time.monotonic() + PULL_EVERY
             self._add_device_wrap()
+            from .worklist import keep_walk_order
+            keep_walk_order(self.store)  # a first pull's walk order is made here, not while Home waits
         except EraseRequired as exc:
             self.syncing = False
             self._erase(exc.reason)

@@ -104,7 +104,7 @@ class WorkList:
         the same; a new or changed household is placed by binary search, its neighbours' keys made on demand."""
         if not self._reorder:
             return
-        if self._order is None:
+        if self._order is None or len(self._order) < len(self.facts):  # the worker may have kept more meanwhile
             kept = self.store.get_meta("walk_order") or []
             self._order = [row for row in kept if len(row) == 4]
         words = {hid: _words(f) for hid, f in self.facts.items()}
@@ -193,6 +193,19 @@ class WorkList:
             elif outcome in HAS_IT:
                 facts["has"][topic] += 1
         return out
+
+
+def keep_walk_order(store) -> bool:
+    """After a sync, on the worker: when households came that the kept walk order lacks (a first pull: a second of
+    keys for 10,000), make it there, so that Home does not wait for it. True when it did."""
+    kept = store.get_meta("walk_order") or []
+    live = store.db.execute("SELECT count(*) FROM households WHERE deleted = 0").fetchone()[0]
+    if live <= len(kept) + 50:  # a few new ones are placed by Home itself, by binary search
+        return False
+    work = WorkList(store)
+    work._refresh()
+    work._walk_keys()
+    return True
 
 
 def _words(facts: dict) -> list:

@@ -171,3 +171,18 @@ def test_location_with_a_source_and_without(store):
     store.log_visit(hid, status="met", location=locator.fix)
     store.log_visit(hid, status="not_home")  # no fix: the household keeps the last one
     assert location.last_fix(store, hid)["lat"] == 16.46
+
+
+def test_the_walk_order_made_after_a_pull_is_the_one_home_uses(store, monkeypatch):
+    from fieldapp import worklist as module
+    ids = [new_id() for _ in range(80)]
+    _pull(store, [(hid, V1 if i % 2 else V2, f"Số {80 - i}", f"Hộ {i}") for i, hid in enumerate(ids)])
+    assert module.keep_walk_order(store) and not module.keep_walk_order(store)  # once is enough
+    assert len(store.get_meta("walk_order")) == 80
+
+    def no_keys(*_words):  # Home computes no walk key: the kept order is enough
+        raise AssertionError("a walk key was computed")
+    monkeypatch.setattr(module, "walk_key", no_keys)
+    rows = WorkList(store).rows()
+    expected = sorted(rows, key=lambda r: walk_key(r["village_name"], r["address"], r["head_name"]))
+    assert [r["id"] for r in rows] == [r["id"] for r in expected]
