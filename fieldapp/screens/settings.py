@@ -1,4 +1,4 @@
-"""Settings: language, server, the account, locking the app at once, and logging out without losing unsynced work
+"""Settings: language, large text, the consent to record visits' location, server, the account, locking the app at once, and logging out without losing unsynced work
 by accident.
 
 Logging out keeps the user's database (its unsynced changes go out at the next login); with unsynced changes it
