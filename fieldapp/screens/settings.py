@@ -1,5 +1,5 @@
-"""Settings: language, large text, the consent to record visits' location, server, the account, locking the app at once, and logging out without losing unsynced work
-by accident.
+"""Settings: language, large text, the consent to record visits' location, server, the account, locking the app at
+once, and logging out without losing unsynced work by accident.
 
 Logging out keeps the user's database (its unsynced changes go out at the next login); with unsynced changes it
 asks twice. Deleting them is a separate, red button that asks twice and says how many changes would be lost.
