@@ -7,6 +7,7 @@ whole) for a topic is its latest outcome over visits not voided (shared.coverage
 from datetime import date, datetime, time, timedelta, timezone
 
 from shared.coverage import statuses
+from shared.sorting import vi_key
 from shared.text import fold
 from shared.vocab import TOPICS
 
@@ -82,9 +83,9 @@ class Reads:
     def villages(self) -> list[dict]:
         """The villages this user works in (its scope), by name: [{id, name, parent_id}]."""
         scope = self.get_meta("scope") or {}
-        rows = self.db.execute("SELECT id, name, parent_id FROM areas WHERE level = 'village' ORDER BY name, id")
+        rows = self.db.execute("SELECT id, name, parent_id FROM areas WHERE level = 'village' ORDER BY id")
         allowed = set(scope.get("village_ids") or ())
-        return [dict(r) for r in rows if not allowed or r["id"] in allowed]
+        return sorted((dict(r) for r in rows if not allowed or r["id"] in allowed), key=lambda v: vi_key(v["name"]))
 
     def area_name(self, area_id: int | None) -> str:
         """The name of an area, or "" when unknown."""

@@ -82,7 +82,7 @@ def test_a_day_from_the_work_list_to_the_summary(driver, server):
     assert first.phone and first.ids.call.opacity == 1
     driver.tap(first.ids.call)  # the desktop has no dialler: the number is shown
     assert toast(driver).text == i18n.tr("home.call_number", phone=first.phone)
-    driver.shot("home")
+    driver.shot("work-list")
 
     # Work list -> household -> visit (the location asked once: allowed) -> saved.
     driver.tap(first)
