@@ -34,6 +34,7 @@ SCREENS = {
     "settings": ("settings", "SettingsScreen"),
     "pin": ("pin", "PinScreen"),
     "erase": ("erase", "EraseScreen"),
+    "setup": ("setup", "SetupScreen"),
 }
 TOP_LEVEL = ("home", "households", "problems", "settings")
 LOCK_AFTER = 300.0
@@ -89,6 +90,8 @@ class DoorstepApp(TellMixin, App):
             return ("erase",)
         if state == OPEN and self.core.logged_in():
             return ("home",)
+        if self.core.store is None and not self.core.tablet.configured():
+            return ("setup",)  # a fresh tablet that knows no server: the dashboard's QR code, or typed
         needs_login = self.core.store is not None and self.core.store.account()["needs_login"]
         return ("login",) if not needs_login else ("login", "expired")
 

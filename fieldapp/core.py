@@ -30,7 +30,6 @@ Terms:
   The store syncs in SET_PIN and OPEN only. unlock, set_pin and login run on the worker: scrypt takes a moment.
 Local reads and saves are quick sqlite3 calls: screens call them directly on `core.store` (or the helpers here).
 """
-import platform
 import queue
 import threading
 import time
@@ -42,10 +41,11 @@ from . import config, errlog
 from .errlog import log
 from .i18n import tr
 from .lock import MAX_FAILS, KeyFile, WrongKey, new_data_key, pin_problem
+from .setup import Tablet
 from .store import Store, cipher
 from .sync import ApiClient, SyncEngine
 from .sync.client import wait_time
-from .sync.errors import ApiError, AuthError, EraseRequired, Forbidden, Retryable, TooOld
+from .sync.errors import ApiError, AuthError, CertificateError, EraseRequired, Forbidden, Retryable, TooOld
 
 PULL_EVERY = 600.0
 FIRST_BACKOFF = 2.0
@@ -74,7 +74,8 @@ class Core:
         errlog.setup(self.data_dir)
         self.post = post or _direct
         self.auto_sync = auto_sync
-        self.client_factory = client_factory
+        self.tablet = Tablet(self.data_dir)  # the server, trust and name of this tablet (setup.py)
+        self.client_factory = _trusting(client_factory, self.tablet)
         self.on_status = self.on_progress = self.on_sync_done = None
         self.clock = clock
         self.store: Store | None = None
@@ -126,7 +127,7 @@ class Core:
         self.store = Store(config.db_path(username, self.data_dir), key=key)
         if device_id:
             self.store.set_account(device_id=device_id)
-        client = self.client_factory(self.store.get_meta("server_url") or config.default_server())
+        client = self.client_factory(self.store.get_meta("server_url") or self.tablet.server())
         self.engine = SyncEngine(self.store, client)
         self.username, self._data_key = username, key
         return self.store
@@ -166,7 +167,8 @@ class Core:
     def _login(self, server_url: str, username: str, password: str) -> dict:
         keys, path = self.keys(username), config.db_path(username, self.data_dir)
         if self.store is not None and self.username == username and self.state in (OPEN, SET_PIN):
-            account = self.engine.login(server_url, username, password)  # the token had ended: same store
+            # The token had ended: same store.
+            account = self.engine.login(server_url, username, password, self.tablet.label())
             self._keep_device_key(self.engine.device_key)
             return account
         if keys.exists():  # locked: a forgotten PIN, or too many wrong ones
@@ -192,7 +194,7 @@ class Core:
             return self.store.account()
         if cipher.is_plain(path):  # another user's plain store from before encryption
             self._open(username, None)
-            account = self.engine.login(server_url, username, password)
+            account = self.engine.login(server_url, username, password, self.tablet.label())
             self._keep_device_key(self.engine.device_key)
             self.state = SET_PIN
             return account
@@ -206,7 +208,7 @@ class Core:
         client = self.client_factory(server_url)
         client.device_id = device_id
         try:
-            return client.login(username, password, device_label=platform.node()[:100])
+            return client.login(username, password, device_label=self.tablet.label())
         finally:
             client.close()
 
@@ -569,9 +571,21 @@ class Core:
         self._data_key = None
 
 
+def _trusting(factory, tablet):
+    """`factory`, whose clients check certificates as the tablet's setup says (a baked CA bundle, a pin)."""
+    def make(url):
+        client = factory(url)
+        if getattr(client, "trust", False) is None:  # an ApiClient made without a trust of its own
+            client.trust = tablet.trust()
+        return client
+    return make
+
+
 def _outcome_of(exc: Exception, doing: str) -> dict:
     """An exception as {ok: False, kind, message} for the screen; what was not expected goes to the error log."""
-    if isinstance(exc, Retryable):
+    if isinstance(exc, CertificateError):
+        kind = "certificate"  # a setup problem, said in words of its own, not "no connection"
+    elif isinstance(exc, Retryable):
         kind = "offline" if exc.status is None else "busy" if exc.status in BUSY else "error"
     elif isinstance(exc, AuthError):
         kind = "login_needed"

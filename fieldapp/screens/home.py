@@ -139,7 +139,7 @@ class HomeScreen(BaseScreen):
         village = self.core.store.area_name(visit.get("village_id"))
         return ListRow(title=visit.get("head_name") or "", stripe=NONE,
                        subtitle="  ·  ".join(p for p in (time_text(visit['started_at'])[-5:], village,
-                                                         visit.get('address') or '', tr('status.' + visit['status']))
+                                                         visit.get('address') or '', label('status', visit['status']))
                                              if p),
                        on_tap=lambda: self.app.go("household", household_id=hid))
 
@@ -208,4 +208,4 @@ def clock_warning(clock_off) -> str:
         amount = tr("home.hours", n=round(minutes / 60))
     else:
         amount = tr("home.days", n=round(minutes / 1440))
-    return tr("home.clock", direction=tr("home.clock_behind" if clock_off > 0 else "home.clock_ahead"), amount=amount)
+    return tr("home.clock", direction=tr("home.clock_behind") if clock_off > 0 else tr("home.clock_ahead"), amount=amount)

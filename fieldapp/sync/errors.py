@@ -7,6 +7,8 @@
 - ResetRequired (410): pull the whole scope again from zero, keeping the outbox;
 - TooOld (426): the app must be updated;
 - Retryable (429, 5xx, no connection, timeout): try again later, after `retry_after` seconds when the server says;
+- CertificateError (a Retryable): the server's TLS certificate is not trusted (sync/tls.py): the official is told
+  so in words of its own, and the app tries again later (a rescanned QR code or a fixed server may cure it);
 - ApiError: anything else (400, 404, 409, 413): a bug or a refused request; its `fields` say which field.
 """
 
@@ -50,6 +52,10 @@ class Retryable(ApiError):
     def __init__(self, status, message="", code="", fields=None, retry_after: float | None = None):
         super().__init__(status, message, code, fields)
         self.retry_after = retry_after
+
+
+class CertificateError(Retryable):
+    """The server's certificate is not trusted (unknown CA, expired, another host, not the pinned one)."""
 
 
 BY_STATUS = {401: AuthError, 403: Forbidden, 410: ResetRequired, 426: TooOld}
