@@ -107,6 +107,7 @@ SERVER = (
     N_('This page does not take this kind of request.'),
     N_('This password is too easy to guess: use three or four words that others would not guess, with a number or a sign.'),
     N_('Viewed the conflicts'),
+    N_('Viewed the coverage map'),
     N_('Viewed the follow-ups'),
     N_('Viewed the households never reached'),
     N_('Viewed who is counted for a topic'),

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "rename_area": "Renamed an area",
     "merge_area": "Merged a village into another",
     "retire_area": "Retired an area",
+    "view_map": "Viewed the coverage map",
 }
 
 
