@@ -198,4 +198,9 @@ TABLET = (
     N_('setup.scan_cancelled'),
     N_('setup.scan_failed'),
     N_('sync.error.certificate'),
+    # The sync badge of every top bar (fieldapp/badge.py, fieldapp/screens/tell.py), chosen by state
+    N_('badge.offline'),
+    N_('badge.problem'),
+    N_('badge.sent'),
+    N_('badge.waiting'),
 )

@@ -117,9 +117,9 @@ class Reads:
                               "official_id IS NULL) ORDER BY started_utc DESC",
                               (_utc_text(start), _utc_text(end), user.get("id")))
         for v in visits:
-            head = self.db.execute("SELECT head_name, address FROM households WHERE id = ?",
+            head = self.db.execute("SELECT head_name, address, village_id FROM households WHERE id = ?",
                                    (v["household_id"],)).fetchone()
-            v["head_name"], v["address"] = (head[0], head[1]) if head else ("", "")
+            v["head_name"], v["address"], v["village_id"] = (head[0], head[1], head[2]) if head else ("", "", None)
         return visits
 
     def follow_ups(self) -> list[dict]:
