@@ -31,7 +31,7 @@ test: $(STAMP)
 
 ## Take the README's screenshots again (the dashboard in Chromium, the field app offscreen) into docs/screenshots.
 screenshots: $(STAMP)
-	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py \
+	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py tests/server/test_dashboard_phone.py \
 		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py \
 		tests/fieldapp/test_ui_setup.py tests/server/test_dashboard_connect.py
 

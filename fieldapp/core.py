@@ -377,18 +377,37 @@ class Core:
     # --- local work the screens do, with the sync it calls for ---
     def log_visit(self, household_id: str, **visit) -> str:
         """store.log_visit(...), then a sync soon when online; returns the visit id."""
+        self.work_list().touch([household_id])
         return self._changed(self.store.log_visit(household_id, **visit))
+
+    def undo_visit(self, visit_id: str) -> str | None:
+        """store.undo_visit(...) (the Undo after "Vắng nhà"): removed if unsent, else voided; then a sync soon."""
+        visit = self.store.visit(visit_id)
+        self.work_list().touch([visit and visit["household_id"]])
+        return self._changed(self.store.undo_visit(visit_id))
+
+    def work_list(self):
+        """The open store's WorkList (worklist.py), made on first use and kept while the store stays open."""
+        if getattr(self, "_work_list", None) is None or self._work_list.store is not self.store:
+            from .worklist import WorkList
+            self._work_list = WorkList(self.store)
+        return self._work_list
 
     def save_household(self, data: dict, id: str | None = None) -> str:
         """store.save_household(...), then a sync soon when online; returns the household id."""
-        return self._changed(self.store.save_household(data, id=id))
+        saved = self.store.save_household(data, id=id)
+        self.work_list().touch([saved])
+        return self._changed(saved)
 
     def save_resident(self, data: dict, id: str | None = None) -> str:
         """store.save_resident(...), then a sync soon when online; returns the resident id."""
-        return self._changed(self.store.save_resident(data, id=id))
+        saved = self.store.save_resident(data, id=id)
+        self.work_list().touch([(self.store.resident(saved) or {}).get("household_id")])
+        return self._changed(saved)
 
     def delete_resident(self, resident_id: str) -> None:
         """store.delete_resident(...), then a sync soon when online."""
+        self.work_list().touch([(self.store.resident(resident_id) or {}).get("household_id")])
         self.store.delete_resident(resident_id)
         self._changed(None)
 
@@ -482,6 +501,8 @@ class Core:
             self.online, self._fails, self.last_error = True, 0, None
             self._next_tick = time.monotonic() + PULL_EVERY
             self._add_device_wrap()
+            from .worklist import keep_walk_order
+            keep_walk_order(self.store)  # a first pull's walk order is made here, not while Home waits
         except EraseRequired as exc:
             self.syncing = False
             self._erase(exc.reason)

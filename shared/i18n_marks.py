@@ -106,7 +106,9 @@ SERVER = (
     N_('This page does not exist.'),
     N_('This page does not take this kind of request.'),
     N_('This password is too easy to guess: use three or four words that others would not guess, with a number or a sign.'),
+    N_('Viewed a household'),
     N_('Viewed the conflicts'),
+    N_('Viewed the coverage map'),
     N_('Viewed the follow-ups'),
     N_('Viewed the households never reached'),
     N_('Viewed who is counted for a topic'),
@@ -196,4 +198,9 @@ TABLET = (
     N_('setup.scan_cancelled'),
     N_('setup.scan_failed'),
     N_('sync.error.certificate'),
+    # The sync badge of every top bar (fieldapp/badge.py, fieldapp/screens/tell.py), chosen by state
+    N_('badge.offline'),
+    N_('badge.problem'),
+    N_('badge.sent'),
+    N_('badge.waiting'),
 )

@@ -8,9 +8,10 @@ from .edits import Edits, InvalidData
 from .problems import Problems
 from .reads import Reads
 from .syncing import Syncing
+from .undo import Undo
 
 
-class Store(Base, Reads, Edits, Syncing, Problems):
+class Store(Base, Reads, Edits, Syncing, Problems, Undo):
     """The local database of one user. Thread-safe: each thread gets its own connection to the file."""
 
 
