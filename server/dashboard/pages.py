@@ -232,12 +232,6 @@ def _name_parts(commune, filters: filtering.Filters) -> list:
     return exports.filter_parts(commune.name, village, filters.topic, official, filters.date_from, filters.date_to)
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    """An attachment under a name of the caller's own (ASCII); prefer `download`, which names it by its filters."""
-    return Response(data, content_type=CSV if mimetype.startswith("text/csv") else mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 def download(data: bytes, content_type: str, parts: list) -> Response:
     """An attachment named from `parts` (exports.file_name). The content type is given whole: a `mimetype` of
     text/csv would get a second charset from Werkzeug."""
