@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, headers, inputs, logs, openapi
+from . import health, identity
 from .auth.sessions import ServerSessions
 from .config import REPOSITORY_KEYS, Config
 from .errors import database_unavailable, http_error
@@ -49,6 +50,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    health.init_app(app)  # its guard first: nothing else reads a database that is behind the code
     _register_blueprints(app)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(OperationalError, database_unavailable)
@@ -56,6 +58,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.before_request(access.enforce)
     app.before_request(compression.refuse_unknown_encoding)
     app.before_request(inputs.check_json_depth)
+    identity.init_app(app)  # after access.enforce: only a caller with a token can make it renew
 
     from .cli import register_cli
     register_cli(app)

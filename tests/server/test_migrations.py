@@ -67,3 +67,21 @@ def test_the_indicators_migration_keeps_old_visits_meaning(database_url):
         assert (figures["households_reached"], vneid["has_it"], vneid["eligible"]) == (1, 1, 1)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_identity_and_heartbeat_migration_goes_down_and_up(database_url):
+    """d7a3c5e9f1b2 only adds two tables (expand): down removes them, up brings them back."""
+    from sqlalchemy import inspect
+
+    from flask_migrate import downgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade(revision="d7a3c5e9f1b2")
+        with db.engine.connect() as conn:
+            assert {"database_identity", "worker_heartbeats"} <= set(inspect(conn).get_table_names())
+        downgrade(revision="c4e8a1f0d2b6")
+        with db.engine.connect() as conn:
+            assert not {"database_identity", "worker_heartbeats"} & set(inspect(conn).get_table_names())
+        upgrade()
+        db.engine.dispose()

@@ -1,0 +1,102 @@
+"""Read and renew the identity; answer a tablet's digest (docs/protocol.md, "Restore").
+
+Reads and renewals go through a connection of their own, so that they never commit or roll back the request's
+session (a push's batch is committed before the reply, and the identity is read after it).
+"""
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from shared.ids import new_id
+
+from ..extensions import db
+from ..models import Household, Resident, SyncCounter, Visit, utcnow
+from .model import DatabaseIdentity
+
+log = logging.getLogger("doorstep.identity")
+IDENTITY = DatabaseIdentity.__table__
+COUNTER = SyncCounter.__table__
+
+
+def current() -> str:
+    """This database's identity, made at the first call on a database that has none yet."""
+    with db.engine.begin() as conn:
+        found = conn.execute(select(IDENTITY.c.identity).where(IDENTITY.c.id == 1)).scalar()
+        if found is not None:
+            return found
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        # Two workers may make it at once: the first insert wins, and both read it back.
+        conn.execute(insert(IDENTITY).values(id=1, identity=new_id(), restored_seq=_counter(conn),
+                                             renewed_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
+        return conn.execute(select(IDENTITY.c.identity).where(IDENTITY.c.id == 1)).scalar_one()
+
+
+def renew(reason: str) -> str:
+    """Give the database a new identity (after a restore) and remember the counter value; returns the identity."""
+    current()  # the row exists from here on
+    identity = new_id()
+    with db.engine.begin() as conn:
+        conn.execute(update(IDENTITY).where(IDENTITY.c.id == 1).values(
+            identity=identity, restored_seq=_counter(conn), renewed_at=utcnow()))
+    log.warning("database identity renewed (%s)", reason)
+    return identity
+
+
+def restored_seq() -> int:
+    """The counter value at the last renewal: rows with a seq at most this are as the restore left them."""
+    current()
+    with db.engine.connect() as conn:
+        return conn.execute(select(IDENTITY.c.restored_seq).where(IDENTITY.c.id == 1)).scalar_one()
+
+
+def counter() -> int:
+    with db.engine.connect() as conn:
+        return _counter(conn)
+
+
+def _counter(conn) -> int:
+    return conn.execute(select(COUNTER.c.v).where(COUNTER.c.id == 1)).scalar() or 0
+
+
+MODELS = {"households": Household, "residents": Resident, "visits": Visit}
+
+
+def digest(tables: dict) -> list[dict]:
+    """What the server lacks or holds older of the records a tablet lists (see docs/protocol.md, "Restore").
+
+    Each answer is {table, id, base_version}: the tablet sends its record again against `base_version`. It is 0
+    when the server lacks the record; the server's version when it holds an older one untouched since the last
+    renewal; 0 again when it holds an older one that was changed since the renewal (its base on the lost timeline
+    is unknown: the merge then keeps every value it overwrites in `conflicts`, so nothing is lost). A visit is
+    answered when the server lacks it, or when the tablet's copy is voided and the server's is not (base_version
+    is then the server's version: the tablet sends the void). Nothing else: a record the server holds at the same
+    version or newer is the tablet's to pull.
+    """
+    since_restore = restored_seq()
+    answers = []
+    for table, listed in tables.items():
+        model = MODELS[table]
+        if not listed:
+            continue
+        ids = [str(item["id"]) for item in listed]
+        if table == "visits":
+            stored = {r.id: r for r in db.session.execute(
+                select(model.id, model.version, model.voided).where(model.id.in_(ids)))}
+        else:
+            stored = {r.id: r for r in db.session.execute(
+                select(model.id, model.version, model.seq).where(model.id.in_(ids)))}
+        for item in listed:
+            row_id, row = str(item["id"]), stored.get(str(item["id"]))
+            if row is None:
+                if not item.get("deleted"):  # a record made and deleted while the server was away: nothing to bring
+                    answers.append({"table": table, "id": row_id, "base_version": 0})
+            elif table == "visits":
+                if item.get("deleted") and not row.voided:
+                    answers.append({"table": table, "id": row_id, "base_version": row.version})
+            elif row.version < item["version"]:
+                base = row.version if row.seq <= since_restore else 0
+                answers.append({"table": table, "id": row_id, "base_version": base})
+    db.session.rollback()  # only reads: end the transaction
+    return answers
