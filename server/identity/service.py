@@ -90,7 +90,9 @@ def digest(tables: dict) -> list[dict]:
         for item in listed:
             row_id, row = str(item["id"]), stored.get(str(item["id"]))
             if row is None:
-                if not item.get("deleted"):  # a record made and deleted while the server was away: nothing to bring
+                # A household or resident made and deleted while the server was away: nothing to bring back. A
+                # voided visit still counts (it was logged, and a correction may name it): it comes, then its void.
+                if table == "visits" or not item.get("deleted"):
                     answers.append({"table": table, "id": row_id, "base_version": 0})
             elif table == "visits":
                 if item.get("deleted") and not row.voided:
