@@ -151,7 +151,9 @@ def worker_state(app: Flask) -> str:
 @access.public
 def healthz():
     """The process is alive and answers: no database, no personal data."""
-    return jsonify(status="ok")
+    reply = jsonify(status="ok")
+    reply.headers["Cache-Control"] = "no-store"  # a proxy's cached "ok" would hide a dead process
+    return reply
 
 
 @bp.route("/readyz")
@@ -174,6 +176,7 @@ def readyz():
     ready = (checks["database"] == "ok" and checks["schema"] in ("head", "ahead", "unmanaged")
              and checks["worker"] in ("ok", "not_used"))
     reply = jsonify(status="ready" if ready else "not_ready", checks=checks)
+    reply.headers["Cache-Control"] = "no-store"
     if not ready:
         reply.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return reply, 200 if ready else 503
