@@ -25,8 +25,9 @@ class Restoring:
         return self.get_meta("database_id")
 
     def digest_pages(self, size: int = 1000):
-        """The digest in pages of at most `size` records per table: {table: [{id, version, deleted}]}."""
-        offsets = dict.fromkeys(TABLES, "")
+        """The digest in pages of at most `size` records per table: {table: [{id, version, deleted}]}; at least one
+        page, empty for an empty store."""
+        offsets, first = dict.fromkeys(TABLES, ""), True
         while offsets:
             page = {}
             for table in list(offsets):
@@ -40,7 +41,9 @@ class Restoring:
                     del offsets[table]
                 else:
                     offsets[table] = rows[-1][0]
-            yield page
+            if first or any(page.values()):  # at least one page: its reply names the new identity
+                yield page
+            first = False
 
     def requeue(self, resend: list[dict]) -> int:
         """Put each resend first in the outbox as a whole record (see the module's terms); returns how many
