@@ -33,6 +33,19 @@ def current() -> str:
         return conn.execute(select(IDENTITY.c.identity).where(IDENTITY.c.id == 1)).scalar_one()
 
 
+_STATE = (select(IDENTITY.c.identity, select(COUNTER.c.v).where(COUNTER.c.id == 1).scalar_subquery())
+          .where(IDENTITY.c.id == 1))
+
+
+def state() -> tuple[str, int]:
+    """(identity, counter) in one statement of the request's own transaction (already opened by the token check):
+    no connection or round trip of its own, which on PostgreSQL cost 1.7 ms per sync request."""
+    row = db.session.execute(_STATE).first()
+    if row is None:  # a database without its row yet: made once, on a connection of its own
+        return current(), counter()
+    return row[0], row[1] or 0
+
+
 def renew(reason: str) -> str:
     """Give the database a new identity (after a restore) and remember the counter value; returns the identity."""
     current()  # the row exists from here on
