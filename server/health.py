@@ -46,7 +46,7 @@ class WorkerHeartbeat(db.Model):
 
 def init_app(app: Flask) -> None:
     """The guard (before every other before_request) and the two endpoints."""
-    app.config.setdefault("SCHEMA_CHECK_SECONDS", 5)
+    app.config.setdefault("SCHEMA_CHECK_SECONDS", float(os.environ.get("SCHEMA_CHECK_SECONDS", 5)))
     app.before_request(guard)
     app.register_blueprint(bp)
 

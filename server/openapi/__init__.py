@@ -90,6 +90,12 @@ LINKS = {
 }
 
 
+IDENTIFIED = ("sync.push", "sync.pull", "restore.digest")
+DATABASE_ID = {"X-Database-Id": {"description": "The identity of the server's database: it changes when the database "
+                                                "is restored from a backup (docs/protocol.md, Restore).",
+                                 "required": True, "schema": {"type": "string", "format": "uuid"}}}
+
+
 def operation_id(endpoint: str) -> str:
     return endpoint.replace(".", "_")
 
@@ -164,6 +170,9 @@ class Plugin(MarshmallowPlugin):
             responses[ok]["content"]["application/json"]["schema"] = {"$ref": f"#/components/schemas/{replies}"}
         if endpoint == "sync.push":
             operation["requestBody"]["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Push"}
+        if endpoint in IDENTIFIED:
+            ok = next(status for status in responses if str(status).startswith("2"))
+            responses[ok]["headers"] = DATABASE_ID
         links = LINKS.get(endpoint)
         if links:
             ok = next(status for status in responses if str(status).startswith("2"))
