@@ -15,3 +15,5 @@ class DatabaseIdentity(db.Model):
     identity: Mapped[str] = mapped_column(String(36))
     restored_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     renewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    table_oid: Mapped[int | None] = mapped_column(BigInteger)
+    """PostgreSQL: the OID of this table when the identity was made or renewed; pg_restore makes a new one."""

@@ -1,11 +1,16 @@
 """Read and renew the identity; answer a tablet's digest (docs/protocol.md, "Restore").
 
 Reads and renewals go through a connection of their own, so that they never commit or roll back the request's
-session (a push's batch is committed before the reply, and the identity is read after it).
+session (a push's batch is committed before the reply, and the identity is read after it); `state()`, read at each
+sync request, is one statement in the request's own transaction.
+
+On PostgreSQL the row also keeps `table_oid`, the OID of the `database_identity` table itself. pg_restore creates
+every table anew, so after a restore the stored OID is not the table's: the first sync request that sees it renews
+the identity (a restore that forgot renew-identity, noticed at once, before any tablet pushes).
 """
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,32 +34,51 @@ def current() -> str:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         # Two workers may make it at once: the first insert wins, and both read it back.
         conn.execute(insert(IDENTITY).values(id=1, identity=new_id(), restored_seq=_counter(conn),
-                                             renewed_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
+                                             renewed_at=utcnow(), table_oid=_table_oid(conn))
+                     .on_conflict_do_nothing(index_elements=["id"]))
         return conn.execute(select(IDENTITY.c.identity).where(IDENTITY.c.id == 1)).scalar_one()
 
 
-_STATE = (select(IDENTITY.c.identity, select(COUNTER.c.v).where(COUNTER.c.id == 1).scalar_subquery())
-          .where(IDENTITY.c.id == 1))
+_COLUMNS = (IDENTITY.c.identity, select(COUNTER.c.v).where(COUNTER.c.id == 1).scalar_subquery(), IDENTITY.c.table_oid)
+_STATE = select(*_COLUMNS).where(IDENTITY.c.id == 1)
+_STATE_PG = select(*_COLUMNS, literal_column("'database_identity'::regclass::oid")).where(IDENTITY.c.id == 1)
+_OID = text("SELECT 'database_identity'::regclass::oid")
 
 
 def state() -> tuple[str, int]:
     """(identity, counter) in one statement of the request's own transaction (already opened by the token check):
-    no connection or round trip of its own, which on PostgreSQL cost 1.7 ms per sync request."""
-    row = db.session.execute(_STATE).first()
+    no connection or round trip of its own, which on PostgreSQL cost 1.7 ms per sync request. A table OID that is
+    not the stored one renews the identity first (see the module's docstring)."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    row = db.session.execute(_STATE_PG if postgres else _STATE).first()
     if row is None:  # a database without its row yet: made once, on a connection of its own
         return current(), counter()
+    if postgres and row[2] != row[3]:
+        return renew("the database's tables were made anew: a pg_restore", moved=True), row[1] or 0
     return row[0], row[1] or 0
 
 
-def renew(reason: str) -> str:
-    """Give the database a new identity (after a restore) and remember the counter value; returns the identity."""
+def renew(reason: str, moved: bool = False) -> str:
+    """Give the database a new identity (after a restore) and remember the counter value; returns the identity.
+
+    `moved`: for a new table OID, renewed once, by whichever request comes first; the others read its identity."""
     current()  # the row exists from here on
     identity = new_id()
     with db.engine.begin() as conn:
-        conn.execute(update(IDENTITY).where(IDENTITY.c.id == 1).values(
-            identity=identity, restored_seq=_counter(conn), renewed_at=utcnow()))
+        oid = _table_oid(conn)
+        change = update(IDENTITY).where(IDENTITY.c.id == 1)
+        if moved:
+            change = change.where(IDENTITY.c.table_oid.is_distinct_from(oid))
+        done = conn.execute(change.values(identity=identity, restored_seq=_counter(conn), renewed_at=utcnow(),
+                                          table_oid=oid)).rowcount
+        if not done:
+            return conn.execute(select(IDENTITY.c.identity).where(IDENTITY.c.id == 1)).scalar_one()
     log.warning("database identity renewed (%s)", reason)
     return identity
+
+
+def _table_oid(conn) -> int | None:
+    return conn.execute(_OID).scalar() if conn.dialect.name == "postgresql" else None
 
 
 def restored_seq() -> int:

@@ -100,3 +100,22 @@ def test_the_digest_refuses_bad_input(client, world):
     reply = digest(client, headers, visits=[{"id": new_id()} for _ in range(1001)])
     assert reply.status_code == 400 and "visits" in reply.get_json()["error"]["fields"]
     assert client.post("/api/v1/sync/digest", json={}).status_code == 401
+
+
+def test_on_postgresql_tables_made_anew_renew_the_identity_once(app, client, world):
+    """pg_restore makes every table anew, with a new OID: the stored OID no longer matches (tests/e2e/test_restore.py
+    runs the real pg_restore). SQLite keeps no OID, and nothing is renewed there."""
+    from server.identity.model import DatabaseIdentity
+
+    headers = world.login(client, world.official)
+    old = client.get("/api/v1/sync/pull", headers=headers).headers[HEADER]
+    with app.app_context():
+        db.session.execute(update(DatabaseIdentity).values(table_oid=1))  # what a restored row holds
+        db.session.commit()
+        postgres = db.engine.dialect.name == "postgresql"
+    replies = [client.get("/api/v1/sync/pull", headers=headers).headers[HEADER] for _ in range(3)]
+    assert len(set(replies)) == 1 and (replies[0] != old) == postgres
+    with app.app_context():
+        stored = db.session.get(DatabaseIdentity, 1).table_oid
+        db.session.remove()
+    assert (stored not in (None, 1)) if postgres else stored == 1

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('identity', sa.String(length=36), nullable=False),
     sa.Column('restored_seq', sa.BigInteger(), nullable=False),
     sa.Column('renewed_at', server.models.UTCDateTime(), nullable=False),
+    sa.Column('table_oid', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_database_identity'))
     )
     op.create_table('worker_heartbeats',
