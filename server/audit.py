@@ -27,6 +27,8 @@ ACTIONS = (
     "create_user", "set_target", "reset_password", "password_reset", "resolve_conflict", "import_households",
     "import_started", "import_finished", "login", "logout", "revoke_device", "device_revoked", "device_erased",
     "set_active", "user_disabled", "user_enabled", "role_changed", "view_residents", "set_min_age",
+    # Areas (server/admin/areas.py)
+    "rename_area", "merge_area", "retire_area",
 )
 _TOKEN = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
 """A text allowed in `detail`: an id, a table or topic name, an ISO date or time, a role; never a name (spaces and

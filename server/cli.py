@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .admin.areas_cli import areas
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
@@ -248,6 +249,7 @@ def purge(days):
 
 COMMANDS = [init_db, upgrade, create_area, create_user, reset_password, revoke_device, disable_user, import_households,
             seed_demo, rebuild_stats, refresh_stats, min_age, purge, worker]
+COMMANDS.append(areas)
 
 
 def register_cli(app: Flask) -> None:

@@ -6,10 +6,11 @@ commune it belongs to, so that the data can later be partitioned by commune or p
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, TypeDecorator, Uuid)
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+                        String, Text, TypeDecorator, Uuid, false, text)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 
 from .extensions import db
+from shared.text import fold
 
 
 def utcnow() -> datetime:
@@ -46,8 +47,22 @@ class Area(db.Model):
     commune_id: Mapped[int | None] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    # The folded name (shared.text.fold), unique among the live areas of one parent: "Thôn Đông" and "thon dong" are
+    # one village to an import. None only for a duplicate found by the migration, until an admin resolves it.
+    name_key: Mapped[str | None] = mapped_column(String(100))
+    # A retired area is kept (its history points at it) but no longer listed, assigned or pulled (deleted on the wire).
+    retired: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     parent = relationship("Area", remote_side=[id])
+
+    @validates("name")
+    def _keep_name_key(self, _key, name):
+        self.name_key = fold(name)[:100]
+        return name
+
+    __table_args__ = (Index("uq_areas_parent_name", "parent_id", "name_key", unique=True,
+                            sqlite_where=text("retired = 0"), postgresql_where=text("NOT retired")),)
 
 
 class User(db.Model):

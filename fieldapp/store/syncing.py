@@ -84,7 +84,7 @@ class Syncing:
             for change in changes:
                 table, row_id, data = change["table"], change["id"], change.get("data") or {}
                 if table == "areas":
-                    self._write_area(db, int(row_id), data, change.get("version", 0))
+                    self._write_area(db, int(row_id), data, change.get("version", 0), change.get("deleted"))
                 elif table == "visits":
                     self._put_visit(db, row_id, data, change.get("version", 0), voided=change.get("deleted"))
                     visited.add(data.get("household_id"))
@@ -133,7 +133,10 @@ class Syncing:
         return self.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
 
     # --- inside a write ---
-    def _write_area(self, db, area_id: int, data: dict, version: int) -> None:
+    def _write_area(self, db, area_id: int, data: dict, version: int, retired: bool = False) -> None:
+        if retired:  # merged or retired on the server: its households, if any, came or come with their new village
+            db.execute("DELETE FROM areas WHERE id = ?", (area_id,))
+            return
         db.execute("INSERT OR REPLACE INTO areas (id, parent_id, level, code, name, version) VALUES (?,?,?,?,?,?)",
                    (area_id, data.get("parent_id"), data.get("level"), data.get("code"), data.get("name"), version))
 

@@ -144,8 +144,10 @@ def _check_rows(reader, commune_id, spool_path, report, max_rows, progress) -> N
         for name in missing:
             report.add_error(header_line, REQUIRED[name], Problem("Missing column."))
         return
-    villages = {_village_key(name): vid for vid, name in db.session.execute(
-        select(Area.id, Area.name).where(Area.commune_id == commune_id, Area.level == "village"))}
+    villages: dict = {}
+    for vid, name in db.session.execute(select(Area.id, Area.name).where(
+            Area.commune_id == commune_id, Area.level == "village", Area.retired.is_(False))):
+        villages[_village_key(name)] = AMBIGUOUS if _village_key(name) in villages else vid
     label = lambda name: labels.get(name, name)  # noqa: E731
     current = None  # the household record that member rows join
     with open(spool_path, "w", encoding="utf-8") as spool:
@@ -251,6 +253,10 @@ def _cell_errors(record: dict) -> list[tuple[str, Problem]]:
     return errors
 
 
+AMBIGUOUS = -1
+"""The village of a name that two live villages answer to ("Thôn Đông" and "Đông"): no row may guess which."""
+
+
 def _village_key(name: str) -> str:
     key = fold(name)
     return key[5:] if key.startswith("thon ") else key
@@ -258,7 +264,11 @@ def _village_key(name: str) -> str:
 
 def _household(record: dict, villages: dict, errors: list) -> dict | None:
     village_id = villages.get(_village_key(record["village"]))
-    if village_id is None:
+    if village_id == AMBIGUOUS:
+        village_id = None
+        errors.append(("village", Problem("Two villages of this commune go by this name: an admin must rename or "
+                                          "merge one of them first.")))
+    elif village_id is None:
         if record["village"]:
             name = record["village"] if len(record["village"]) <= 60 else record["village"][:60] + "…"
             errors.append(("village", Problem("No village «{name}» in this commune.", {"name": name})))

@@ -1,4 +1,6 @@
 """Areas and users, as the admin CLI and the dashboard create them."""
+from sqlalchemy import select
+
 from .. import audit
 from ..auth import passwords
 from ..auth.service import hash_password
@@ -6,6 +8,7 @@ from ..extensions import db
 from ..inputs import has_control
 from ..models import Area, User, UserVillage
 from ..ledger import take_seq
+from shared.text import fold
 from shared.vocab import AREA_LEVELS, ROLES
 
 PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
@@ -25,6 +28,7 @@ def create_area(level: str, name: str, parent_id: int | None = None, code: str |
     parent = db.session.get(Area, parent_id) if parent_id is not None else None
     if PARENT_LEVEL[level] != (parent.level if parent else None):
         raise AdminError(f"a {level} needs a parent {PARENT_LEVEL[level] or 'of none'}")
+    check_name(name, parent_id, level)
     area = Area(level=level, name=name.strip(), parent_id=parent_id, code=code, version=1, seq=take_seq(1))
     db.session.add(area)
     db.session.flush()
@@ -32,6 +36,16 @@ def create_area(level: str, name: str, parent_id: int | None = None, code: str |
     if commit:
         db.session.commit()
     return area
+
+
+def check_name(name: str, parent_id: int | None, level: str, except_id: int | None = None) -> None:
+    """Refuse a name that a live sibling has already (compared folded)."""
+    query = select(Area.id).where(Area.name_key == fold(name)[:100], Area.retired.is_(False), Area.level == level,
+                                  Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id)
+    if except_id is not None:
+        query = query.where(Area.id != except_id)
+    if db.session.execute(query.limit(1)).first():
+        raise AdminError("Another area of the same parent already has this name.")
 
 
 def create_user(username: str, full_name: str, role: str, password: str, commune_id: int | None = None,

@@ -30,3 +30,4 @@ def _day(value) -> str:
 
 
 from . import audit_page, imports, manage, pages, views  # noqa: E402,F401  (routes register on bp)
+from . import areas_page  # noqa: E402,F401

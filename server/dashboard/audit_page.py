@@ -43,6 +43,9 @@ ACTION_LABELS = {
     "role_changed": "Changed a role",
     "view_residents": "Viewed who is counted for a topic",
     "set_min_age": "Set a topic's minimum age",
+    "rename_area": "Renamed an area",
+    "merge_area": "Merged a village into another",
+    "retire_area": "Retired an area",
 }
 
 

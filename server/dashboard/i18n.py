@@ -428,4 +428,35 @@ VI = {
     "Disabled a user": "Tắt người dùng",
     "Enabled a user": "Bật lại người dùng",
     "Changed a role": "Đổi vai trò",
+    # Areas (areas_page.py, admin/areas.py)
+    "Areas": "Địa bàn",
+    "Show": "Xem",
+    "Two villages of one commune cannot share a name. Merging a village moves its households, their residents and visits into the other village, assigns its officials there and retires it; the officials' tablets download their villages again at their next sync.":
+        "Hai thôn của một xã không được trùng tên. Gộp một thôn sẽ chuyển các hộ, nhân khẩu và lượt thăm của thôn đó sang thôn kia, phân công cán bộ của thôn đó sang thôn kia và ngừng sử dụng thôn cũ; máy tính bảng của cán bộ sẽ tải lại các thôn ở lần đồng bộ sau.",
+    "Rename": "Đổi tên",
+    "Merge into": "Gộp vào",
+    "Merge": "Gộp",
+    "Retire": "Ngừng sử dụng",
+    "(same name as another village: rename or merge it)": "(trùng tên với thôn khác: hãy đổi tên hoặc gộp)",
+    "New name of {name}": "Tên mới của {name}",
+    "Merge {name} into": "Gộp {name} vào",
+    "Merge it first": "Cần gộp trước",
+    "No village yet.": "Chưa có thôn nào.",
+    "The area was renamed.": "Đã đổi tên địa bàn.",
+    "The villages were merged: {count} households moved.": "Đã gộp thôn: {count} hộ đã được chuyển.",
+    "The area was retired.": "Đã ngừng sử dụng địa bàn.",
+    "Another area of the same parent already has this name.": "Một địa bàn khác cùng cấp trên đã có tên này.",
+    "A village cannot be merged into itself.": "Không thể gộp một thôn vào chính nó.",
+    "Only a village can be merged, into another village of the same commune.":
+        "Chỉ gộp được một thôn vào một thôn khác của cùng xã.",
+    "Households still live in this village: merge it into another village first.":
+        "Thôn này vẫn còn hộ: hãy gộp vào một thôn khác trước.",
+    "Areas below this one are still in use: retire or merge them first.":
+        "Các địa bàn trực thuộc vẫn đang dùng: hãy ngừng sử dụng hoặc gộp chúng trước.",
+    "No such area.": "Không có địa bàn này.",
+    "Two villages of this commune go by this name: an admin must rename or merge one of them first.":
+        "Hai thôn của xã này cùng mang tên này: quản trị viên cần đổi tên hoặc gộp một thôn trước.",
+    "Renamed an area": "Đổi tên địa bàn",
+    "Merged a village into another": "Gộp thôn",
+    "Retired an area": "Ngừng sử dụng địa bàn",
 }

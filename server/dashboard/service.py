@@ -34,7 +34,7 @@ def sees_personal(user: User) -> bool:
 
 def communes_of(user: User) -> list[Area]:
     """The communes the user may open: its own for a leader, all for an admin."""
-    query = select(Area).where(Area.level == "commune").order_by(Area.name)
+    query = select(Area).where(Area.level == "commune", Area.retired.is_(False)).order_by(Area.name)
     where = Scope.of_commune(user).filter(Area)
     return list(db.session.execute(query if where is None else query.where(where)).scalars())
 
@@ -44,7 +44,8 @@ def may_open(user: User, commune_id: int) -> bool:
 
 
 def provinces() -> list[Area]:
-    return list(db.session.execute(select(Area).where(Area.level == "province").order_by(Area.name)).scalars())
+    return list(db.session.execute(
+        select(Area).where(Area.level == "province", Area.retired.is_(False)).order_by(Area.name)).scalars())
 
 
 def area(area_id: int, level: str) -> Area | None:
@@ -54,7 +55,8 @@ def area(area_id: int, level: str) -> Area | None:
 
 def villages_of(commune_id: int) -> list[Area]:
     return list(db.session.execute(
-        select(Area).where(Area.level == "village", Area.commune_id == commune_id).order_by(Area.name)).scalars())
+        select(Area).where(Area.level == "village", Area.commune_id == commune_id, Area.retired.is_(False))
+        .order_by(Area.name)).scalars())
 
 
 def manageable_roles(manager: User) -> tuple[str, ...]:

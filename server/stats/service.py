@@ -71,7 +71,8 @@ def select_area(area_id: int, date_from: date | None = None, date_to: date | Non
         raise Invalid({"tz": ["Unknown time zone."]}) from None
     if area.level == "province":
         communes = tuple(db.session.execute(
-            select(Area.id).where(Area.parent_id == area.id, Area.level == "commune")).scalars())
+            select(Area.id).where(Area.parent_id == area.id, Area.level == "commune", Area.retired.is_(False)))
+            .scalars())
     else:
         communes = (area.commune_id,)
     if area.level == "village":
@@ -245,7 +246,8 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     tallies = gathered.villages
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
-        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village"))).order_by(Area.name)).all()
+        .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village")), Area.retired.is_(False))
+        .order_by(Area.name)).all()
     villages = [a for a in areas if a.level == "village" and sel.village_id in (None, a.id)]
     communes = {a.id: (a, Tally()) for a in areas if a.level == "commune"}
     total = Tally()

@@ -197,7 +197,8 @@ def _prefetch(work: Batch, changes: list[dict]) -> None:
     village_ids = [v for v in village_ids if is_id(v)]
     if village_ids:
         work.villages = {row.id: row.commune_id for row in db.session.execute(
-            select(Area.id, Area.commune_id).where(Area.id.in_(village_ids), Area.level == "village"))}
+            select(Area.id, Area.commune_id)
+            .where(Area.id.in_(village_ids), Area.level == "village", Area.retired.is_(False)))}
 
 
 OUTSIDE = ["Outside your villages."]

@@ -18,8 +18,8 @@ from ..ledger.visits import dash
 from ..models import Assist, Visit
 from .records import ASSIST_FIELDS, FIELDS, MODELS
 
-GONE = {"households": "deleted", "residents": "deleted", "visits": "voided"}
-"""The column that says a row is gone (deleted, or a voided visit): `deleted` on the wire."""
+GONE = {"areas": "retired", "households": "deleted", "residents": "deleted", "visits": "voided"}
+"""The column that says a row is gone (a retired area, deleted, or a voided visit): `deleted` on the wire."""
 
 
 def page_seqs(table: str, scope, since: int, limit: int, horizon: int) -> list[int]:

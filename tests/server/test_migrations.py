@@ -80,8 +80,42 @@ def test_the_identity_and_heartbeat_migration_goes_down_and_up(database_url):
         upgrade(revision="d7a3c5e9f1b2")
         with db.engine.connect() as conn:
             assert {"database_identity", "worker_heartbeats"} <= set(inspect(conn).get_table_names())
-        downgrade(revision="c4e8a1f0d2b6")
+        downgrade(revision="-1")
         with db.engine.connect() as conn:
             assert not {"database_identity", "worker_heartbeats"} & set(inspect(conn).get_table_names())
         upgrade()
+        db.engine.dispose()
+
+
+def test_the_area_names_migration_reports_duplicates_and_goes_back(database_url, capfd):
+    """Two villages of one commune named alike ("Thôn Đông", "thon dong") before names were unique: the migration
+    keeps both, gives the name's key to the first only and logs the command that resolves the second; downgrade
+    removes the columns again."""
+    from flask_migrate import downgrade
+    from sqlalchemy import insert, inspect, text
+
+    from server.models import Area
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade(revision="c4e8a1f0d2b6")
+        areas = [{"id": 1, "level": "province", "name": "Tỉnh", "seq": 0},
+                 {"id": 2, "parent_id": 1, "level": "commune", "name": "Xã", "commune_id": 2, "seq": 0},
+                 {"id": 3, "parent_id": 2, "level": "village", "name": "Thôn Đông", "commune_id": 2, "seq": 0},
+                 {"id": 4, "parent_id": 2, "level": "village", "name": "thon dong", "commune_id": 2, "seq": 0},
+                 {"id": 5, "parent_id": 2, "level": "village", "name": "Thôn Tây", "commune_id": 2, "seq": 0}]
+        db.session.execute(insert(Area.__table__).values(
+            [{k: a.get(k) for k in ("id", "parent_id", "level", "name", "commune_id", "seq")} for a in areas]))
+        db.session.commit()
+        capfd.readouterr()
+        upgrade(revision="d5a1e2c3b4f6")  # alembic.ini sends its log to stderr
+        keys = dict(db.session.execute(text("SELECT id, name_key FROM areas ORDER BY id")).all())
+        assert keys == {1: "tinh", 2: "xa", 3: "thon dong", 4: None, 5: "thon tay"}
+        assert "doorstep areas merge 4 3" in capfd.readouterr().err
+        db.session.commit()
+        downgrade(revision="c4e8a1f0d2b6")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("areas")}
+        assert not columns & {"name_key", "retired", "merged_into_id"}
+        assert db.session.execute(text("SELECT count(*) FROM areas")).scalar() == 5
+        db.session.remove()
         db.engine.dispose()

@@ -22,7 +22,8 @@ from tests.fieldapp.conftest import Listener
 ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS = "cf624cf"
 """The release before the identity and heartbeat migration (main before this branch)."""
-OLD_HEAD = "c4e8a1f0d2b6"
+OLD_HEAD = "d5a1e2c3b4f6"
+"""The head before this release's migration (d7a3c5e9f1b2)."""
 
 
 def migrated(url: str, revision: str = "head", **config):
