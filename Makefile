@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test fieldapp bench serve screenshots clean
+.PHONY: demo test fieldapp bench serve screenshots clean messages
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py \
 		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py
+
+## Extract every _(), gettext(), N_() and tr() text into shared/locale/messages.pot and bring each language's
+## messages.po up to date with it (new texts come in untranslated, removed ones go): docs/i18n.md.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k gettext -k N_ -k tr --sort-output \
+		--add-location file --no-wrap --project Doorstep -o shared/locale/messages.pot .
+	$(BIN)/pybabel update -i shared/locale/messages.pot -d shared/locale --no-fuzzy-matching --ignore-obsolete --no-wrap
+	@# the extraction's date would make every engineer's catalogue conflict with every other's
+	sed -i '/^"POT-Creation-Date: /d' shared/locale/messages.pot shared/locale/*/LC_MESSAGES/messages.po
 
 ## Open the field app against DOORSTEP_SERVER (default: the demo server).
 fieldapp: $(STAMP)

@@ -25,7 +25,7 @@ from server.admin.service import create_area  # noqa: E402
 from server.cli import ensure_counter  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Area, HouseholdFacts, VisitFact  # noqa: E402
-from server.stats import facts, service  # noqa: E402
+from server.stats import facts, rollups, service  # noqa: E402
 from shared.vocab import TOPICS  # noqa: E402
 
 FACT_TABLES = {"household_facts": "residents, first_met_on, last_met_on, first_visited_on, unknown_age, "
@@ -35,11 +35,12 @@ FACT_TABLES = {"household_facts": "residents, first_met_on, last_met_on, first_v
                "visit_facts": "official_id, day, visits, minutes, households, not_home, met_households"}
 
 
-def copy_facts(commune: int, copies: int) -> None:
-    """`copies` more communes with the same villages and facts as `commune`."""
+def copy_facts(commune: int, copies: int, start: int = 0) -> None:
+    """`copies` more communes with the same villages and facts as `commune` (numbered from `start` + 1); their
+    village roll-ups are the caller's to make (rollups.roll_up)."""
     province = db.session.get(Area, commune).parent_id
     villages = db.session.execute(select(Area.id).where(Area.parent_id == commune).order_by(Area.id)).scalars().all()
-    for k in range(copies):
+    for k in range(start, start + copies):
         twin = create_area("commune", f"Xã bản sao {k + 1}", province, commit=False)
         pairs = [(v, create_area("village", f"Thôn {i + 1}", twin.id, commit=False).id) for i, v in enumerate(villages)]
         mapping = " ".join(f"WHEN {old} THEN {new}" for old, new in pairs)
@@ -73,6 +74,8 @@ def main() -> None:
             facts.rebuild()
             db.session.commit()
             copy_facts(commune, args.copies)
+            rollups.roll_up(None)
+            db.session.commit()
             province = db.session.get(Area, commune).parent_id
             households = db.session.execute(select(func.count()).select_from(HouseholdFacts)).scalar()
             visits = db.session.execute(select(func.sum(VisitFact.visits))).scalar()

@@ -1,25 +1,17 @@
 """The words of the field app: Vietnamese by default, English on request; dates read dd/mm/yyyy.
 
-Catalogs are flat JSON files in fieldapp/i18n/, one per language. A missing key falls back to Vietnamese and then to
-the key itself, so a forgotten translation shows up on screen instead of crashing in a resident's doorway.
+The words are keys (`tr("login.title")`) of the one gettext catalogue shared with the server (shared/i18n.py,
+shared/locale; docs/i18n.md says how to add one). A missing key falls back to Vietnamese and then to the key itself, so
+a forgotten translation shows up on screen instead of crashing in a resident's doorway. A key built at run time
+(`tr(f"pin.error.{problem}")`) is listed in DYNAMIC_KEYS so that `make messages` keeps it.
 """
-import json
-import os
 from datetime import date, datetime
 
 from shared import vocab
+from shared.i18n import N_, catalogue, translate
 
 LANGUAGES = ("vi", "en")
-_DIR = os.path.join(os.path.dirname(__file__), "i18n")
-_catalogs: dict[str, dict] = {}
 _lang = "vi"
-
-
-def _catalog(lang: str) -> dict:
-    if lang not in _catalogs:
-        with open(os.path.join(_DIR, f"{lang}.json"), encoding="utf-8") as fh:
-            _catalogs[lang] = json.load(fh)
-    return _catalogs[lang]
 
 
 def set_language(lang: str) -> None:
@@ -33,8 +25,7 @@ def language() -> str:
 
 def tr(key: str, **values) -> str:
     """The text of `key` in the current language, with {placeholders} filled from `values`."""
-    text = _catalog(_lang).get(key) or _catalog("vi").get(key) or key
-    return text.format(**values) if values else text
+    return translate(_lang, key, **values)
 
 
 def label(kind: str, key: str) -> str:
@@ -47,8 +38,8 @@ def label(kind: str, key: str) -> str:
 def field_label(name) -> str:
     """What a record's field is called on screen: the catalog's form label, else the sync problems' word."""
     from .store.problems import FIELD_LABELS  # plain data; the store package does not import kivy
-    text = _catalog(_lang).get(f"field.{name}")
-    return text or FIELD_LABELS.get(name, {}).get(_lang) or str(name)
+    text = catalogue(_lang).get(f"field.{name}")
+    return text or (translate(_lang, FIELD_LABELS[name]) if name in FIELD_LABELS else str(name))
 
 
 def date_text(value) -> str:

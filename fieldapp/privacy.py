@@ -9,6 +9,7 @@ Terms:
 """
 import re
 
+from shared.i18n import N_, translate
 from shared.text import fold
 
 # Digits possibly split by spaces, dots or dashes, as people type them ("0792 0300 1234").
@@ -18,12 +19,7 @@ _PASSWORD = re.compile(r"\b(?:mat khau|pass(?:word)?|pwd)\b|\bmk\s*[:=]")
 _OTP = re.compile(r"\b(otp|ma xac thuc|ma xac nhan|ma otp)\b")
 
 MESSAGES = {
-    "id_number": {"vi": "Ghi chú có vẻ chứa số CCCD/CMND. Không ghi số giấy tờ tùy thân.",
-                  "en": "The note looks like it holds an ID card number. Do not write ID numbers."},
-    "password": {"vi": "Ghi chú có vẻ chứa mật khẩu. Không ghi mật khẩu của người dân.",
-                 "en": "The note looks like it holds a password. Do not write residents' passwords."},
-    "otp": {"vi": "Ghi chú có vẻ chứa mã OTP/mã xác thực. Không ghi mã này.",
-            "en": "The note looks like it holds a one-time code. Do not write such codes."},
+    "id_number": N_("privacy.id_number"), "password": N_("privacy.password"), "otp": N_("privacy.otp"),
 }
 
 
@@ -49,5 +45,5 @@ def notes_kind(text: str | None) -> str | None:
 def notes_warning(text: str | None, lang: str = "vi") -> str | None:
     """A plain-words warning in `lang` (vi or en) when the note looks like an ID number, a password or a code."""
     kind = notes_kind(text)
-    return MESSAGES[kind].get(lang, MESSAGES[kind]["vi"]) if kind else None
+    return translate(lang, MESSAGES[kind]) if kind else None
 

@@ -46,7 +46,8 @@ def _admin_call(action):
         return action()
     except AdminError as err:
         db.session.rollback()
-        raise click.ClickException(str(err)) from None
+        vietnamese = VI.get(err.message)
+        raise click.ClickException(f"{vietnamese.format(**err.values)} ({err})" if vietnamese else str(err)) from None
     except PasswordRefused as refused:
         db.session.rollback()
         vietnamese = VI.get(refused.message, refused.message).format(**refused.values)

@@ -415,3 +415,62 @@ class VisitFact(db.Model):
     met_households: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_visit_facts_commune_village", "commune_id", "village_id"),)
+
+
+# Roll-ups: the facts added up per village (stats/rollups.py), so that a province or a country costs in proportion to
+# its villages, not its households. Each is exact: refreshed with the facts of the households it adds up.
+
+class VillageTotals(db.Model):
+    """A village's figures now: households (reached = met at least once; not_home = visited, never met),
+    residents, and per topic the residents old enough (`aged_`), who have it (`has_`) and for whom it is not
+    applicable (`na_`), as household_facts and status_facts hold them."""
+    __tablename__ = "village_totals"
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, index=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[int] = mapped_column(Integer, default=0)
+    not_home: Mapped[int] = mapped_column(Integer, default=0)
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+    unknown_age: Mapped[int] = mapped_column(Integer, default=0)
+    aged_vneid_account: Mapped[int] = mapped_column(Integer, default=0)
+    aged_vneid_level2: Mapped[int] = mapped_column(Integer, default=0)
+    aged_cashless_payment: Mapped[int] = mapped_column(Integer, default=0)
+    aged_public_services: Mapped[int] = mapped_column(Integer, default=0)
+    aged_digital_skills: Mapped[int] = mapped_column(Integer, default=0)
+    aged_scam_awareness: Mapped[int] = mapped_column(Integer, default=0)
+    has_vneid_account: Mapped[int] = mapped_column(Integer, default=0)
+    has_vneid_level2: Mapped[int] = mapped_column(Integer, default=0)
+    has_cashless_payment: Mapped[int] = mapped_column(Integer, default=0)
+    has_public_services: Mapped[int] = mapped_column(Integer, default=0)
+    has_digital_skills: Mapped[int] = mapped_column(Integer, default=0)
+    has_scam_awareness: Mapped[int] = mapped_column(Integer, default=0)
+    na_vneid_account: Mapped[int] = mapped_column(Integer, default=0)
+    na_vneid_level2: Mapped[int] = mapped_column(Integer, default=0)
+    na_cashless_payment: Mapped[int] = mapped_column(Integer, default=0)
+    na_public_services: Mapped[int] = mapped_column(Integer, default=0)
+    na_digital_skills: Mapped[int] = mapped_column(Integer, default=0)
+    na_scam_awareness: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VillageDay(db.Model):
+    """A village's day: households first met that day, and visits (of them, not home) that day."""
+    __tablename__ = "village_days"
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, index=True)
+    reached: Mapped[int] = mapped_column(Integer)
+    visits: Mapped[int] = mapped_column(Integer)
+    not_home: Mapped[int] = mapped_column(Integer)
+
+
+class VillageOfficial(db.Model):
+    """visit_facts added up per village and official, over every day."""
+    __tablename__ = "village_officials"
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    official_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, index=True)
+    visits: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+    not_home: Mapped[int] = mapped_column(Integer)
+    met_households: Mapped[int] = mapped_column(Integer)

@@ -1,21 +1,23 @@
-"""Vocabularies of the campaign: topics, outcomes, visit statuses and roles, each with Vietnamese and English labels."""
+"""Vocabularies of the campaign: topics, outcomes, visit statuses and roles, each with its label: an English msgid of
+the one catalogue (shared/locale, docs/i18n.md), whose Vietnamese is in shared/locale/vi/LC_MESSAGES/messages.po."""
+from .i18n import N_, translate
 
 TOPICS = {
-    "vneid_account": {"vi": "Tài khoản VNeID", "en": "VNeID account"},
-    "vneid_level2": {"vi": "Định danh mức 2", "en": "VNeID level 2"},
-    "cashless_payment": {"vi": "Thanh toán không dùng tiền mặt", "en": "Cashless payment"},
-    "public_services": {"vi": "Dịch vụ công trực tuyến", "en": "Online public services"},
-    "digital_skills": {"vi": "Kỹ năng số cơ bản", "en": "Basic digital skills"},
-    "scam_awareness": {"vi": "Phòng chống lừa đảo", "en": "Scam awareness"},
+    "vneid_account": N_("VNeID account"),
+    "vneid_level2": N_("VNeID level 2"),
+    "cashless_payment": N_("Cashless payment"),
+    "public_services": N_("Online public services"),
+    "digital_skills": N_("Basic digital skills"),
+    "scam_awareness": N_("Scam awareness"),
 }
 
 OUTCOMES = {
-    "done": {"vi": "Đã xong", "en": "Done"},
-    "already_had": {"vi": "Đã có từ trước", "en": "Already had it"},
-    "partial": {"vi": "Làm một phần", "en": "Partly done"},
-    "follow_up": {"vi": "Cần quay lại", "en": "Follow up"},
-    "declined": {"vi": "Từ chối", "en": "Declined"},
-    "not_applicable": {"vi": "Không áp dụng", "en": "Not applicable"},
+    "done": N_("Done"),
+    "already_had": N_("Already had it"),
+    "partial": N_("Partly done"),
+    "follow_up": N_("Follow up"),
+    "declined": N_("Declined"),
+    "not_applicable": N_("Not applicable"),
 }
 """What came of one topic for one resident in a visit. `already_had`: the resident had it before this visit (it counts
 as having it, not as the official's work); `not_applicable`: it cannot apply to this resident (no phone for a
@@ -43,20 +45,20 @@ MIN_AGE_RANGE = (0, 120)
 
 # A visit where nobody opened the door is logged as not_home, with no assists.
 VISIT_STATUSES = {
-    "met": {"vi": "Đã gặp", "en": "Met"},
-    "not_home": {"vi": "Vắng nhà", "en": "Not home"},
+    "met": N_("Met"),
+    "not_home": N_("Not home"),
 }
 
 ROLES = {
-    "official": {"vi": "Cán bộ", "en": "Official"},
-    "leader": {"vi": "Lãnh đạo xã", "en": "Commune leader"},
-    "admin": {"vi": "Quản trị", "en": "Administrator"},
+    "official": N_("Official"),
+    "leader": N_("Commune leader"),
+    "admin": N_("Administrator"),
 }
 
 SEXES = {
-    "f": {"vi": "Nữ", "en": "Female"},
-    "m": {"vi": "Nam", "en": "Male"},
-    "x": {"vi": "Khác", "en": "Other"},
+    "f": N_("Female"),
+    "m": N_("Male"),
+    "x": N_("Other"),
 }
 
 AREA_LEVELS = ("province", "commune", "village")
@@ -67,13 +69,13 @@ TABLES = ("areas", "households", "residents", "visits")
 PUSH_TABLES = ("households", "residents", "visits")
 
 REJECT_CODES = {
-    "invalid": {"vi": "Dữ liệu chưa hợp lệ", "en": "Invalid data"},
-    "not_found": {"vi": "Không tìm thấy bản ghi liên quan trên máy chủ", "en": "A record it refers to is not on the server"},
-    "outside_scope": {"vi": "Ngoài địa bàn được giao", "en": "Outside your villages"},
-    "deleted": {"vi": "Bản ghi đã bị xoá trên máy chủ", "en": "The record was deleted on the server"},
-    "version_ahead": {"vi": "Phiên bản mới hơn của máy chủ", "en": "Newer than the server's version"},
-    "not_owner": {"vi": "Chỉ cán bộ đã ghi hoặc lãnh đạo xã được huỷ", "en": "Only its official or a leader may void it"},
-    "id_taken": {"vi": "Mã này đã dùng cho một lượt thăm khác", "en": "This id is already used by another visit"},
+    "invalid": N_("Invalid data"),
+    "not_found": N_("A record it refers to is not on the server"),
+    "outside_scope": N_("Outside your villages"),
+    "deleted": N_("The record was deleted on the server"),
+    "version_ahead": N_("Newer than the server's version"),
+    "not_owner": N_("Only its official or a leader may void it"),
+    "id_taken": N_("This id is already used by another visit"),
 }
 """Why the server answered a pushed record `rejected` or `conflict`: the result's `code`, one of these keys. The
 tablet shows the label; the result's `errors` name the fields, with a message for developers."""
@@ -81,7 +83,5 @@ tablet shows the label; the result's `errors` name the fields, with a message fo
 
 def label(vocab: dict, key: str, lang: str = "vi") -> str:
     """The label of `key` in `lang`, falling back to Vietnamese, then to the key itself."""
-    entry = vocab.get(key)
-    if entry is None:
-        return key
-    return entry.get(lang) or entry["vi"]
+    msgid = vocab.get(key)
+    return key if msgid is None else translate(lang, msgid)

@@ -93,4 +93,4 @@ def clock_warning(clock_off) -> str:
         amount = tr("home.hours", n=round(minutes / 60))
     else:
         amount = tr("home.days", n=round(minutes / 1440))
-    return tr("home.clock", direction=tr("home.clock_behind" if clock_off > 0 else "home.clock_ahead"), amount=amount)
+    return tr("home.clock", direction=tr("home.clock_behind") if clock_off > 0 else tr("home.clock_ahead"), amount=amount)

@@ -26,7 +26,7 @@ class HouseholdEditScreen(BaseScreen):
         self.household_id = household_id
         self.to_top()
         h = self.core.store.household(household_id) if household_id else None
-        self.ids.bar.title = tr("edit.title_edit" if h else "edit.title_new")
+        self.ids.bar.title = tr("edit.title_edit") if h else tr("edit.title_new")
         for key in ("head_name", "address", "phone", "note"):
             self.ids[key].text = (h or {}).get(key) or ""
         villages = self.core.store.villages()

@@ -112,8 +112,8 @@ class VisitScreen(BaseScreen):
         original = (fixing and store.refused_visit(replaces_id)) or (store.visit(replaces_id) if replaces_id else None)
         if original:
             self._prefill(original)
-        self.ids.bar.title = tr("visit.correct_title" if replaces_id else "visit.title",
-                                name=self.household["head_name"])
+        self.ids.bar.title = (tr("visit.correct_title", name=self.household["head_name"]) if replaces_id
+                               else tr("visit.title", name=self.household["head_name"]))
         self.ids.not_home.disabled = bool(replaces_id) and not fixing
         self._residents()
         self.pick(HOUSEHOLD if not self.household["residents"] else self.household["residents"][0]["id"])

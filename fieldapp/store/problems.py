@@ -14,6 +14,7 @@ Terms:
 import json
 from datetime import datetime, timezone
 
+from shared.i18n import N_, translate
 from shared.vocab import REJECT_CODES, label
 
 from .. import config
@@ -21,43 +22,31 @@ from . import marks
 
 OPEN, DISCARDED, FIXED = 0, 1, 2
 FIELD_LABELS = {
-    "village_id": {"vi": "thôn", "en": "village"}, "address": {"vi": "địa chỉ", "en": "address"},
-    "head_name": {"vi": "tên chủ hộ", "en": "head of household"}, "phone": {"vi": "số điện thoại", "en": "phone"},
-    "note": {"vi": "ghi chú", "en": "note"}, "full_name": {"vi": "họ tên", "en": "name"},
-    "birth_year": {"vi": "năm sinh", "en": "birth year"}, "sex": {"vi": "giới tính", "en": "sex"},
-    "has_smartphone": {"vi": "điện thoại thông minh", "en": "smartphone"},
-    "started_at": {"vi": "thời gian thăm", "en": "visit time"},
-    "follow_up_on": {"vi": "ngày hẹn", "en": "follow-up date"},
-    "duration_min": {"vi": "thời lượng", "en": "duration"}, "status": {"vi": "kết quả thăm", "en": "visit result"},
-    "assists": {"vi": "nội dung hỗ trợ", "en": "help given"}, "household_id": {"vi": "hộ gia đình", "en": "household"},
-    "notes": {"vi": "ghi chú", "en": "notes"}, "id": {"vi": "mã bản ghi", "en": "record id"},
-    "replaces_id": {"vi": "lượt thăm được sửa", "en": "corrected visit"},
-    "lat": {"vi": "vị trí", "en": "location"}, "lon": {"vi": "vị trí", "en": "location"},
-    "accuracy_m": {"vi": "độ chính xác vị trí", "en": "location accuracy"},
-    "base_version": {"vi": "phiên bản", "en": "version"},
+    "village_id": N_("problems.field.village_id"), "address": N_("problems.field.address"),
+    "head_name": N_("problems.field.head_name"), "phone": N_("problems.field.phone"),
+    "note": N_("problems.field.note"), "full_name": N_("problems.field.full_name"),
+    "birth_year": N_("problems.field.birth_year"), "sex": N_("problems.field.sex"),
+    "has_smartphone": N_("problems.field.has_smartphone"), "started_at": N_("problems.field.started_at"),
+    "follow_up_on": N_("problems.field.follow_up_on"), "duration_min": N_("problems.field.duration_min"),
+    "status": N_("problems.field.status"), "assists": N_("problems.field.assists"),
+    "household_id": N_("problems.field.household_id"), "notes": N_("problems.field.notes"),
+    "id": N_("problems.field.id"), "replaces_id": N_("problems.field.replaces_id"), "lat": N_("problems.field.lat"),
+    "lon": N_("problems.field.lon"), "accuracy_m": N_("problems.field.accuracy_m"),
+    "base_version": N_("problems.field.base_version"),
 }
-KINDS = {"households": {"vi": "Hộ", "en": "Household"}, "residents": {"vi": "Nhân khẩu", "en": "Resident"},
-         "visits": {"vi": "Lượt thăm", "en": "Visit"}}
+KINDS = {
+    "households": N_("problems.kind.households"), "residents": N_("problems.kind.residents"),
+    "visits": N_("problems.kind.visits"),
+}
 ACTIONS = {
-    "invalid": {"vi": "Mở bản ghi, sửa các mục trên rồi lưu để gửi lại.",
-                "en": "Open the record, correct the items above and save to send it again."},
-    "not_found": {"vi": "Xử lý trước bản ghi liên quan (hộ, nhân khẩu hoặc lượt thăm được sửa), rồi mở bản ghi này "
-                        "và lưu để gửi lại.",
-                  "en": "Deal with the record it refers to first (household, resident or corrected visit), then open "
-                        "this one and save to send it again."},
-    "outside_scope": {"vi": "Nếu chọn nhầm thôn, sửa lại rồi lưu để gửi lại; nếu không, hỏi lãnh đạo xã.",
-                      "en": "If the village was wrong, correct it and save to send again; otherwise ask your leader."},
-    "deleted": {"vi": "Hỏi lãnh đạo xã; nếu bản ghi không còn cần, bỏ thay đổi này.",
-                "en": "Ask your commune leader; if the record is no longer needed, discard this change."},
-    "version_ahead": {"vi": "Mở bản ghi và lưu để gửi lại.", "en": "Open the record and save to send it again."},
-    "not_owner": {"vi": "Hỏi lãnh đạo xã, rồi bỏ thay đổi này.",
-                  "en": "Ask your commune leader, then discard this change."},
-    "id_taken": {"vi": "Mở lượt thăm và lưu: máy sẽ gửi lại với mã mới.",
-                 "en": "Open the visit and save: it is sent again under a new id."},
+    "invalid": N_("problems.action.invalid"), "not_found": N_("problems.action.not_found"),
+    "outside_scope": N_("problems.action.outside_scope"), "deleted": N_("problems.action.deleted"),
+    "version_ahead": N_("problems.action.version_ahead"), "not_owner": N_("problems.action.not_owner"),
+    "id_taken": N_("problems.action.id_taken"),
 }
 NO_FIX = ("deleted", "not_owner")
-KEPT = {"vi": "Dữ liệu vẫn được giữ trên máy cho đến khi bạn sửa hoặc bỏ.",
-        "en": "The data stays on this tablet until you fix or discard it."}
+KEPT = N_("problems.kept")
+"""The labels and sentences above are keys of the one catalogue (shared/locale): `translate(lang, key)`."""
 
 
 def _now() -> str:
@@ -163,17 +152,17 @@ def explain(store, row: dict, lang: str = "vi") -> dict:
     data = json.loads(row["data"] or "null") or {}
     code = row.get("code") or "invalid"
     known = code if code in REJECT_CODES else "invalid"
-    fields = list(dict.fromkeys(FIELD_LABELS[f][lang] for f in (errors if isinstance(errors, dict) else ())
+    fields = list(dict.fromkeys(translate(lang, FIELD_LABELS[f]) for f in (errors if isinstance(errors, dict) else ())
                                 if f in FIELD_LABELS))
     reason = label(REJECT_CODES, known, lang)
-    message = reason + (": " + ", ".join(fields) if fields else "") + ". " + KEPT[lang]
+    message = reason + (": " + ", ".join(fields) if fields else "") + ". " + translate(lang, KEPT)
     household = _household_of(store.db, row["table_name"], row["row_id"], data)
     can_fix = (known not in NO_FIX and row.get("op", "upsert") == "upsert" and household is not None
                and store.db.execute("SELECT 1 FROM households WHERE id = ?", (household,)).fetchone() is not None)
     return {"id": row["id"], "table": row["table_name"], "row_id": row["row_id"], "household_id": household,
             "status": row["status"], "code": code, "reason": reason, "fields": fields,
-            "label": f"{KINDS[row['table_name']][lang]}: {_label(store, row['table_name'], row['row_id'], data)}",
-            "message": message, "action": ACTIONS[known][lang], "can_fix": can_fix, "errors": errors,
+            "label": f"{translate(lang, KINDS[row['table_name']])}: {_label(store, row['table_name'], row['row_id'], data)}",
+            "message": message, "action": translate(lang, ACTIONS[known]), "can_fix": can_fix, "errors": errors,
             "at": row["at"]}
 
 

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..inputs import has_control
 from ..models import Area, User, UserVillage
 from ..ledger import take_seq
+from shared.i18n import N_
 from shared.text import fold
 from shared.vocab import AREA_LEVELS, ROLES
 
@@ -15,7 +16,12 @@ PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
 
 
 class AdminError(ValueError):
-    """A request the data does not allow; the message says why."""
+    """A request the data does not allow; the message (a msgid of the catalogue, with `{name}` placeholders filled
+    from `values`) says why. str() is the English text."""
+
+    def __init__(self, message: str, **values):
+        super().__init__(message.format(**values) if values else message)
+        self.message, self.values = message, values
 
 
 def create_area(level: str, name: str, parent_id: int | None = None, code: str | None = None,
@@ -56,7 +62,7 @@ def create_user(username: str, full_name: str, role: str, password: str, commune
         raise AdminError(f"a {role} needs a commune")
     _check_names(username, full_name)
     if db.session.execute(db.select(User.id).where(User.username == username)).first():
-        raise AdminError(f"username {username!r} is taken")
+        raise AdminError(N_("The username {username} is taken."), username=username)
     passwords.check(password, username, full_name)  # PasswordRefused, with its message for the catalogue
     user = User(username=username, full_name=full_name, role=role, commune_id=commune_id, active=True,
                 password_hash=hash_password(password))
@@ -82,7 +88,7 @@ def set_villages(user: User, village_ids) -> None:
     villages = [db.session.get(Area, v) for v in village_ids]
     for village_id, village in zip(village_ids, villages):
         if village is None or village.level != "village" or village.commune_id != user.commune_id:
-            raise AdminError(f"area {village_id} is not a village of the user's commune")
+            raise AdminError(N_("Area {village_id} is not a village of the user's commune."), village_id=village_id)
     db.session.execute(db.delete(UserVillage).where(UserVillage.user_id == user.id))
     for village_id in sorted(set(village_ids)):
         db.session.add(UserVillage(user_id=user.id, village_id=village_id))

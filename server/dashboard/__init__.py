@@ -16,6 +16,7 @@ def _template_helpers() -> dict:
     return {"_": i18n.gettext, "lang": i18n.current(), "csrf_token": security.csrf_token,
             "topic_label": i18n.topic_label, "role_label": i18n.role_label, "status_label": i18n.status_label,
             "outcome_label": i18n.outcome_label,
+            "fmt_number": i18n.number, "fmt_percent": i18n.percent,
             "user": g.get("user"), "local": _local, "day": _day}
 
 

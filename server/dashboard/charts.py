@@ -4,6 +4,8 @@ Each chart is paired on its page with a table of the same numbers.
 """
 from markupsafe import Markup, escape
 
+from . import i18n
+
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 48, 16, 40
 
@@ -29,12 +31,12 @@ def trend(weeks: list[dict], households_total: int, title: str, visits_label: st
         x = LEFT + i * slot
         bar_h = plot_h * week["visits"] / top_visits
         parts.append(f'<rect class="bar" x="{x + slot * 0.15:.1f}" y="{TOP + plot_h - bar_h:.1f}" '
-                     f'width="{slot * 0.7:.1f}" height="{bar_h:.1f}"><title>{escape(str(week["week"]))}: '
-                     f'{week["visits"]}</title></rect>')
+                     f'width="{slot * 0.7:.1f}" height="{bar_h:.1f}"><title>{escape(_day(week["week"]))}: '
+                     f'{i18n.number(week["visits"])}</title></rect>')
         share = week["households_reached_cumulative"] / households_total if households_total else 0
         points.append(f"{x + slot / 2:.1f},{TOP + plot_h * (1 - share):.1f}")
         if len(weeks) <= 16 or i % max(len(weeks) // 12, 1) == 0:
-            label = str(week["week"])[5:]  # MM-DD: the year is in the table
+            label = i18n.day_month(week["week"])  # dd/mm: the year is in the table
             parts.append(f'<text class="tick" x="{x + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" '
                          f'text-anchor="middle">{escape(label)}</text>')
     if points:
@@ -48,14 +50,18 @@ def trend(weeks: list[dict], households_total: int, title: str, visits_label: st
     return _svg("trend", title, parts)
 
 
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else str(value)
+
+
 def _axes(plot_w: float, plot_h: float, top_visits: int) -> str:
     lines = []
     for k in range(5):
         y = TOP + plot_h * k / 4
         lines.append(f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}"/>')
         lines.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{round(top_visits * (4 - k) / 4)}</text>')
-        lines.append(f'<text class="tick" x="{LEFT + plot_w + 6}" y="{y + 4:.1f}">{100 * (4 - k) // 4}%</text>')
+                     f'{i18n.number(round(top_visits * (4 - k) / 4))}</text>')
+        lines.append(f'<text class="tick" x="{LEFT + plot_w + 6}" y="{y + 4:.1f}">{i18n.percent(100 * (4 - k) // 4, 0)}</text>')
     return "".join(lines)
 
 
@@ -73,7 +79,7 @@ def bars(items: list[tuple[str, float, float | None]], title: str) -> Markup:
                      f'<rect class="track" x="{label_w}" y="{y + 3}" width="{100 * scale:.1f}" height="16"/>'
                      f'<rect class="bar{" met" if met else ""}" x="{label_w}" y="{y + 3}" width="{width:.1f}" '
                      f'height="16"/><text class="value" x="{label_w + 100 * scale + 6:.1f}" y="{y + 15}">'
-                     f'{percent:.1f}%</text>')
+                     f'{i18n.percent(percent)}</text>')
         if target is not None:
             x = label_w + min(target, 100) * scale
             parts.append(f'<line class="target" x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 22}"/>')

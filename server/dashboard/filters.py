@@ -2,10 +2,13 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from shared.i18n import N_
 from shared.vocab import TOPICS
 
 NAMES = ("from", "to", "village", "topic", "official")
 """The filters' names in the URL."""
+LABELS = {"from": N_("From"), "to": N_("To"), "village": N_("Village"), "topic": N_("Topic"), "official": N_("Official")}
+"""What the page calls each filter (a bad one is named in the reader's language, not by its URL name)."""
 
 
 @dataclass

@@ -40,7 +40,7 @@ def officials(commune_id: int):
                         request.form.get("password", ""), commune_id, _village_ids(commune_id), by_user_id=g.user.id)
         except AdminError as err:
             db.session.rollback()
-            flash(i18n.gettext(str(err)), "error")
+            flash(i18n.gettext(err.message, **err.values), "error")
         except PasswordRefused as refused:
             db.session.rollback()
             flash(i18n.gettext(refused.message, **refused.values), "error")

@@ -50,7 +50,7 @@ def overview(commune_id: int):
     commune = commune_or_403(commune_id)
     chosen = _filters(commune_id)
     for name in chosen.invalid:
-        flash(i18n.gettext("Invalid filter ignored: {name}", name=name), "warning")
+        flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
     cov = _coverage(commune_id, chosen)
     villages, sort, descending = _sorted_villages(cov["villages"])
     trend = charts.trend(cov["weeks"], cov["households_total"], i18n.gettext("Weekly trend"),

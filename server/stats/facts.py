@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import FactsBasis, FollowUpFact, Household, HouseholdFacts, Resident, StaleHousehold, StatusFact, \
     Visit, VisitFact
 from ..ledger import counter
-from . import queries, rules
+from . import queries, rollups, rules
 
 FACTS_TZ = "Asia/Ho_Chi_Minh"
 """The time zone of the facts' days and year: coverage() asked about another zone counts from the visits instead."""
@@ -62,7 +62,15 @@ def refresh(household_ids) -> None:
     db.session.flush()  # the caller's pending ORM changes must be in the rows read below
     year, ages = basis()
     for start in range(0, len(ids), CHUNK):
-        _compute(ids[start:start + CHUNK], year, ages)
+        chunk = ids[start:start + CHUNK]
+        villages = set(_villages_of(chunk))  # before: a household that moved or went leaves its village's sums
+        _compute(chunk, year, ages)
+        rollups.roll_up(villages.union(_villages_of(chunk)))
+
+
+def _villages_of(household_ids: list[str]) -> list[int]:
+    return db.session.execute(select(HouseholdFacts.village_id).distinct()
+                              .where(HouseholdFacts.household_id.in_(household_ids))).scalars().all()
 
 
 def catch_up() -> int:
@@ -101,6 +109,7 @@ def rebuild() -> None:
     db.session.flush()
     year, ages = basis()
     _compute(None, year, ages)
+    rollups.roll_up(None)
     db.session.execute(delete(StaleHousehold))
     _record_basis(year, ages)
 

@@ -27,7 +27,7 @@ from shared.vocab import TOPICS
 from .. import audit
 from ..extensions import db
 from ..models import Area, Device, FollowUpFact, Household, Target, User, UserVillage, Visit, utcnow
-from . import fact_queries, facts, queries, rules
+from . import fact_queries, facts, queries, rollups, rules
 from .queries import Selection
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -152,6 +152,8 @@ def gather(sel: Selection, today: date, date_to: date | None = None, changes: bo
     if fact_queries.covers(sel):
         facts.catch_up()
         if facts.current_year() == today.year:
+            if date_to is None and not changes:
+                return rollups.gather(sel, today, Tally, Gathered)
             return gather_facts(sel, today, date_to, changes)
     return gather_live(sel, today, changes)
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from fieldapp.store import InvalidData
-from shared.vocab import REJECT_CODES
+from shared.vocab import REJECT_CODES, label
 
 
 def _outbox(store):
@@ -39,7 +39,7 @@ def test_a_refused_record_leaves_the_outbox_keeps_its_data_and_reads_from_its_co
     assert _outbox(store) == [] and store.sync_status()["problems"] == 1
     (vi,) = store.problems("vi")
     assert vi["code"] == "outside_scope" and vi["row_id"] == outside and vi["household_id"] == outside
-    assert vi["message"].startswith(REJECT_CODES["outside_scope"]["vi"] + ": thôn.")
+    assert vi["message"].startswith(label(REJECT_CODES, "outside_scope", "vi") + ": thôn.")
     assert "Outside your villages" not in vi["message"]  # the server's English is for developers
     assert vi["label"] == "Hộ: Lê Thị Bé - 4 Kiệt 7" and vi["can_fix"] and "thôn" in vi["action"]
     (en,) = store.problems("en")
@@ -57,7 +57,7 @@ def test_without_a_code_the_reason_is_invalid_and_nested_fields_are_named(store)
     assert resident["code"] == "invalid" and resident["message"].startswith("Dữ liệu chưa hợp lệ: năm sinh.")
     assert resident["label"] == "Nhân khẩu: Trần Văn Bình" and resident["household_id"] == hid
     # An unknown code is kept as sent, and explained as the general "invalid".
-    assert visit["code"] == "from_a_newer_server" and visit["reason"] == REJECT_CODES["invalid"]["vi"]
+    assert visit["code"] == "from_a_newer_server" and visit["reason"] == label(REJECT_CODES, "invalid", "vi")
     assert visit["fields"] == ["nội dung hỗ trợ"]
 
 

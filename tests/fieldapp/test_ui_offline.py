@@ -1,16 +1,15 @@
 """The field app without a server, through real touches: offline work, the sync that follows by itself, a token
 ended by a password reset, the language switch and logging out with unsent work. See ui.py for the harness.
 """
-import json
 import os
-from pathlib import Path
 
 import pytest
 
+from shared.i18n import catalogue
 from tests.fieldapp.ui import PASSWORD, Driver, Server, nav
 
 pytestmark = pytest.mark.timeout(240)
-EN = json.loads((Path(__file__).resolve().parents[2] / "fieldapp" / "i18n" / "en.json").read_text("utf-8"))
+EN = catalogue("en")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from server.admin import service as admin
-from shared.vocab import REJECT_CODES
+from shared.vocab import REJECT_CODES, label
 from tests.fieldapp.test_ui_offline import dialog, log_in
 from tests.fieldapp.ui import Driver, Server, nav
 
@@ -60,7 +60,7 @@ def test_refused_households_are_fixed_or_discarded_on_the_problems_screen(driver
     rows = {r.problem["row_id"]: r for r in driver.find(screen.ids.problems, "ProblemRow")}
     assert set(rows) == {wrong, dropped, visit}
     text = rows[wrong].text
-    assert text.startswith(REJECT_CODES["outside_scope"]["vi"] + ": thôn."), text  # from the result's code
+    assert text.startswith(label(REJECT_CODES, "outside_scope", "vi") + ": thôn."), text  # from the result's code
     assert "Outside" not in text and rows[wrong].title == "Hộ: Phan Văn Lộc - Xóm Bến"
     assert rows[visit].title == "Lượt thăm: 02/11/2026 09:15 - Phan Văn Lộc"
     driver.shot("problems")

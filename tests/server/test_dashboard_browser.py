@@ -149,7 +149,7 @@ def test_a_leader_edits_a_target(page, site):
     page.fill("input[name=target_scam_awareness]", "42.5")
     page.click("#targets button[type=submit]")
     page.wait_for_url("**#targets")
-    assert page.locator('tr[data-topic="scam_awareness"] [data-target]').inner_text() == "42.5%"
+    assert page.locator('tr[data-topic="scam_awareness"] [data-target]').inner_text() == "42,5\u00a0%"
     assert page.input_value("input[name=target_scam_awareness]") == "42.5"
 
 

@@ -24,7 +24,7 @@ def test_a_leader_creates_an_official_with_villages(app, client, world):
     assert "Nguyễn Thị Mai" in client.get(path).get_data(as_text=True)
     # The same username again is refused with the reason, not a 500.
     again = client.post(path, data={**form, "csrf_token": csrf(client)})
-    assert again.status_code == 200 and "is taken" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "Tên đăng nhập mai.nt đã có người dùng." in again.get_data(as_text=True)
     # A leader makes officials only.
     assert client.post(path, data={**form, "username": "boss", "role": "leader"}).status_code == 403
 

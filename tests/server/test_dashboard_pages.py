@@ -88,17 +88,17 @@ def test_overview_figures_equal_a_direct_count(app, client, world, campaign):
     assert (total, reached) == (5, 2)
     assert figure(page, "households-total") == "5"
     assert figure(page, "households-reached") == "2"
-    assert figure(page, "reached-percent") == "40.0%"
+    assert figure(page, "reached-percent") == "40,0\u00a0%"
     assert figure(page, "residents-total") == "5"
     assert figure(page, "households-not-home") == "1" and figure(page, "unknown-age") == "1"
     assert figure(page, "follow-ups-open") == "1" and figure(page, "follow-ups-overdue") == "1"
     assert "Ngô Thị Bảy" not in page  # commune B's data stays out
-    assert topic_cells(page, "vneid_account") == ("4", "2", "50.0% (2 / 4)")
-    assert topic_cells(page, "cashless_payment") == ("3", "0", "0.0% (0 / 3)")  # r2 not applicable, r3 too young
+    assert topic_cells(page, "vneid_account") == ("4", "2", "50,0 % (2 / 4)")
+    assert topic_cells(page, "cashless_payment") == ("3", "0", "0,0 % (0 / 3)")  # r2 not applicable, r3 too young
     # The villages' cells say what they count, and link to who is counted.
     row = re.search(rf'<tr data-village="{world.a1}">(.*?)</tr>', page, re.S).group(1)
     cell = re.search(r'<td class="num" data-topic="vneid_account">(.*?)</td>', row, re.S).group(1)
-    assert "50.0%" in cell and "(2 / 4)" in re.sub(r"<[^>]+>", "", cell) and "/counted/vneid_account" in cell
+    assert "50,0\u00a0%" in cell and "(2 / 4)" in re.sub(r"<[^>]+>", "", cell) and "/counted/vneid_account" in cell
 
 
 def topic_cells(page: str, topic: str) -> tuple[str, str, str]:
@@ -137,7 +137,7 @@ def test_official_activity_and_a_stale_tablet(app, client, world, campaign):
     assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["3", "1", "3", "2", "0.8"]
     # Their villages (a1 and a2): 2 of 5 households reached, not a share of the commune.
     reached = re.search(r"<td[^>]*data-villages-reached>(.*?)</td>", row, re.S).group(1)
-    assert "40.0%" in reached and "(2 / 5)" in re.sub(r"<[^>]+>", "", reached)
+    assert "40,0\u00a0%" in reached and "(2 / 5)" in re.sub(r"<[^>]+>", "", reached)
     assert "data-stale" in row and "Chưa đồng bộ quá 3 ngày" in row
 
 
@@ -154,7 +154,7 @@ def test_filters_travel_in_the_url(client, world, campaign):
     assert 'data-topic="cashless_payment"' not in page and 'data-topic="vneid_account"' in page
     # A village of another commune is not a filter here: it is dropped and said so.
     page = client.get(f"{base}?village={world.b1}").get_data(as_text=True)
-    assert figure(page, "households-total") == "5" and "Bộ lọc không hợp lệ đã bỏ qua: village" in page
+    assert figure(page, "households-total") == "5" and "Bộ lọc không hợp lệ đã bỏ qua: Thôn" in page
 
 
 def test_the_village_table_sorts_by_any_column(client, world, campaign):
@@ -176,7 +176,7 @@ def test_the_leader_edits_the_targets(app, client, world, campaign):
         assert get_targets(world.commune_a) == {"vneid_account": 45.0, "cashless_payment": 80.5}
     page = client.get(f"/communes/{world.commune_a}").get_data(as_text=True)
     vneid = re.search(r'<tr data-topic="vneid_account">(.*?)</tr>', page, re.S).group(1)
-    assert "45.0%" in vneid and "Đạt chỉ tiêu" in vneid  # 50% of residents against 45%
+    assert "45,0\u00a0%" in vneid and "Đạt chỉ tiêu" in vneid  # 50% of residents against 45%
     reply = client.post(path, data={"csrf_token": csrf(client), "target_vneid_account": "120"})
     with app.app_context():
         assert get_targets(world.commune_a)["vneid_account"] == 45.0
@@ -271,7 +271,7 @@ def test_an_admin_sets_the_minimum_ages_and_the_figures_follow(app, client, worl
                                               "min_age_public_services": "18"})
     assert reply.status_code == 302
     page = client.get(f"/communes/{world.commune_a}").get_data(as_text=True)
-    assert topic_cells(page, "vneid_account") == ("5", "3", "60.0% (3 / 5)")  # the child of 8 now counts
+    assert topic_cells(page, "vneid_account") == ("5", "3", "60,0 % (3 / 5)")  # the child of 8 now counts
     reply = client.post("/topic-rules", data={"csrf_token": csrf(client), "min_age_vneid_account": "abc"})
     assert "từ 0 đến 120" in client.get(reply.headers["Location"]).get_data(as_text=True)
     page = client.get(f"/communes/{world.commune_a}").get_data(as_text=True)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, text
 
 from server.extensions import db
-from server.models import Area, Assist, Device, Household, Resident, StaleHousehold, User, Visit
-from server.stats import fact_queries, facts, rules, service
+from server.models import Area, Assist, Device, Household, Resident, StaleHousehold, User, VillageTotals, Visit
+from server.stats import fact_queries, facts, rollups, rules, service
 from shared import coverage
 from shared.ids import new_id
 from shared.vocab import OUTCOMES, TOPICS
@@ -612,7 +612,7 @@ def test_coverage_matches_brute_force_on_generated_visits(app, world):
         @given(generated_visits(world))
         def check(drawn):
             households, visits, incremental = drawn
-            for model in (Assist, Visit, Resident, Household, *facts.TABLES, StaleHousehold):
+            for model in (Assist, Visit, Resident, Household, *facts.TABLES, *rollups.TABLES, StaleHousehold):
                 db.session.execute(delete(model))
             # An index past the household's residents means the household itself (an assist with no resident).
             visits = [(i, at_, status, who, voided, follow, minutes,
@@ -632,6 +632,8 @@ def test_coverage_matches_brute_force_on_generated_visits(app, world):
                     _, sel = service.select_area(world.commune_a, date_to=args.get("date_to"))
                     today = NOW.astimezone(VN).date()
                     assert service.gather_facts(sel, today, args.get("date_to")) == service.gather_live(sel, today)
+                    if case == "all":
+                        assert_rollups_exact(sel, today)
             db.session.rollback()
 
         check()
@@ -680,6 +682,14 @@ def check_against_brute_force(data, world, records, case: str, args: dict) -> No
     if fact_queries.covers(sel):
         today = NOW.astimezone(VN).date()
         assert service.gather_facts(sel, today, args.get("date_to")) == service.gather_live(sel, today)
+        if args.get("date_to") is None:
+            assert_rollups_exact(sel, today)
+
+
+def assert_rollups_exact(sel, today) -> None:
+    """The village roll-ups add up to what the facts give (without the weekly series' status changes)."""
+    assert rollups.gather(sel, today, service.Tally, service.Gathered) == \
+        service.gather_facts(sel, today, None, changes=False)
 
 
 def test_a_topic_filter_on_the_facts_gives_that_topic_of_the_whole(data, world):
@@ -701,6 +711,7 @@ def assert_facts_exact(world) -> dict:
     today = datetime.now(VN).date()
     facts.catch_up()
     assert service.gather_facts(sel, today, None) == service.gather_live(sel, today)
+    assert_rollups_exact(sel, today)
     return service.coverage(world.commune_a)
 
 
@@ -970,3 +981,21 @@ def test_api_bad_targets_and_unknown_areas(client, world):
     assert empty.status_code == 400 and "commune" in empty.get_json()["error"]["fields"]
     assert client.get("/api/v1/stats/coverage?area=999999", headers=admin).status_code == 404
     assert client.get("/api/v1/stats/targets?commune=999999", headers=admin).status_code == 404
+
+
+def test_a_province_reads_the_roll_ups_and_they_add_up_the_facts(data, world):
+    """A province's coverage now comes from the village roll-ups: each topic filter and the whole give what the facts
+    give, and a push into one village changes its roll-up at the next read."""
+    random_dataset(data, world, random.Random(11))
+    province_id = db.session.get(Area, world.commune_a).parent_id
+    today = NOW.astimezone(VN).date()
+    facts.catch_up()
+    for topic in (None, *TOPICS):
+        _, sel = service.select_area(province_id, topic=topic)
+        assert_rollups_exact(sel, today)
+    before = service.coverage(province_id, now=NOW)
+    assert before["households_reached"] > 0
+    db.session.execute(delete(VillageTotals))  # what the province reads: gone, the figures would be zero
+    assert service.coverage(province_id, now=NOW)["households_total"] == 0
+    rollups.roll_up(None)
+    assert service.coverage(province_id, now=NOW) == before
