@@ -22,7 +22,7 @@ from tests.fieldapp.conftest import Listener
 ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS = "cf624cf"
 """The release before the identity and heartbeat migration (main before this branch)."""
-OLD_HEAD = "d5a1e2c3b4f6"
+OLD_HEAD = "e2b7c4d9a1f3"
 """The head before this release's migration (d7a3c5e9f1b2)."""
 
 

@@ -1,7 +1,7 @@
 """the database's identity (renewed after a restore) and the job worker's heartbeat
 
 Revision ID: d7a3c5e9f1b2
-Revises: d5a1e2c3b4f6
+Revises: e2b7c4d9a1f3
 Create Date: 2026-12-02 01:40:00.000000
 
 Expand only: two new tables that the previous release never reads, so it keeps working on this schema while the
@@ -15,7 +15,7 @@ import server.models  # noqa: F401  (the column type UTCDateTime lives there)
 
 # revision identifiers, used by Alembic.
 revision = 'd7a3c5e9f1b2'
-down_revision = 'd5a1e2c3b4f6'
+down_revision = 'e2b7c4d9a1f3'
 branch_labels = None
 depends_on = None
 
