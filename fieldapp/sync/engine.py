@@ -63,6 +63,8 @@ class SyncEngine:
 
     def accept_login(self, server_url: str, username: str, reply: dict) -> None:
         """Keep a login reply's token, user and scope in the store (the device_key is never kept: lock.py wraps)."""
+        if (self.store.get_meta("server_url") or "").rstrip("/") != server_url.rstrip("/"):
+            self.store.set_meta(database_id=None)  # another server: its database is not the one this store knew
         self.client.base_url = server_url.rstrip("/")
         self.client.token = reply["token"]
         self.device_key = reply.get("device_key")

@@ -63,3 +63,16 @@ def test_a_deleted_record_is_resent_as_its_delete_only_when_the_server_holds_it(
     assert store.requeue([{"table": "households", "id": hid, "base_version": 0}]) == 0
     assert store.requeue([{"table": "households", "id": hid, "base_version": 3}]) == 1
     assert [(t, op, base) for t, _i, op, base, _d, _b in _outbox(store)] == [("households", "delete", 3)]
+
+
+def test_a_login_to_another_server_forgets_the_database_id(store):
+    from fieldapp.sync import ApiClient, SyncEngine
+
+    engine = SyncEngine(store, ApiClient("http://127.0.0.1:9"))
+    reply = {"token": "t", "user": {"id": 1}, "scope": {"commune_id": 2, "village_ids": [3]}}
+    engine.accept_login("http://127.0.0.1:9", "canbo1", reply)
+    store.set_meta(database_id="0193a000-0000-7000-8000-00000000000a")
+    engine.accept_login("http://127.0.0.1:9/", "canbo1", reply)  # the same server again
+    assert store.database_id() == "0193a000-0000-7000-8000-00000000000a"
+    engine.accept_login("http://127.0.0.2:5000", "canbo1", reply)
+    assert store.database_id() is None
