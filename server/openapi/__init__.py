@@ -73,10 +73,7 @@ LINKS = {
     "sync.pull": {
         "NextPage": ("sync.pull", {"since": "$response.body#/cursor"}),
     },
-    "restore.digest": {
-        # After the digest the tablet pushes what it was told to send again, then pulls its scope from zero.
-        "PullFromZero": ("sync.pull", {"since": 0}),
-    },
+
     "records.households": {
         "ResidentsOfTheVillage": ("records.residents", {"village_id": "$response.body#/items/0/village_id"}),
         "VisitsOfTheVillage": ("records.visits", {"village_id": "$response.body#/items/0/village_id"}),
