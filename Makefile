@@ -18,6 +18,7 @@ venv: $(STAMP)
 
 ## Build a demo database on SQLite, print the demo logins and serve on $(HOST):$(PORT), with the worker that runs
 ## the imports (its queue: SQLite in instance/) beside the server; Ctrl-C stops both.
+demo: export DOORSTEP_DEMO := 1
 demo: $(STAMP)
 	$(BIN)/doorstep seed-demo --reset
 	$(BIN)/doorstep worker & worker=$$!; \
@@ -30,8 +31,9 @@ test: $(STAMP)
 
 ## Take the README's screenshots again (the dashboard in Chromium, the field app offscreen) into docs/screenshots.
 screenshots: $(STAMP)
-	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py \
-		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py
+	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py tests/server/test_dashboard_phone.py \
+		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py \
+		tests/fieldapp/test_ui_setup.py tests/server/test_dashboard_connect.py
 
 ## Extract every _(), gettext(), N_() and tr() text into shared/locale/messages.pot and bring each language's
 ## messages.po up to date with it (new texts come in untranslated, removed ones go): docs/i18n.md.
@@ -44,9 +46,11 @@ messages: $(STAMP)
 
 ## Open the field app against DOORSTEP_SERVER (default: the demo server).
 fieldapp: $(STAMP)
-	$(BIN)/python -m fieldapp
+	DOORSTEP_SERVER="$${DOORSTEP_SERVER:-http://$(HOST):$(PORT)}" $(BIN)/python -m fieldapp
 
-## Production-like serving with gunicorn (DATABASE_URL selects the database; run `doorstep worker` beside it).
+## Production-like serving with gunicorn (DATABASE_URL selects the database, else the demo's SQLite file; run
+## `doorstep worker` beside it).
+serve: export DOORSTEP_DEMO := $(if $(DATABASE_URL),0,1)
 serve: $(STAMP)
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) 'server:create_app()'
 

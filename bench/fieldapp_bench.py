@@ -5,8 +5,9 @@ the same run, with their ratio; and the PIN unlock time with the key file's scry
 Run: .venv/bin/python bench/fieldapp_bench.py [--quick] [--plain | --encrypted]  (default: both)
 Everything is real: sqlite3 files in a temporary folder, the server on 127.0.0.1 over HTTP (SQLite, werkzeug
 threaded server), in this process; the first pull runs in a child process so its RSS is the tablet's alone.
-Targets: search <= 20 ms median, save <= 30 ms, push 1,000 <= 5 s, first pull (5,000 households, 17,000 residents,
-20,000 visits) <= 10 s, RSS <= 250 MB.
+Targets: search <= 20 ms median, save <= 30 ms, the work list after a save <= 50 ms, push 1,000 <= 5 s,
+first pull (5,000 households, 17,000 residents, 20,000 visits) <= 10 s, RSS <= 250 MB. Work list: the official
+of 2 villages holding 10,000 households (a commune's worth: the worst case), its first build and after a save.
 """
 import logging
 import os
@@ -97,6 +98,48 @@ def bench_search_and_save(folder, households, key, figures):
     figures.update({"search (median)": statistics.median(timings), "filtered list (median)": statistics.median(filtered),
                     "save a visit (median)": statistics.median(saves), "save a visit (p95)": sorted(saves)[189],
                     "open a household (median)": statistics.median(opens)})
+    store.close()
+
+
+def bench_work_list(folder, households, key, figures):
+    """The work list (fieldapp/worklist.py) of an official of 2 villages holding `households` households: its first
+    build (every household's facts read), then the build after a save (only the saved household read again)."""
+    from fieldapp.worklist import WorkList
+    rng = random.Random(2)
+    store = Store(folder / f"work-{new_id()}.sqlite3", key=key)
+    changes = [{"table": "areas", "id": str(v), "version": 1, "deleted": False,
+                "data": {"level": "village", "name": n, "parent_id": 100}}
+               for v, n in ((1, "Thôn Đông"), (2, "Thôn Tây"))]
+    changes += pulled_page(rng, households, 3.5, villages=(1, 2))
+    for start in range(0, len(changes), 500):
+        store.apply_pull(changes[start:start + 500], start + 1)
+    store.set_meta(scope={"village_ids": [1, 2]}, user={"id": 1})
+    ids = [c["id"] for c in changes if c["table"] == "households"]
+    residents = {}
+    for c in changes:
+        if c["table"] == "residents":
+            residents.setdefault(c["data"]["household_id"], []).append(c["id"])
+    for hid in rng.sample(ids, len(ids) // 4):  # a quarter of the households met, with outcomes
+        store.log_visit(hid, assists=[{"resident_id": r, "topic": rng.choice(["vneid_account", "cashless_payment"]),
+                                       "outcome": "done"} for r in residents.get(hid, [])[:2]])
+    store.close()
+    store = Store(store.path, key=key)  # a cold cache, as at the app's start
+    work = WorkList(store)
+    t = time.perf_counter()
+    rows = work.rows()
+    cold = time.perf_counter() - t
+    after = []
+    for _ in range(30):
+        hid = rng.choice(ids)
+        store.log_visit(hid, status="not_home")
+        t = time.perf_counter()
+        work.touch([hid])
+        rows = work.rows()
+        after.append(time.perf_counter() - t)
+    print(f"work list of {households} households in 2 villages ({len(rows)} on it): first build {ms(cold)}; "
+          f"after a save median {ms(statistics.median(after))}, max {ms(max(after))}")
+    figures.update({"work list, first build": cold, "work list after a save (median)": statistics.median(after),
+                    "work list after a save (max)": max(after)})
     store.close()
 
 
@@ -199,6 +242,7 @@ def local_and_push(mode, folder, server, scale, figures):
     key = lock.new_data_key() if mode == "encrypted" else None
     print(f"--- {mode} store ---")
     bench_search_and_save(folder, 10_000 // scale, key, figures)
+    bench_work_list(folder, 10_000 // scale, key, figures)
     bench_push(server, folder, 1000 // scale, key, figures)
 
 

@@ -52,15 +52,9 @@ def copy_rollups(commune: int, communes: int) -> list[int]:
     return [20000000 + k for k in range(1, communes + 1)]
 
 
-def country(communes: list[int], today) -> int:
-    """The country's figures per commune from the roll-ups; returns the households counted."""
-    gathered = rollups.gather(Selection(tuple(communes), None, None, None, None, None, facts.FACTS_TZ), today,
-                              service.Tally, service.Gathered)
-    per_commune: dict[int, service.Tally] = {}
-    commune_of = dict(db.session.execute(select(VillageTotals.village_id, VillageTotals.commune_id)).all())
-    for village, tally in gathered.villages.items():
-        per_commune.setdefault(commune_of[village], service.Tally()).add(tally)
-    return sum(t.households_total for t in per_commune.values())
+def country(communes: list[int]) -> int:
+    """The country's figures per commune from the roll-ups (rollups.per_commune); returns the households counted."""
+    return sum(t.households_total for t in rollups.per_commune(communes, service.Tally).values())
 
 
 def main() -> None:
@@ -114,8 +108,8 @@ def main() -> None:
                     print(f"  {name:<44} median {wall:8.1f} ms   CPU {cpu:7.1f} ms")
             if args.country:
                 communes = copy_rollups(commune, args.country)
-                counted = country(communes, today)
-                wall, cpu = timed(lambda: country(communes, today), args.runs, processes)
+                counted = country(communes)
+                wall, cpu = timed(lambda: country(communes), args.runs, processes)
                 print(f"country: {args.country} communes, {counted} households from the roll-ups: "
                       f"median {wall:.1f} ms   CPU {cpu:.1f} ms")
             db.session.remove()

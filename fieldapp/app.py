@@ -14,12 +14,13 @@ import time
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from . import i18n
-from .screens import load_kv, widgets  # noqa: F401  (registers the widget classes the kv rules name)
+from .screens import load_kv, theme, widgets  # noqa: F401  (registers the widget classes the kv rules name)
 from .screens.theme import BG
+from .screens.tell import TellMixin
 
 # name -> class in fieldapp.screens.<module>; the kv file is kv/<module>.kv
 SCREENS = {
@@ -33,6 +34,7 @@ SCREENS = {
     "settings": ("settings", "SettingsScreen"),
     "pin": ("pin", "PinScreen"),
     "erase": ("erase", "EraseScreen"),
+    "setup": ("setup", "SetupScreen"),
 }
 TOP_LEVEL = ("home", "households", "problems", "settings")
 LOCK_AFTER = 300.0
@@ -42,9 +44,14 @@ FIRST_SYNC_AFTER = 2.0
 would otherwise compete with drawing the first screen."""
 
 
-class DoorstepApp(App):
+class DoorstepApp(TellMixin, App):
     current = StringProperty("")
     """The name of the screen in front; the nav bar highlights it."""
+    badge_text = StringProperty("")
+    badge_state = StringProperty("")
+    """The sync badge of every top bar (badge.py); empty while nobody is logged in."""
+    problems = NumericProperty(0)
+    """Open sync problems: the nav bar shows its tab only when there are some."""
 
     def __init__(self, core=None, **kwargs):
         super().__init__(**kwargs)
@@ -64,6 +71,7 @@ class DoorstepApp(App):
             self.core = Core(post=self.post, first_sync_after=FIRST_SYNC_AFTER)
         self.prefs = Prefs(self.core.data_dir)
         i18n.set_language(self.prefs.get("language", "vi"))
+        theme.set_scale(theme.LARGE if self.prefs.get("large_text") else 1.0)
         self.manager = ScreenManager(transition=NoTransition())  # cheap tablets: no animation to wait for
         self.core.on_status = self._status
         self.core.on_progress = self._progress
@@ -82,6 +90,8 @@ class DoorstepApp(App):
             return ("erase",)
         if state == OPEN and self.core.logged_in():
             return ("home",)
+        if self.core.store is None and not self.core.tablet.configured():
+            return ("setup",)  # a fresh tablet that knows no server: the dashboard's QR code, or typed
         needs_login = self.core.store is not None and self.core.store.account()["needs_login"]
         return ("login",) if not needs_login else ("login", "expired")
 
@@ -136,6 +146,7 @@ class DoorstepApp(App):
         Clock.schedule_once(lambda _dt: None if getattr(self, "_stopped", False) else fn(*args, **kwargs), 0)
 
     def _status(self, status):
+        self.show_badge(status)
         self._each_screen("on_sync_status", status)
 
     def _progress(self, phase, done, total):
@@ -183,11 +194,27 @@ class DoorstepApp(App):
         self.manager.current = name
         self.current = name
         screen.show(**params)
+        if self.core.store is not None:
+            self.show_badge(self.core.status())
+
+    def location_source(self):
+        """Where visit forms get a fix (fieldapp/location.py): None is plyer's GPS; tests give one of their own."""
+        return None
+
+    def set_large_text(self, on):
+        """The large-text mode (Settings): kept in the prefs; the screens are rebuilt with the new sizes."""
+        self.prefs.set(large_text=bool(on))
+        theme.set_scale(theme.LARGE if on else 1.0)
+        self.rebuild()
 
     def set_language(self, lang):
         """Switch language by rebuilding the screens: their texts are read from the catalog when they are built."""
         i18n.set_language(lang)
         self.prefs.set(language=lang)
+        self.rebuild()
+
+    def rebuild(self):
+        """Make every screen again (texts and sizes are read when a widget is made) and show the one in front."""
         for screen in list(self.manager.screens):
             self.manager.remove_widget(screen)
         history = self.history

@@ -2,7 +2,8 @@
 
 The environment overrides the defaults, so tests, benchmarks and a demo can each use a folder of their own:
 - DOORSTEP_DATA_DIR: the folder of the per-user databases (default: ~/.doorstep, or the app's private storage);
-- DOORSTEP_SERVER: the server the login screen proposes (default http://127.0.0.1:5000);
+- DOORSTEP_SERVER: the server the login screen proposes (default: the one baked into the APK, see setup.py, else
+  http://127.0.0.1:5000; a server set on the tablet, by QR code or typed, comes before either);
 - DOORSTEP_TIMEZONE: the zone that days and "overdue" are counted in (default Asia/Ho_Chi_Minh).
 """
 import os
@@ -21,8 +22,9 @@ def data_dir() -> Path:
 
 
 def default_server() -> str:
-    """The server URL the login screen proposes."""
-    return os.environ.get("DOORSTEP_SERVER") or DEFAULT_SERVER
+    """The server URL of a store that has none: DOORSTEP_SERVER, else the baked one, else DEFAULT_SERVER."""
+    from .setup import baked_site
+    return os.environ.get("DOORSTEP_SERVER") or baked_site()["server"] or DEFAULT_SERVER
 
 
 def db_path(username: str, folder: Path | None = None) -> Path:

@@ -30,7 +30,6 @@ Terms:
   The store syncs in SET_PIN and OPEN only. unlock, set_pin and login run on the worker: scrypt takes a moment.
 Local reads and saves are quick sqlite3 calls: screens call them directly on `core.store` (or the helpers here).
 """
-import platform
 import queue
 import threading
 import time
@@ -42,10 +41,11 @@ from . import config, errlog
 from .errlog import log
 from .i18n import tr
 from .lock import MAX_FAILS, KeyFile, WrongKey, new_data_key, pin_problem
+from .setup import Tablet
 from .store import Store, cipher
 from .sync import ApiClient, SyncEngine
 from .sync.client import wait_time
-from .sync.errors import ApiError, AuthError, EraseRequired, Forbidden, Retryable, TooOld
+from .sync.errors import ApiError, AuthError, CertificateError, EraseRequired, Forbidden, Retryable, TooOld
 
 PULL_EVERY = 600.0
 FIRST_BACKOFF = 2.0
@@ -74,7 +74,8 @@ class Core:
         errlog.setup(self.data_dir)
         self.post = post or _direct
         self.auto_sync = auto_sync
-        self.client_factory = client_factory
+        self.tablet = Tablet(self.data_dir)  # the server, trust and name of this tablet (setup.py)
+        self.client_factory = _trusting(client_factory, self.tablet)
         self.on_status = self.on_progress = self.on_sync_done = None
         self.clock = clock
         self.store: Store | None = None
@@ -126,7 +127,7 @@ class Core:
         self.store = Store(config.db_path(username, self.data_dir), key=key)
         if device_id:
             self.store.set_account(device_id=device_id)
-        client = self.client_factory(self.store.get_meta("server_url") or config.default_server())
+        client = self.client_factory(self.store.get_meta("server_url") or self.tablet.server())
         self.engine = SyncEngine(self.store, client)
         self.username, self._data_key = username, key
         return self.store
@@ -166,7 +167,8 @@ class Core:
     def _login(self, server_url: str, username: str, password: str) -> dict:
         keys, path = self.keys(username), config.db_path(username, self.data_dir)
         if self.store is not None and self.username == username and self.state in (OPEN, SET_PIN):
-            account = self.engine.login(server_url, username, password)  # the token had ended: same store
+            # The token had ended: same store.
+            account = self.engine.login(server_url, username, password, self.tablet.label())
             self._keep_device_key(self.engine.device_key)
             return account
         if keys.exists():  # locked: a forgotten PIN, or too many wrong ones
@@ -192,7 +194,7 @@ class Core:
             return self.store.account()
         if cipher.is_plain(path):  # another user's plain store from before encryption
             self._open(username, None)
-            account = self.engine.login(server_url, username, password)
+            account = self.engine.login(server_url, username, password, self.tablet.label())
             self._keep_device_key(self.engine.device_key)
             self.state = SET_PIN
             return account
@@ -206,7 +208,7 @@ class Core:
         client = self.client_factory(server_url)
         client.device_id = device_id
         try:
-            return client.login(username, password, device_label=platform.node()[:100])
+            return client.login(username, password, device_label=self.tablet.label())
         finally:
             client.close()
 
@@ -375,18 +377,37 @@ class Core:
     # --- local work the screens do, with the sync it calls for ---
     def log_visit(self, household_id: str, **visit) -> str:
         """store.log_visit(...), then a sync soon when online; returns the visit id."""
+        self.work_list().touch([household_id])
         return self._changed(self.store.log_visit(household_id, **visit))
+
+    def undo_visit(self, visit_id: str) -> str | None:
+        """store.undo_visit(...) (the Undo after "Vắng nhà"): removed if unsent, else voided; then a sync soon."""
+        visit = self.store.visit(visit_id)
+        self.work_list().touch([visit and visit["household_id"]])
+        return self._changed(self.store.undo_visit(visit_id))
+
+    def work_list(self):
+        """The open store's WorkList (worklist.py), made on first use and kept while the store stays open."""
+        if getattr(self, "_work_list", None) is None or self._work_list.store is not self.store:
+            from .worklist import WorkList
+            self._work_list = WorkList(self.store)
+        return self._work_list
 
     def save_household(self, data: dict, id: str | None = None) -> str:
         """store.save_household(...), then a sync soon when online; returns the household id."""
-        return self._changed(self.store.save_household(data, id=id))
+        saved = self.store.save_household(data, id=id)
+        self.work_list().touch([saved])
+        return self._changed(saved)
 
     def save_resident(self, data: dict, id: str | None = None) -> str:
         """store.save_resident(...), then a sync soon when online; returns the resident id."""
-        return self._changed(self.store.save_resident(data, id=id))
+        saved = self.store.save_resident(data, id=id)
+        self.work_list().touch([(self.store.resident(saved) or {}).get("household_id")])
+        return self._changed(saved)
 
     def delete_resident(self, resident_id: str) -> None:
         """store.delete_resident(...), then a sync soon when online."""
+        self.work_list().touch([(self.store.resident(resident_id) or {}).get("household_id")])
         self.store.delete_resident(resident_id)
         self._changed(None)
 
@@ -480,6 +501,8 @@ class Core:
             self.online, self._fails, self.last_error = True, 0, None
             self._next_tick = time.monotonic() + PULL_EVERY
             self._add_device_wrap()
+            from .worklist import keep_walk_order
+            keep_walk_order(self.store)  # a first pull's walk order is made here, not while Home waits
         except EraseRequired as exc:
             self.syncing = False
             self._erase(exc.reason)
@@ -548,9 +571,21 @@ class Core:
         self._data_key = None
 
 
+def _trusting(factory, tablet):
+    """`factory`, whose clients check certificates as the tablet's setup says (a baked CA bundle, a pin)."""
+    def make(url):
+        client = factory(url)
+        if getattr(client, "trust", False) is None:  # an ApiClient made without a trust of its own
+            client.trust = tablet.trust()
+        return client
+    return make
+
+
 def _outcome_of(exc: Exception, doing: str) -> dict:
     """An exception as {ok: False, kind, message} for the screen; what was not expected goes to the error log."""
-    if isinstance(exc, Retryable):
+    if isinstance(exc, CertificateError):
+        kind = "certificate"  # a setup problem, said in words of its own, not "no connection"
+    elif isinstance(exc, Retryable):
         kind = "offline" if exc.status is None else "busy" if exc.status in BUSY else "error"
     elif isinstance(exc, AuthError):
         kind = "login_needed"

@@ -8,10 +8,10 @@ from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, compression, headers, inputs, logs, openapi
+from . import access, compression, headers, inputs, logs, openapi, proxies
 from . import health, identity
 from .auth.sessions import ServerSessions
-from .config import REPOSITORY_KEYS, Config
+from .config import REPOSITORY_KEYS, Config, ConfigError, problems
 from .errors import database_unavailable, http_error
 from .extensions import api, db, migrate
 
@@ -29,6 +29,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     if embedded:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "doorstep.db")
+    # Outside the demo, a missing or wrong setting stops the start here, in Vietnamese and English (config.py).
+    found = [] if app.config.get("TESTING") else problems(app.config, embedded)
+    if found:
+        raise ConfigError(found)
     _check_secret_key(app, embedded)
 
     # Values never appear in a database error's text, so no log line carries a name or a phone.
@@ -50,6 +54,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # Outside ProxyFix: it sees the forwarded headers as the proxies sent them (refused when they are too few).
+    app.wsgi_app = proxies.ForwardedCheck(app.wsgi_app, app.config["PROXY_HOPS"])
     health.init_app(app)  # its guard first: nothing else reads a database that is behind the code
     _register_blueprints(app)
     app.register_error_handler(HTTPException, http_error)
@@ -66,14 +72,12 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def _check_secret_key(app: Flask, embedded: bool) -> None:
-    """Refuse to start without a key of this installation's own; the embedded demo makes and keeps one."""
+    """The embedded demo makes a key once and keeps it; elsewhere config.problems refused a missing or known one."""
     key = app.config.get("SECRET_KEY")
     if app.config.get("TESTING") or (isinstance(key, str) and key.strip() and key not in REPOSITORY_KEYS):
         return
-    if not embedded:
-        raise RuntimeError("SECRET_KEY is empty or a default written in the repository: set a long random value of "
-                           "this installation's own (docs/deploy.md), e.g. "
-                           "python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    if not embedded:  # problems() refused it already, except under TESTING
+        return
     path = os.path.join(app.instance_path, "secret_key")
     try:
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as made:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context, request
 from sqlalchemy import func, select
 
+from shared.sorting import vi_key
+
 from .extensions import db
 from .models import AuditLog, User
 
@@ -29,6 +31,8 @@ ACTIONS = (
     "set_active", "user_disabled", "user_enabled", "role_changed", "view_residents", "set_min_age",
     # Areas (server/admin/areas.py)
     "rename_area", "merge_area", "retire_area",
+    "view_map",
+    "view_household",
 )
 _TOKEN = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
 """A text allowed in `detail`: an id, a table or topic name, an ISO date or time, a role; never a name (spaces and
@@ -122,9 +126,9 @@ def entries(query: Query, tz: str, offset: int = 0, limit: int = 50) -> tuple[li
 
 def users_in_log() -> list[tuple[int, str]]:
     """(id, username) of every user with a row in the log, for the page's filter."""
-    return [(id_, username) for id_, username in db.session.execute(
-        select(User.id, User.username).where(User.id.in_(select(AuditLog.user_id).distinct()))
-        .order_by(User.username))]
+    rows = db.session.execute(
+        select(User.id, User.username).where(User.id.in_(select(AuditLog.user_id).distinct()))).all()
+    return sorted(((id_, username) for id_, username in rows), key=lambda r: (vi_key(r[1]), r[0]))
 
 
 def actions_in_log() -> list[str]:

@@ -33,7 +33,12 @@ def upgrade():
     from flask_migrate import upgrade as alembic_upgrade
     alembic_upgrade()
     ensure_counter()
-    click.echo("Database upgraded.")
+    # Which database: an upgrade that went to another one than meant (a forgotten DATABASE_URL) shows here.
+    click.echo(f"Database upgraded: {_safe_url(db.engine.url)}")
+
+
+def _safe_url(url) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 def _admin_call(action):
@@ -260,9 +265,18 @@ def register_cli(app: Flask) -> None:
 
 def _create_app():
     from . import create_app
-    return create_app()
+    from .config import ConfigError
+    try:
+        return create_app()
+    except ConfigError as refused:  # every problem, in both languages, without a traceback
+        raise SystemExit(str(refused)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main():
     """Doorstep server administration."""
+
+
+# Not an app command: it must answer when the configuration is too wrong for the app to start.
+from .config_check import config  # noqa: E402
+main.add_command(config)

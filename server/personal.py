@@ -11,7 +11,7 @@ both). Admins manage the province: like the dashboard, the API gives them aggreg
 """
 WORKERS = ("official", "leader")
 """The roles that read personal data, each in its own scope."""
-WORK_LIST_FIELDS = ("address", "head_name")
+WORK_LIST_FIELDS = ("address", "head_name", "phone")
 """The personal fields of a work-list row, left out for the other roles."""
 
 

@@ -17,12 +17,42 @@ class OutcomeGrid(BoxLayout):
 class HouseholdScreen(BaseScreen):
     head = StringProperty("")
     details = StringProperty("")
+    call_text = StringProperty("")
+    next_text = StringProperty("")
+    """Opened from the work list: the next household on it after this one (a button), else ""."""
 
-    def show(self, household_id=None, **params):
+    def show(self, household_id=None, from_work=False, **params):
         if household_id != getattr(self, "household_id", None):
             self.to_top()
         self.household_id = household_id
+        self.from_work = from_work
         self.refresh()
+
+    def _next(self):
+        """The household after this one on the work list Home showed (skipping those that have left it since), or
+        the first other one on the list as it is now; None when not opened from the work list."""
+        if not self.from_work:
+            return None
+        home = self.app.screen("home")
+        rows = self.core.work_list().rows(village_id=home.pinned())
+        shown = [r["id"] for r in home.rows]
+        if self.household_id in shown:
+            live = {r["id"]: r for r in rows}
+            for hid in shown[shown.index(self.household_id) + 1:]:
+                if hid in live:
+                    return live[hid]
+        return next((r for r in rows if r["id"] != self.household_id), None)
+
+    def go_next(self):
+        following = self._next()
+        if following:
+            self.app.history.pop()
+            self.app.go("household", household_id=following["id"], from_work=True)
+
+    def call(self):
+        from .. import phone
+        if not phone.dial(self.household["phone"]):
+            self.app.toast(tr("home.call_number", phone=self.household["phone"]))
 
     def refresh(self):
         h = self.core.store.household(self.household_id)
@@ -34,6 +64,10 @@ class HouseholdScreen(BaseScreen):
         parts = [h["address"], village, h["phone"]]
         self.details = "  ·  ".join(p for p in parts if p) + (f"\n{h['note']}" if h["note"] else "")
         self.ids.bar.title = h["head_name"]
+        self.call_text = tr("household.call", phone=h["phone"]) if h["phone"] else ""
+        following = self._next()
+        self.next_text = tr("household.next", name=following["head_name"], address=following["address"]) \
+            if following else ""
         self._residents(h)
         self._visits(h)
 

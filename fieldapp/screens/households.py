@@ -10,9 +10,10 @@ from kivy.uix.boxlayout import BoxLayout
 
 from shared.vocab import TOPICS
 
-from ..i18n import date_text, tr
+from ..i18n import date_text, label, tr
 from . import BaseScreen
 from .theme import DONE, NONE
+from .widgets import Chip, Sheet
 
 TYPING_PAUSE = 0.15
 MAX_ROWS = 20000  # a commune's worth; the RecycleView draws only what is on screen
@@ -37,7 +38,6 @@ class HouseholdRow(ButtonBehavior, BoxLayout):
 
 class HouseholdsScreen(BaseScreen):
     count_text = StringProperty("")
-    village_text = StringProperty("")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -47,34 +47,49 @@ class HouseholdsScreen(BaseScreen):
 
     def show(self, **params):
         self.villages = list(self.core.store.villages())
-        self._village_label()
+        self.names = {v["id"]: v["name"] for v in self.villages}
+        self._village_chips()
+        self._topic_label()
         self.refresh()
 
     def on_search(self, _text):
         self._query()
 
-    def next_village(self):
-        """Cycle through all villages, then each of mine: one tap each, no dropdown to aim at."""
-        ids = [None] + [v["id"] for v in self.villages]
-        self.village_id = ids[(ids.index(self.village_id) + 1) % len(ids)] if self.village_id in ids else None
-        self._village_label()
-        self.ids.village.state = "down" if self.village_id else "normal"
+    # Filters are labelled toggles (villages) and a small sheet (topics), never buttons that cycle.
+    def _village_chips(self):
+        box = self.ids.villages
+        box.clear_widgets()
+        for vid, name in [(None, tr("households.all_villages"))] + list(self.names.items()):
+            chip = Chip(text=name, value=vid, group="households-village", allow_no_selection=False,
+                        state="down" if vid == self.village_id else "normal")
+            chip.bind(on_release=lambda c: self.choose_village(c.value))
+            box.add_widget(chip)
+
+    def choose_village(self, village_id):
+        self.village_id = village_id
         self.refresh()
 
-    def next_topic(self):
-        keys = [None] + list(TOPICS)
-        self.topic = keys[(keys.index(self.topic) + 1) % len(keys)]
-        self.ids.topic.text = tr("households.topic_not_done", topic=self._topic_name())
+    def pick_topic(self):
+        """The sheet of topics, by their full names: one tap keeps the households that do not have it yet."""
+        sheet = Sheet(title=tr("households.topic_pick"))
+        for key in [None, *TOPICS]:
+            chip = Chip(text=label("topic", key) if key else tr("households.any_topic"), value=key,
+                        group="households-topic", allow_no_selection=False,
+                        state="down" if key == self.topic else "normal")
+            chip.bind(on_release=lambda c: (sheet.dismiss(animation=False), self.choose_topic(c.value)))
+            sheet.ids.sbuttons.add_widget(chip)
+        sheet.open(animation=False)
+        return sheet
+
+    def choose_topic(self, topic):
+        self.topic = topic
+        self._topic_label()
+        self.refresh()
+
+    def _topic_label(self):
+        name = label("topic", self.topic) if self.topic else tr("households.any_topic")
+        self.ids.topic.text = tr("households.topic_not_done", topic=name)
         self.ids.topic.state = "down" if self.topic else "normal"
-        self.refresh()
-
-    def _topic_name(self):
-        from ..i18n import label
-        return label("topic", self.topic) if self.topic else tr("households.any_topic")
-
-    def _village_label(self):
-        names = {v["id"]: v["name"] for v in self.villages}
-        self.village_text = names.get(self.village_id) or tr("households.all_villages")
 
     def refresh(self):
         if self.core.store is None:  # a search typed just before the lock: the list stays as it was
@@ -84,14 +99,14 @@ class HouseholdsScreen(BaseScreen):
                                           not_reached=ids.not_reached.state == "down",
                                           needs_follow_up=ids.follow_up.state == "down",
                                           topic_not_done=self.topic, limit=MAX_ROWS)
-        ids.list.data = [self._row(h) for h in rows]
+        ids.list.data = [self._row(h, self.names.get(h["village_id"], "")) for h in rows]
         self.count_text = tr("households.count", n=len(rows))
 
     @staticmethod
-    def _row(h):
+    def _row(h, village=""):
         follow = h["follow_up_on"]
         extra = tr("households.follow_up_on", date=date_text(follow)) if follow else (
             "" if h["reached"] else tr("households.not_reached"))
-        subtitle = h["address"] + (f"  ·  {h['phone']}" if h["phone"] else "") + (f"  ·  {extra}" if extra else "")
+        subtitle = "  ·  ".join(p for p in (village, h["address"], h["phone"], extra) if p)
         return {"household_id": h["id"], "title": h["head_name"], "subtitle": subtitle,
                 "marks": topic_marks(h["topics_done"])}

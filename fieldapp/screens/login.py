@@ -1,9 +1,12 @@
 """First run and signing in again: server address, username, password; the core registers the device.
+At the first login of the tablet (no name kept yet) it also asks the tablet's name, pre-filled with the device's
+model, which the login sends as the device label (fieldapp/setup.py). "Change server" opens the setup screen (QR).
 
 Also the way back into a locked store whose PIN is forgotten or was wrong too often (reason "forgot_pin" or
 "locked_out"): the username is the locked store's, and after the login the PIN pad asks for a new PIN."""
 from kivy.properties import BooleanProperty, StringProperty
 
+from .. import setup
 from ..config import default_server
 from ..i18n import tr
 from . import BaseScreen
@@ -12,12 +15,18 @@ from . import BaseScreen
 class LoginScreen(BaseScreen):
     message = StringProperty("")
     busy = BooleanProperty(False)
+    ask_name = BooleanProperty(False)
 
-    def show(self, reason="", **params):
+    def show(self, reason="", server=None, **params):
         ids = self.ids
         store = self.core.store
+        if server:  # just set up (screens/setup.py)
+            ids.server.text = server
         if not ids.server.text:
-            ids.server.text = (store and store.account()["server_url"]) or default_server()
+            ids.server.text = (store and store.account()["server_url"]) or self.core.tablet.server()
+        self.ask_name = not self.core.tablet.name()
+        if self.ask_name and not ids.tablet_name.text:
+            ids.tablet_name.text = setup.device_model()
         if reason in ("forgot_pin", "locked_out"):
             ids.username.text = self.core.username or ""
             if not ids.server.text or ids.server.text == default_server():
@@ -34,6 +43,12 @@ class LoginScreen(BaseScreen):
         if not (server and username and password):
             self.message = tr("login.missing")
             return
+        if self.ask_name:  # kept now: the login sends it as the device label
+            problem = setup.name_problem(self.ids.tablet_name.text)
+            if problem:
+                self.message = tr(problem)
+                return
+            self.core.tablet.set_name(self.ids.tablet_name.text)
         self.busy = True
         self.message = tr("login.busy")
         self.core.login(server, username, password, self.done)

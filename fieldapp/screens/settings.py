@@ -1,11 +1,12 @@
-"""Settings: language, server, the account, locking the app at once, and logging out without losing unsynced work
-by accident.
+"""Settings: language, large text, the consent to record visits' location, server, the account, locking the app at
+once, and logging out without losing unsynced work by accident.
 
 Logging out keeps the user's database (its unsynced changes go out at the next login); with unsynced changes it
 asks twice. Deleting them is a separate, red button that asks twice and says how many changes would be lost.
 """
 from kivy.properties import StringProperty
 
+from .. import location
 from ..config import default_server
 from ..i18n import label, language, tr
 from . import BaseScreen
@@ -27,7 +28,15 @@ class SettingsScreen(BaseScreen):
         self.ids.server.text = account.get("server_url") or default_server()
         for chip in (self.ids.vi, self.ids.en):
             chip.state = "down" if chip.value == language() else "normal"
+        allowed = location.consent(self.core.store)
+        self.ids.location_on.state = "down" if allowed else "normal"
+        self.ids.location_off.state = "down" if allowed is False else "normal"
         self.message = ""
+
+    def set_location(self, allowed):
+        """Record the location of visits (GPS) or not: the consent the visit form asks for once."""
+        location.set_consent(self.core.store, allowed)
+        self.refresh()
 
     def choose_language(self, lang):
         if lang != language():

@@ -14,12 +14,12 @@ from kivy.uix.label import Label
 
 from shared.vocab import OUTCOMES, TOPICS
 
-from .. import privacy
+from .. import location, privacy
 from ..errlog import log
 from ..i18n import date_text, field_label, label, language, parse_date, tr
 from ..store import InvalidData
 from . import BaseScreen, theme
-from .widgets import Chip
+from .widgets import Chip, Confirm
 
 FOLLOW_UP_DAYS = (None, 3, 7, 14)
 DURATIONS = (10, 20, 30, 45, 60)
@@ -28,36 +28,6 @@ HOUSEHOLD = ""  # the key of assists given to the household as a whole (resident
 
 class TopicRow(BoxLayout):
     """A topic and its outcome chips; at most one chip is down."""
-
-
-class Locator:
-    """Where the tablet is, through plyer's GPS when the platform has one; otherwise it simply says so."""
-
-    def __init__(self, post, on_fix):
-        self.post, self.on_fix, self.running = post, on_fix, False
-
-    def start(self) -> bool:
-        try:
-            from plyer import gps
-            gps.configure(on_location=self._location)
-            gps.start(minTime=1000, minDistance=0)
-        except Exception:  # NotImplementedError on desktops, or no permission: location is optional
-            return False
-        self.running = True
-        return True
-
-    def stop(self):
-        if self.running:
-            try:
-                from plyer import gps
-                gps.stop()
-            except Exception:
-                pass
-            self.running = False
-
-    def _location(self, **fix):
-        # Called on the platform's thread: hand the fix to the UI thread.
-        self.post(self.on_fix, {"lat": fix.get("lat"), "lon": fix.get("lon"), "accuracy_m": fix.get("accuracy")})
 
 
 class VisitScreen(BaseScreen):
@@ -120,6 +90,24 @@ class VisitScreen(BaseScreen):
         self.location = None
         self.ids.locate.state = "normal"
         self.location_text = tr("visit.location_off")
+        self._ask_location()
+
+    def _ask_location(self):
+        """With the official's consent (asked once, kept in the store) the form records a fix by itself."""
+        allowed = location.consent(self.core.store)
+        if allowed:
+            self.ids.locate.state = "down"
+            self.toggle_location(True)
+        elif allowed is None:
+            def answer(yes):
+                location.set_consent(self.core.store, yes)
+                if yes and self.app.current == self.name:
+                    self.ids.locate.state = "down"
+                    self.toggle_location(True)
+            Confirm(question=tr("visit.location_ask"), yes_text=tr("visit.location_allow"),
+                    no_text=tr("visit.location_deny"), if_yes=lambda: answer(True),
+                    on_dismiss=lambda *_: location.consent(self.core.store) is None and location.set_consent(
+                        self.core.store, False)).open(animation=False)
 
     def _prefill(self, visit):
         for a in visit["assists"]:
@@ -179,7 +167,7 @@ class VisitScreen(BaseScreen):
             self.location = None
             self.location_text = tr("visit.location_off")
             return
-        self.locator = self.locator or Locator(self.app.post, self._fix)
+        self.locator = self.locator or location.Locator(self.app.post, self._fix, source=self.app.location_source())
         if self.locator.start():
             self.location_text = tr("visit.location_waiting")
         else:
@@ -189,7 +177,7 @@ class VisitScreen(BaseScreen):
     def _fix(self, fix):
         if self.ids.locate.state == "down":
             self.location = fix
-            self.location_text = tr("visit.location_ok", accuracy=round(fix.get("accuracy_m") or 0))
+            self.location_text = tr("visit.location_recorded", accuracy=round(fix.get("accuracy_m") or 0))
 
     # --- saving ---
     def not_home(self):
@@ -210,7 +198,7 @@ class VisitScreen(BaseScreen):
         duration = next((c.value for c in self.ids.durations.children if c.state == "down"), None)
         self.saving = True
         try:
-            self.core.log_visit(self.household["id"], status=status, assists=assists,
+            visit_id = self.core.log_visit(self.household["id"], status=status, assists=assists,
                                 notes=self.ids.notes.text.strip(), follow_up_on=follow_up_on,
                                 duration_min=duration, location=self.location, replaces_id=self.replaces_id)
         except InvalidData as err:  # the server would refuse it; say which field
@@ -225,3 +213,14 @@ class VisitScreen(BaseScreen):
         if self.locator:
             self.locator.stop()
         self.app.back()
+        if status == "not_home" and not self.replaces_id:
+            self.app.toast(tr("save.saved_not_home"), tr("save.undo"), lambda: self._undo(visit_id))
+        else:
+            self.app.toast(tr("save.saved"))
+
+    def _undo(self, visit_id):
+        """The Undo of "Vắng nhà": removed if not sent yet, voided through the normal path if it was."""
+        self.core.undo_visit(visit_id)
+        screen = self.app.manager.current_screen
+        screen.refresh()
+        self.app.toast(tr("save.undone"))

@@ -47,8 +47,29 @@ class Card(BoxLayout):
 
 
 class TopBar(BoxLayout):
+    """The screen's title, Back, and the sync badge (app.badge_text), which opens the sync details."""
     title = StringProperty("")
     show_back = BooleanProperty(True)
+
+
+class Toast(BoxLayout):
+    """A short message over the bottom of the screen ("Đã lưu"), with an optional action (Undo) while it shows."""
+    text = StringProperty("")
+    action_text = StringProperty("")
+    action = ObjectProperty(None, allownone=True)
+
+    def act(self):
+        action, self.action = self.action, None
+        from kivy.app import App
+        App.get_running_app().hide_toast()
+        if action:
+            action()
+
+
+class Sheet(ModalView):
+    """A panel over the screen with a title, lines of text, and buttons [(text, callback)] under them (plus Close)."""
+    title = StringProperty("")
+    text = StringProperty("")
 
 
 class NavBar(BoxLayout):

@@ -10,9 +10,10 @@ from .problems import Problems
 from .reads import Reads
 from .restoring import Restoring
 from .syncing import Syncing
+from .undo import Undo
 
 
-class Store(Base, Reads, Edits, Syncing, Problems, Restoring):
+class Store(Base, Reads, Edits, Syncing, Problems, Undo, Restoring):
     """The local database of one user. Thread-safe: each thread gets its own connection to the file."""
 
 

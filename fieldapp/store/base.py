@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import cipher
+from . import cipher, marks
 from .schema import migrate
 
 
@@ -35,6 +35,9 @@ class Base:
         self._lock = threading.Lock()
         try:
             migrate(self.db)
+            if self.db.execute("SELECT 1 FROM households WHERE length(sort_key) = 0 LIMIT 1").fetchone():
+                with self.write() as db:
+                    marks.fill_sort_keys(db)
         except Exception:
             self.close()
             raise

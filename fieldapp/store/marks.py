@@ -8,6 +8,7 @@ Terms (the same definitions as the dashboard's figures, shared/coverage.py):
 - *open follow-up*: the household's latest visit (by started time) has a follow_up_on date; a later visit closes it.
 They are columns rather than computed per search, so listing 10,000 households stays one indexed query.
 """
+from shared.sorting import address_key, key_bytes, name_key
 from shared.text import digits, fold
 
 from shared.vocab import HAS_IT as _HAS
@@ -53,10 +54,23 @@ def _refresh_search(db, chunk: list, marks: str) -> None:
                           f"WHERE household_id IN ({marks}) AND deleted = 0", chunk):
         names[row[0]] += [row[1], digits(row[2])]
     rows = db.execute(f"SELECT id, head_name, address, phone, rowid FROM households WHERE id IN ({marks})", chunk)
-    updates = [(search_text([r[1], r[2], digits(r[3]), *names[r[0]]]), r[0], r[4]) for r in rows.fetchall()]
-    db.executemany("UPDATE households SET search = ? WHERE id = ?", [u[:2] for u in updates])
-    db.executemany("DELETE FROM household_search WHERE rowid = ?", [(u[2],) for u in updates])
-    db.executemany("INSERT INTO household_search (rowid, search) VALUES (?, ?)", [(u[2], u[0]) for u in updates])
+    updates = [(search_text([r[1], r[2], digits(r[3]), *names[r[0]]]), sort_key(r[2], r[1]), r[0], r[4])
+               for r in rows.fetchall()]
+    db.executemany("UPDATE households SET search = ?, sort_key = ? WHERE id = ?", [u[:3] for u in updates])
+    db.executemany("DELETE FROM household_search WHERE rowid = ?", [(u[3],) for u in updates])
+    db.executemany("INSERT INTO household_search (rowid, search) VALUES (?, ?)", [(u[3], u[0]) for u in updates])
+
+
+def sort_key(address: str, head_name: str) -> bytes:
+    """A household's street order within its village: the walk order of shared/sorting.py, as bytes for SQLite."""
+    return key_bytes((address_key(address), name_key(head_name)))
+
+
+def fill_sort_keys(db) -> int:
+    """Give their sort key to the households that have none (a store migrated to schema 5); returns how many."""
+    rows = db.execute("SELECT id, address, head_name FROM households WHERE length(sort_key) = 0").fetchall()
+    db.executemany("UPDATE households SET sort_key = ? WHERE id = ?", [(sort_key(r[1], r[2]), r[0]) for r in rows])
+    return len(rows)
 
 
 def drop_stale(db) -> None:

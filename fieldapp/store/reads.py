@@ -7,6 +7,7 @@ whole) for a topic is its latest outcome over visits not voided (shared.coverage
 from datetime import date, datetime, time, timedelta, timezone
 
 from shared.coverage import statuses
+from shared.sorting import name_key, vi_key
 from shared.text import fold
 from shared.vocab import TOPICS
 
@@ -46,8 +47,21 @@ class Reads:
         if topic_not_done:
             where.append("topics_done NOT LIKE ?")
             args.append(f"%,{topic_not_done},%")
-        sql = f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE {' AND '.join(where)} ORDER BY head_name, id LIMIT ?"
-        return [_household_row(r) for r in self.db.execute(sql, [*args, limit])]
+        order, order_args = self._walk_order()
+        sql = (f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE {' AND '.join(where)} "
+               f"ORDER BY {order} LIMIT ?")
+        return [_household_row(r) for r in self.db.execute(sql, [*args, *order_args, limit])]
+
+    def _walk_order(self) -> tuple[str, list]:
+        """ORDER BY households in walk order (shared/sorting.walk_key): villages in Vietnamese order, then each
+        village's street order (sort_key, made by marks.py). The few villages are ranked here, in Python."""
+        ranks = [r["id"] for r in sorted(self.db.execute("SELECT id, name FROM areas WHERE level = 'village'"),
+                                         key=lambda r: (vi_key(r["name"]), r["id"]))]
+        if not ranks:
+            return "sort_key, id", []
+        whens = " ".join("WHEN ? THEN ?" for _ in ranks)
+        args = [value for rank, village_id in enumerate(ranks) for value in (village_id, rank)]
+        return f"CASE village_id {whens} ELSE {len(ranks)} END, sort_key, id", args
 
     def household(self, household_id: str) -> dict | None:
         """One household with its residents, its visits by anyone (newest first, with assists) and statuses."""
@@ -57,9 +71,10 @@ class Reads:
             return None
         out = _household_row(row)
         out["deleted"] = bool(row["deleted"])
-        out["residents"] = [_resident_row(r) for r in self.db.execute(
-            "SELECT * FROM residents WHERE household_id = ? AND deleted = 0 ORDER BY birth_year IS NULL, birth_year, "
-            "full_name", (household_id,))]
+        out["residents"] = sorted(  # the eldest first, then by given name (a household is a few people)
+            (_resident_row(r) for r in self.db.execute(
+                "SELECT * FROM residents WHERE household_id = ? AND deleted = 0", (household_id,))),
+            key=lambda r: (r["birth_year"] is None, r["birth_year"] or 0, name_key(r["full_name"]), r["id"]))
         out["visits"] = self._visits("household_id = ? ORDER BY started_utc DESC, id DESC", (household_id,))
         out["pending"] = self._is_pending("households", household_id)
         # status[resident_id or ""][topic] = outcome; "" is the household as a whole (an assist with no resident)
@@ -80,11 +95,12 @@ class Reads:
         return found[0] if found else None
 
     def villages(self) -> list[dict]:
-        """The villages this user works in (its scope), by name: [{id, name, parent_id}]."""
+        """The villages this user works in (its scope), in Vietnamese order: [{id, name, parent_id}]."""
         scope = self.get_meta("scope") or {}
-        rows = self.db.execute("SELECT id, name, parent_id FROM areas WHERE level = 'village' ORDER BY name, id")
+        rows = self.db.execute("SELECT id, name, parent_id FROM areas WHERE level = 'village'")
         allowed = set(scope.get("village_ids") or ())
-        return [dict(r) for r in rows if not allowed or r["id"] in allowed]
+        return sorted((dict(r) for r in rows if not allowed or r["id"] in allowed),
+                      key=lambda v: (vi_key(v["name"]), v["id"]))
 
     def area_name(self, area_id: int | None) -> str:
         """The name of an area, or "" when unknown."""
@@ -101,16 +117,18 @@ class Reads:
                               "official_id IS NULL) ORDER BY started_utc DESC",
                               (_utc_text(start), _utc_text(end), user.get("id")))
         for v in visits:
-            head = self.db.execute("SELECT head_name, address FROM households WHERE id = ?",
+            head = self.db.execute("SELECT head_name, address, village_id FROM households WHERE id = ?",
                                    (v["household_id"],)).fetchone()
-            v["head_name"], v["address"] = (head[0], head[1]) if head else ("", "")
+            v["head_name"], v["address"], v["village_id"] = (head[0], head[1], head[2]) if head else ("", "", None)
         return visits
 
     def follow_ups(self) -> list[dict]:
-        """Households of my villages with an open follow-up, soonest first; each has `overdue` (before today)."""
+        """Households of my villages with an open follow-up, soonest first, then in walk order; each has `overdue`
+        (before today)."""
         now = today().isoformat()
+        order, order_args = self._walk_order()
         rows = self.db.execute(f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE deleted = 0 AND "
-                               "follow_up_on IS NOT NULL ORDER BY follow_up_on, head_name")
+                               f"follow_up_on IS NOT NULL ORDER BY follow_up_on, {order}", order_args)
         allowed = {v["id"] for v in self.villages()}
         out = []
         for r in rows:

@@ -8,7 +8,9 @@ Record tables mirror the server's wire records (shared/schemas.py) plus local co
 - households.search: the folded head name, address, residents' names and phone digits, for LIKE search;
 - households.reached / topics_done / follow_up_on: coverage marks, kept up to date when visits arrive (marks.py);
 - household_search: the same text in an FTS5 trigram index, for words of 3 letters or more;
-- visits.started_utc: started_at in UTC, so that visits sort and filter by day whatever offset they carry.
+- visits.started_utc: started_at in UTC, so that visits sort and filter by day whatever offset they carry;
+- households.sort_key: the household's street order within its village (shared/sorting.py's address then head's
+  name, as key_bytes), so that SQLite sorts lists in Vietnamese order with an index (marks.py keeps it).
 """
 MIGRATIONS = [
     # 1: the records, the outbox, the account and the sync problems.
@@ -78,6 +80,12 @@ MIGRATIONS = [
             WHERE v.household_id = households.id AND v.voided = 0
               AND (a.resident_id IS NULL OR (r.deleted = 0 AND r.household_id = households.id)))
         WHERE rank = 1 AND outcome IN ('done', 'already_had'))), '');
+    """,
+    # 5: Vietnamese street order (issue 11): the key is computed in Python (marks.py), so the rows of an older
+    # store get theirs when the store opens (marks.fill_sort_keys), not here.
+    """
+    ALTER TABLE households ADD COLUMN sort_key BLOB NOT NULL DEFAULT x'';
+    CREATE INDEX households_sort ON households (village_id, sort_key);
     """,
 ]
 

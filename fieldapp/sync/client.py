@@ -8,6 +8,8 @@ times with jittered exponential backoff, honouring Retry-After; every request of
 safely (push is idempotent by batch_id, the others do not write).
 Identity: `database_id` is the server database's identity this tablet knows (None before the first), sent as
 X-Database-Id; `seen_database_id` is the one the last reply carried (docs/protocol.md, "Restore").
+TLS: `trust` (sync/tls.py) says which certificates to accept: the public CAs by default, a baked CA bundle, or a
+pinned certificate; an untrusted certificate raises CertificateError at once (retrying would not change it).
 Clock: each reply's HTTP `Date` header gives `clock_skew`, the server's time minus this tablet's in seconds (None
 before the first reply); `clock` is the tablet's clock function (time.time), replaceable in tests.
 """
@@ -20,7 +22,8 @@ from email.utils import parsedate_to_datetime
 from shared import SCHEMA_VERSION
 
 from .. import APP_VERSION
-from .errors import BY_STATUS, ApiError, DatabaseChanged, EraseRequired, Retryable
+from . import tls
+from .errors import BY_STATUS, ApiError, CertificateError, DatabaseChanged, EraseRequired, Retryable
 
 MIN_GZIP = 512
 MAX_WAIT = 30.0  # never sleep longer than this inside one call, whatever Retry-After says
@@ -28,7 +31,8 @@ MAX_WAIT = 30.0  # never sleep longer than this inside one call, whatever Retry-
 
 class ApiClient:
     def __init__(self, base_url: str, device_id: str | None = None, token: str | None = None,
-                 timeout: tuple = (5.0, 30.0), retries: int = 2, backoff: float = 0.5):
+                 timeout: tuple = (5.0, 30.0), retries: int = 2, backoff: float = 0.5,
+                 trust: "tls.Trust | None" = None):
         """A client of the server at `base_url` (e.g. http://127.0.0.1:5000); timeout is (connect, read) seconds."""
         self.base_url = base_url.rstrip("/")
         self.device_id, self.token = device_id, token
@@ -36,16 +40,22 @@ class ApiClient:
         self.bytes_up = self.bytes_down = 0
         self.clock = time.time
         self.clock_skew: float | None = None
+        self.trust = trust
         self.database_id: str | None = None
         self.seen_database_id: str | None = None
-        self._session = None
+        self._session = self._session_url = None
 
     @property
     def session(self):
         """The requests.Session, made at the first request: importing requests costs ~0.1 s of the app's start."""
+        if self._session is not None and self._session_url != self.base_url and self.trust:
+            self.close()  # another server (core.set_server): its pin, or none, not the old one's
+            self._session = None
         if self._session is None:
             import requests
             self._session = requests.Session()
+            self._session_url = self.base_url
+            tls.apply(self._session, self.trust.for_url(self.base_url) if self.trust else None)
         return self._session
 
     def close(self) -> None:
@@ -94,7 +104,7 @@ class ApiClient:
         import requests
         try:
             self.session.get(self.base_url + "/api/v1/openapi.json", timeout=(self.timeout[0], self.timeout[0]),
-                             stream=True).close()
+                             stream=True, verify=self.session.verify).close()
             return True
         except requests.RequestException:
             return False
@@ -108,7 +118,7 @@ class ApiClient:
             try:
                 return self._once(method, path, body, params)
             except Retryable as err:
-                if attempt == retries or (err.retry_after or 0) > MAX_WAIT:
+                if isinstance(err, CertificateError) or attempt == retries or (err.retry_after or 0) > MAX_WAIT:
                     raise  # the server wants a longer wait than one call may sleep (a login shut for minutes)
                 time.sleep(min(MAX_WAIT, wait_time(attempt, self.backoff, err.retry_after)))
         raise AssertionError("unreachable")
@@ -130,9 +140,15 @@ class ApiClient:
                 headers["Content-Encoding"] = "gzip"
             self.bytes_up += len(data)
         try:
+            # verify given here, not only on the session: requests lets REQUESTS_CA_BUNDLE override a session's.
             reply = self.session.request(method, self.base_url + "/api/v1" + path, data=data, params=params,
-                                         headers=headers, timeout=self.timeout, stream=True)
+                                         headers=headers, timeout=self.timeout, stream=True,
+                                         verify=self.session.verify)
             raw = reply.raw.read(decode_content=False)
+        except requests.exceptions.SSLError as exc:
+            if tls.is_certificate_error(exc):
+                raise CertificateError(None, "untrusted certificate") from None
+            raise Retryable(None, f"no connection: {exc.__class__.__name__}") from None
         except requests.RequestException as exc:
             raise Retryable(None, f"no connection: {exc.__class__.__name__}") from None
         except Exception as exc:  # urllib3 errors while reading the body: the connection broke mid-reply

@@ -53,11 +53,12 @@ class SyncEngine:
             self.store.set_account(device_id=device_id)
         return device_id
 
-    def login(self, server_url: str, username: str, password: str) -> dict:
-        """Log this device in (POST /auth/login) and keep the token, user and scope; returns the store's account()."""
+    def login(self, server_url: str, username: str, password: str, device_label: str | None = None) -> dict:
+        """Log this device in (POST /auth/login) and keep the token, user and scope; returns the store's account().
+        `device_label` is the tablet's name for the dashboard (the computer's name when None)."""
         self.client.base_url = server_url.rstrip("/")
         self.client.device_id = self.device_id()
-        reply = self.client.login(username, password, device_label=platform.node()[:100])
+        reply = self.client.login(username, password, device_label=(device_label or platform.node())[:100])
         self.accept_login(self.client.base_url, username, reply)
         return self.store.account()
 

@@ -9,6 +9,8 @@
 - DatabaseChanged (409 database_changed): the server's database was restored: the engine sends its digest and what
   the server lacks, then pulls from zero (engine.py, docs/protocol.md "Restore");
 - Retryable (429, 5xx, no connection, timeout): try again later, after `retry_after` seconds when the server says;
+- CertificateError (a Retryable): the server's TLS certificate is not trusted (sync/tls.py): the official is told
+  so in words of its own, and the app tries again later (a rescanned QR code or a fixed server may cure it);
 - ApiError: anything else (400, 404, 409, 413): a bug or a refused request; its `fields` say which field.
 """
 
@@ -56,6 +58,10 @@ class Retryable(ApiError):
     def __init__(self, status, message="", code="", fields=None, retry_after: float | None = None):
         super().__init__(status, message, code, fields)
         self.retry_after = retry_after
+
+
+class CertificateError(Retryable):
+    """The server's certificate is not trusted (unknown CA, expired, another host, not the pinned one)."""
 
 
 BY_STATUS = {401: AuthError, 403: Forbidden, 410: ResetRequired, 426: TooOld}

@@ -2,12 +2,15 @@
 
 PROVINCE = ("Thành phố Huế", "46")
 
-# The three real communes of the demo, with their villages (thôn) and a point near their centre (lat, lon).
+# The three real communes of the demo, with their villages (thôn) and a point near their centre (lat, lon): Phong Phú
+# (Phong Điền, on the coastal plain north of Huế, where Phò Trạch and Vĩnh Xương lie), Nam Đông (in the hills
+# south-west) and Vinh Lộc (on the sand bar between the Cầu Hai lagoon and the sea). Villages are drawn within
+# about 3 km of that point and households within about 400 m of their village's centre (demo.py, demo_people.py).
 COMMUNES = [
     ("Phong Phú", (16.620, 107.350), ["Phò Trạch", "Vĩnh Xương", "Hòa Viện", "Trung Thạnh", "Vân Trình",
                                       "Trạch Phổ", "Lương Mai"]),
     ("Nam Đông", (16.160, 107.720), ["Phú Mậu", "Hà An", "Ka Tư", "Dỗi", "A Tin", "Phú Nhuận"]),
-    ("Vinh Lộc", (16.380, 107.830), ["Hiền An", "Hiền Hòa", "Nghi Xuân", "Đình Đội", "Phước Hòa",
+    ("Vinh Lộc", (16.400, 107.860), ["Hiền An", "Hiền Hòa", "Nghi Xuân", "Đình Đội", "Phước Hòa",
                                      "Diêm Trường", "Mỹ Lợi"]),
 ]
 

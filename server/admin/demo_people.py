@@ -102,6 +102,9 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
     days = sorted(rng.between(1, weeks * 7) for _ in range(count))
     point = (village.centre[0] + rng.uniform(-0.004, 0.004), village.centre[1] + rng.uniform(-0.004, 0.004))
     people = [(r["id"], r["birth_year"], bool(r["phone"])) for r in residents]
+    # Most households (85%) are visited by an official whose tablet may record the location; even then a visit
+    # now and then has no fix (indoors, no signal), so the map keeps the household at its earlier fix.
+    located = rng.random() < 0.85
     pending, done, rows, assists = [], set(), [], []
     for days_ago in reversed(days):
         day = today - timedelta(days=days_ago)
@@ -124,7 +127,7 @@ def visits(rng: Dice, home: dict, residents: list[dict], village: Village, count
             row |= {"duration_min": rng.between(10, 45), "notes": rng.pick(notes) if rng.random() < 0.7 else ""}
             if "follow_up" in outcomes:
                 row["follow_up_on"] = day + timedelta(days=rng.between(3, 14))
-        gps = rng.random() < 0.8
+        gps = located and rng.random() < 0.9
         row |= {"lat": round(point[0] + rng.uniform(-2e-4, 2e-4), 6) if gps else None,
                 "lon": round(point[1] + rng.uniform(-2e-4, 2e-4), 6) if gps else None,
                 "accuracy_m": float(rng.between(4, 25)) if gps else None}

@@ -32,3 +32,5 @@ def _day(value) -> str:
 
 from . import audit_page, imports, manage, pages, views  # noqa: E402,F401  (routes register on bp)
 from . import areas_page  # noqa: E402,F401
+from . import connect  # noqa: E402,F401  (the tablets' QR code page)
+from . import map_page  # noqa: E402,F401

@@ -5,7 +5,7 @@ log holds none (server/audit.py).
 """
 from datetime import date
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from .. import access, audit
 from ..inputs import id_or_none
@@ -46,7 +46,14 @@ ACTION_LABELS = {
     "rename_area": "Renamed an area",
     "merge_area": "Merged a village into another",
     "retire_area": "Retired an area",
+    "view_map": "Viewed the coverage map",
+    "view_household": "Viewed a household",
 }
+
+
+def _reversed(query: audit.Query) -> bool:
+    """The from-day is after the to-day: no entry can match."""
+    return bool(query.date_from and query.date_to and query.date_from > query.date_to)
 
 
 def action_label(action: str) -> str:
@@ -65,8 +72,6 @@ def _query() -> tuple[audit.Query, dict]:
             days.append(date.fromisoformat(request.args.get(name) or ""))
         except ValueError:
             days.append(None)
-    if days[0] and days[1] and days[0] > days[1]:
-        days[1] = None
     query = audit.Query(action, user_id, *days)
     kept = {"action": action, "user": user_id, "from": days[0], "to": days[1]}
     return query, {k: str(v) for k, v in kept.items() if v is not None}
@@ -78,6 +83,10 @@ def audit_log():
     """The log, newest first, a page at a time."""
     query, kept = _query()
     page = max(1, min(id_or_none(request.args.get("page")) or 1, 1_000_000))
+    if _reversed(query):  # the page says so instead of "0 entries"
+        return render_template("dashboard/audit.html", rows=[], total=0, page=1, pages=1, kept=kept, query=query,
+                               actions=audit.actions_in_log(), users=audit.users_in_log(), action_label=action_label,
+                               detail_text=audit.detail_text, dates_reversed=True)
     rows, total = audit.entries(query, current_app.config["TIMEZONE"], (page - 1) * PER_PAGE, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("dashboard/audit.html", rows=rows, total=total, page=page, pages=pages, kept=kept,
@@ -92,6 +101,8 @@ def audit_export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     query, kept = _query()
+    if _reversed(query):
+        return redirect(url_for("dashboard.audit_log", **kept))
     rows, _ = audit.entries(query, current_app.config["TIMEZONE"], 0, EXPORT_MAX)
     table = exports.audit_table(rows, lambda action: i18n.VI.get(ACTION_LABELS.get(action, ""), action))
     exports.audited(None, [table], fmt, personal=False, filters=kept)

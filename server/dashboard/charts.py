@@ -2,6 +2,8 @@
 
 Each chart is paired on its page with a table of the same numbers.
 """
+import math
+
 from markupsafe import Markup, escape
 
 from . import i18n
@@ -89,3 +91,50 @@ def bars(items: list[tuple[str, float, float | None]], title: str) -> Markup:
 def _svg(kind: str, title: str, parts: list[str], height: int = HEIGHT) -> Markup:
     return Markup(f'<svg class="chart {kind}" viewBox="0 0 {WIDTH} {height}" role="img" '
                   f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg>')
+
+
+MAP_W, MAP_H, MAP_PAD = 720, 480, 28
+METRES_PER_DEGREE = 111_320  # of latitude, and of longitude at the equator
+MIN_SPAN = 0.001
+"""The smallest box drawn, in degrees (about 110 m): a village whose fixes all fall on one spot is not one pixel."""
+
+
+def village_map(dots: list[tuple[float, float, str, str]], title: str, metres) -> Markup:
+    """Households as dots, one per (lat, lon, class, title), in an equirectangular projection of their bounding
+    box (longitudes shrunk by the cosine of the middle latitude, so distances are true to scale), with a scale bar
+    labelled by `metres(n)` ("1.000 m")."""
+    parts = []
+    if dots:
+        lats, lons = [d[0] for d in dots], [d[1] for d in dots]
+        mid = (min(lats) + max(lats)) / 2
+        shrink = math.cos(math.radians(mid))
+        span_x = max((max(lons) - min(lons)) * shrink, MIN_SPAN)
+        span_y = max(max(lats) - min(lats), MIN_SPAN)
+        scale = min((MAP_W - 2 * MAP_PAD) / span_x, (MAP_H - 2 * MAP_PAD) / span_y)  # pixels per degree
+        centre_x, centre_y = (min(lons) + max(lons)) / 2 * shrink, mid
+        for lat, lon, kind, label in dots:
+            x = MAP_W / 2 + (lon * shrink - centre_x) * scale
+            y = MAP_H / 2 - (lat - centre_y) * scale  # north up
+            parts.append(f'<circle class="home {kind}" cx="{x:.1f}" cy="{y:.1f}" r="5">'
+                         f'<title>{escape(label)}</title></circle>')
+        parts.append(_scale_bar(METRES_PER_DEGREE / scale, metres))
+    return Markup(f'<svg class="chart map" viewBox="0 0 {MAP_W} {MAP_H}" role="img" '
+                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+                  f'<rect class="ground" x="0" y="0" width="{MAP_W}" height="{MAP_H}"/>{"".join(parts)}</svg>')
+
+
+def _scale_bar(metres_per_pixel: float, metres) -> str:
+    """A bar of a round number of metres, at most a quarter of the map's width, in the bottom left corner."""
+    length = _nice_max(metres_per_pixel * MAP_W / 4)
+    while length > 1 and length / metres_per_pixel > MAP_W / 4:
+        length = _nice_below(length)
+    width = length / metres_per_pixel
+    y = MAP_H - 12
+    return (f'<line class="scale" x1="{MAP_PAD}" y1="{y}" x2="{MAP_PAD + width:.1f}" y2="{y}"/>'
+            f'<text class="tick" x="{MAP_PAD}" y="{y - 6}">{escape(metres(length))}</text>')
+
+
+def _nice_below(value: int) -> int:
+    """The round number (1, 2, 5 times a power of ten) just below `value`."""
+    candidates = [f * 10 ** p for p in range(7) for f in (1, 2, 5)]
+    return max([c for c in candidates if c < value], default=1)

@@ -19,6 +19,8 @@ class Filters:
     topic: str | None = None
     official_id: int | None = None
     invalid: list[str] = field(default_factory=list)
+    dates_reversed: bool = False
+    """The from-day is after the to-day: nothing can be counted, and the page says so instead of showing 0%."""
 
     @classmethod
     def parse(cls, args, villages: set[int], officials: set[int]) -> "Filters":
@@ -26,9 +28,7 @@ class Filters:
         found = cls()
         found.date_from = _date(args, "from", found.invalid)
         found.date_to = _date(args, "to", found.invalid)
-        if found.date_from and found.date_to and found.date_from > found.date_to:
-            found.date_to = None
-            found.invalid.append("to")
+        found.dates_reversed = bool(found.date_from and found.date_to and found.date_from > found.date_to)
         found.village_id = _choice(args, "village", villages, found.invalid)
         found.official_id = _choice(args, "official", officials, found.invalid)
         topic = args.get("topic") or None
@@ -41,7 +41,7 @@ class Filters:
     def coverage_args(self) -> dict:
         """Keyword arguments of stats.service.coverage."""
         values = asdict(self)
-        del values["invalid"]
+        del values["invalid"], values["dates_reversed"]
         return values
 
     def query(self) -> dict:

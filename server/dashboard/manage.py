@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from shared.ids import is_canonical
+from shared.sorting import name_key
 
 from .. import access, audit
 from ..admin.service import AdminError, create_user, set_villages
@@ -136,3 +137,19 @@ def conflicts(commune_id: int):
         db.session.commit()
     return render_template("dashboard/conflicts.html", commune=commune, items=items,
                            odd=service.odd_dates(commune_id, current_app.config["TIMEZONE"]))
+
+
+@bp.route("/communes/<int:commune_id>/households/<household_id>")
+@access.session("leader")
+def household(commune_id: int, household_id: str):
+    """One household as the leader checks it from a conflict card: its head, address, residents and visits."""
+    commune = commune_or_403(commune_id)
+    found = service.household(commune_id, household_id) if is_canonical(household_id) else None
+    if found is None:
+        abort(404)
+    audit.record("view_household", target=f"household:{found.id}", commune=commune_id)
+    db.session.commit()
+    residents = sorted((r for r in found.residents if not r.deleted), key=lambda r: (name_key(r.full_name), r.id))
+    return render_template("dashboard/household.html", commune=commune, household=found, residents=residents,
+                           village=service.area(found.village_id, "village"),
+                           visits=service.household_visits(found.id, current_app.config["TIMEZONE"]))

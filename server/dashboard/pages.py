@@ -1,7 +1,10 @@
 """The reading pages: a commune's overview, its work list, its exports and visit log, and the communes compared."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from shared.text import fold
+from shared.sorting import vi_key
 from shared.vocab import TOPICS
 
 from .. import access, audit
@@ -12,6 +15,8 @@ from .views import DASHBOARD_ROLES, commune_or_403
 
 SORTS = ("name", "households_total", "households_reached", "reached_percent", "residents_total")
 FOLLOW_UPS_SHOWN = 50
+"""Households of the follow-up table per step: "more" (xem thêm) shows as many again."""
+FOLLOW_UPS_MAX = 5000
 COUNTED_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,7 +30,7 @@ def _filters(commune_id: int) -> filtering.Filters:
 def _view_args() -> dict:
     """The page's own arguments, to go back to the same view: not url_for's (`_external`, `_scheme`...) nor a
     second `commune_id`, which a crafted URL could slip in."""
-    return {k: v for k, v in request.args.items() if k in filtering.NAMES + ("sort", "desc")}
+    return {k: v for k, v in request.args.items() if k in filtering.NAMES + ("sort", "desc", "shown")}
 
 
 def _coverage(commune_id: int, chosen: filtering.Filters) -> dict:
@@ -38,7 +43,7 @@ def _sorted_villages(villages: list[dict]) -> tuple[list[dict], str, bool]:
     key = key if key in SORTS else "name"
     descending = request.args.get("desc") == "1"
     if key == "name":
-        rows = sorted(villages, key=lambda v: fold(v["name"]), reverse=descending)  # Đ sorts with D
+        rows = sorted(villages, key=lambda v: vi_key(v["name"]), reverse=descending)  # Đ after D, "Thôn 9" < "Thôn 10"
     else:
         rows = sorted(villages, key=lambda v: v[key] if v[key] is not None else -1, reverse=descending)
     return rows, key, descending
@@ -51,25 +56,46 @@ def overview(commune_id: int):
     chosen = _filters(commune_id)
     for name in chosen.invalid:
         flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
+    village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
+    if chosen.dates_reversed:  # nothing to count: the page says why instead of showing 0%
+        return render_template("dashboard/overview.html", commune=commune, filters=chosen, cov=None,
+                               village_choices=village_choices, official_choices=official_choices,
+                               topics=list(TOPICS))
     cov = _coverage(commune_id, chosen)
     villages, sort, descending = _sorted_villages(cov["villages"])
     trend = charts.trend(cov["weeks"], cov["households_total"], i18n.gettext("Weekly trend"),
                          i18n.gettext("Visits"), i18n.gettext("Cumulative coverage"))
     topic_bars = charts.bars([(i18n.topic_label(t["topic"]), t["percent"] or 0.0, t["target_percent"])
                               for t in cov["topics"]], i18n.gettext("Topics"))
-    village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
-    follow_ups = stats.follow_ups(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
-                                  tz=current_app.config["TIMEZONE"], limit=FOLLOW_UPS_SHOWN)
-    if follow_ups and service.sees_personal(g.user):  # the follow-ups table shows heads' names and addresses
-        audit.record("view_follow_ups", target=f"commune:{commune_id}", rows=len(follow_ups), filters=chosen.query())
+    shown = _shown()
+    follow_ups = stats.follow_up_households(commune_id, village_id=chosen.village_id, official_id=chosen.official_id,
+                                            tz=current_app.config["TIMEZONE"], limit=shown)
+    if follow_ups["rows"] and service.sees_personal(g.user):  # the follow-ups table shows heads' names, addresses
+        audit.record("view_follow_ups", target=f"commune:{commune_id}", rows=len(follow_ups["rows"]),
+                     filters=chosen.query())
         db.session.commit()
     return render_template("dashboard/overview.html", commune=commune, cov=cov, filters=chosen,
                            villages=villages, sort=sort, descending=descending, trend=trend, topic_bars=topic_bars,
                            village_choices=village_choices, official_choices=official_choices, topics=list(TOPICS),
-                           targets=stats.get_targets(commune_id), follow_ups=follow_ups,
+                           targets=stats.get_targets(commune_id), follow_ups=follow_ups["rows"],
+                           follow_ups_total=follow_ups["total"],
+                           follow_ups_more=min(shown + FOLLOW_UPS_SHOWN, FOLLOW_UPS_MAX)
+                           if follow_ups["total"] > shown and shown < FOLLOW_UPS_MAX else None,
                            village_names={v.id: v.name for v in village_choices},
                            official_names={o.id: o.full_name for o in official_choices},
                            personal=service.sees_personal(g.user))
+
+
+def _shown() -> int:
+    """How many follow-up households the URL asks to show (`shown`, a step of "more" at a time)."""
+    raw = request.args.get("shown", "")
+    wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else FOLLOW_UPS_SHOWN
+    return max(FOLLOW_UPS_SHOWN, min(wanted, FOLLOW_UPS_MAX))
+
+
+def _refuse_reversed(commune_id: int, filters: filtering.Filters):
+    """An export with the from-day after the to-day: back to the overview, which says what is wrong."""
+    return redirect(url_for("dashboard.overview", commune_id=commune_id, **filters.query()))
 
 
 @bp.route("/communes/<int:commune_id>/targets", methods=["POST"])
@@ -100,17 +126,21 @@ def never_reached(commune_id: int):
     """The work list of households never met, by village, made to be printed and carried."""
     commune = commune_or_403(commune_id)
     village_id = _filters(commune_id).village_id
-    households = stats.never_reached(commune_id, village_id=village_id)
+    printing = request.args.get("print") == "1"
+    households = stats.never_reached(commune_id, village_id=village_id)  # in walk order (shared/sorting.py)
     personal = service.sees_personal(g.user)
     audit.record("view_never_reached", target=f"commune:{commune_id}", personal=personal, rows=len(households),
-                 village=village_id)
+                 village=village_id, **({"print": True} if printing else {}))
     db.session.commit()
-    by_village: dict[str, list] = {}
+    by_village: dict[int, list] = {}
     for household in households:
-        by_village.setdefault(household["village"], []).append(household)
-    return render_template("dashboard/never_reached.html", commune=commune, by_village=by_village,
-                           count=len(households), village_id=village_id,
-                           village_choices=service.villages_of(commune_id), personal=personal)
+        by_village.setdefault(household["village_id"], []).append(household)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return render_template("dashboard/walk_list.html" if printing else "dashboard/never_reached.html",
+                           commune=commune, by_village=by_village, count=len(households), village_id=village_id,
+                           village_choices=service.villages_of(commune_id), personal=personal,
+                           officials=service.officials_by_village(commune_id),
+                           today=datetime.now(zone).date())
 
 
 @bp.route("/communes/<int:commune_id>/counted/<topic>")
@@ -163,6 +193,8 @@ def export(commune_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     filters = _filters(commune_id)
+    if filters.dates_reversed:
+        return _refuse_reversed(commune_id, filters)
     sheets = exports.tables(_coverage(commune_id, filters))
     chosen = {t.slug: t for t in sheets}.get(request.args.get("table", "villages")) if fmt == "csv" else None
     if fmt == "csv" and chosen is None:
@@ -182,6 +214,8 @@ def visit_log(commune_id: int, fmt: str):
         abort(404)
     personal = service.sees_personal(g.user)
     filters = _filters(commune_id)
+    if filters.dates_reversed:
+        return _refuse_reversed(commune_id, filters)
     entries = service.visit_log(commune_id, filters, current_app.config["TIMEZONE"], personal)
     table = exports.visit_log_table(entries, personal)
     exports.audited(commune_id, [table], fmt, personal=personal, filters=filters.query())
@@ -204,7 +238,7 @@ def communes():
     wanted = request.args.get("province", type=int)
     province = next((p for p in provinces if p.id == wanted), provinces[0])
     cov = stats.coverage(province.id, tz=current_app.config["TIMEZONE"])
-    rows = sorted(cov["communes"], key=lambda c: fold(c["name"]))
+    rows = sorted(cov["communes"], key=lambda c: vi_key(c["name"]))
     chart = charts.bars([(c["name"], c["reached_percent"] or 0.0, None) for c in rows],
                         i18n.gettext("Coverage by commune"))
     return render_template("dashboard/communes.html", provinces=provinces, province=province, cov=cov,

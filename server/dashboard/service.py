@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from shared.i18n import N_
+from shared.sorting import name_key, vi_key
+
 from .. import audit
 from ..extensions import db
-from ..models import Area, Assist, Conflict, Device, Household, Resident, User, Visit, utcnow
+from ..models import Area, Assist, Conflict, Device, Household, Resident, User, UserVillage, Visit, utcnow
 from ..inputs import is_id
 from ..ledger import Ledger, Scope, hold
 
@@ -22,10 +25,25 @@ BEHIND = timedelta(days=180)
 """A visit dated more than AHEAD after the server received it, or more than BEHIND before, was most likely logged on
 a tablet whose clock was wrong: it is kept and counted, and listed for the leader to check."""
 CONFLICT_TABLES = {"households": Household, "residents": Resident, "visits": Visit}
+FIELD_LABELS = {"address": N_("Address"), "head_name": N_("Head of household"), "phone": N_("Phone"),
+                "note": N_("Note"), "village_id": N_("Village"), "full_name": N_("Full name"),
+                "birth_year": N_("Birth year"), "sex": N_("Sex"), "has_smartphone": N_("Has a smartphone"),
+                "deleted": N_("Deleted")}
+"""A conflict's field as the pages name it (a msgid, translated where shown), never the column's name."""
 
 
 class DashboardError(ValueError):
     """A request the data does not allow; the message says why."""
+
+
+def by_name(areas) -> list[Area]:
+    """Areas in Vietnamese alphabetical order (SQL's ORDER BY puts "Đông" after "Yên")."""
+    return sorted(areas, key=lambda a: (vi_key(a.name), a.id))
+
+
+def by_person(users) -> list[User]:
+    """Users by their given name, as a commune office lists people (shared/sorting.py)."""
+    return sorted(users, key=lambda u: (name_key(u.full_name), u.username))
 
 
 def sees_personal(user: User) -> bool:
@@ -34,9 +52,9 @@ def sees_personal(user: User) -> bool:
 
 def communes_of(user: User) -> list[Area]:
     """The communes the user may open: its own for a leader, all for an admin."""
-    query = select(Area).where(Area.level == "commune", Area.retired.is_(False)).order_by(Area.name)
+    query = select(Area).where(Area.level == "commune", Area.retired.is_(False))
     where = Scope.of_commune(user).filter(Area)
-    return list(db.session.execute(query if where is None else query.where(where)).scalars())
+    return by_name(db.session.execute(query if where is None else query.where(where)).scalars())
 
 
 def may_open(user: User, commune_id: int) -> bool:
@@ -44,8 +62,8 @@ def may_open(user: User, commune_id: int) -> bool:
 
 
 def provinces() -> list[Area]:
-    return list(db.session.execute(
-        select(Area).where(Area.level == "province", Area.retired.is_(False)).order_by(Area.name)).scalars())
+    return by_name(db.session.execute(
+        select(Area).where(Area.level == "province", Area.retired.is_(False))).scalars())
 
 
 def area(area_id: int, level: str) -> Area | None:
@@ -54,9 +72,8 @@ def area(area_id: int, level: str) -> Area | None:
 
 
 def villages_of(commune_id: int) -> list[Area]:
-    return list(db.session.execute(
-        select(Area).where(Area.level == "village", Area.commune_id == commune_id, Area.retired.is_(False))
-        .order_by(Area.name)).scalars())
+    return by_name(db.session.execute(
+        select(Area).where(Area.level == "village", Area.commune_id == commune_id, Area.retired.is_(False))).scalars())
 
 
 def manageable_roles(manager: User) -> tuple[str, ...]:
@@ -65,15 +82,24 @@ def manageable_roles(manager: User) -> tuple[str, ...]:
 
 def staff_of(manager: User, commune_id: int) -> list[User]:
     """The users of a commune that `manager` manages, by name."""
-    return list(db.session.execute(
-        select(User).where(User.commune_id == commune_id, User.role.in_(manageable_roles(manager)))
-        .order_by(User.full_name, User.username)).scalars())
+    return by_person(db.session.execute(
+        select(User).where(User.commune_id == commune_id, User.role.in_(manageable_roles(manager)))).scalars())
 
 
 def officials_of(commune_id: int) -> list[User]:
-    return list(db.session.execute(
-        select(User).where(User.commune_id == commune_id, User.role == "official")
-        .order_by(User.full_name, User.username)).scalars())
+    return by_person(db.session.execute(
+        select(User).where(User.commune_id == commune_id, User.role == "official")).scalars())
+
+
+def officials_by_village(commune_id: int) -> dict[int, list[str]]:
+    """The names of the active officials assigned to each village of the commune, by given name."""
+    rows = db.session.execute(
+        select(UserVillage.village_id, User.full_name).join(User, User.id == UserVillage.user_id)
+        .where(User.commune_id == commune_id, User.role == "official", User.active.is_(True))).all()
+    found: dict[int, list[str]] = {}
+    for village_id, name in sorted(rows, key=lambda r: name_key(r.full_name)):
+        found.setdefault(village_id, []).append(name)
+    return found
 
 
 def managed_user(manager: User, user_id: int) -> User | None:
@@ -104,7 +130,11 @@ def open_conflicts(commune_id: int) -> list[dict]:
     for conflict in conflicts:
         row = _conflict_row(conflict)
         current = getattr(row, conflict.field, None) if row is not None else None
-        result.append({"conflict": conflict, "current": current, "row": row,
+        household = _household_of(conflict.table_name, row)
+        village = db.session.get(Area, household.village_id) if household is not None else None
+        result.append({"conflict": conflict, "current": current, "row": row, "household": household,
+                       "village": village.name if village is not None else "",
+                       "field": FIELD_LABELS.get(conflict.field, conflict.field),
                        "kept_by": names.get(conflict.kept_by, ""), "lost_by": names.get(conflict.lost_by, ""),
                        "changed_since": current != conflict.kept_value})
     return result
@@ -169,6 +199,32 @@ def _write_back(conflict: Conflict, commune_id: int, by_user_id: int) -> None:
     ledger = Ledger(by_user_id)
     ledger.change(row, {conflict.field: conflict.lost_value}, commune_id=village and village.commune_id)
     ledger.write()
+
+
+def _household_of(table: str, row) -> Household | None:
+    """The household a conflicting row belongs to (itself for a household)."""
+    if row is None:
+        return None
+    if table == "households":
+        return row
+    return db.session.get(Household, row.household_id)
+
+
+def household(commune_id: int, household_id: str) -> Household | None:
+    """A live household of the commune, or None."""
+    found = db.session.get(Household, household_id)
+    return found if found is not None and found.commune_id == commune_id and not found.deleted else None
+
+
+def household_visits(household_id: str, tz: str, limit: int = 100) -> list[dict]:
+    """The household's visits, newest first, with the official's name."""
+    zone = ZoneInfo(tz)
+    rows = db.session.execute(
+        select(Visit, User.full_name).join(User, User.id == Visit.official_id)
+        .where(Visit.household_id == household_id, Visit.voided.is_(False))
+        .order_by(Visit.started_at.desc(), Visit.id).limit(limit)).all()
+    return [{"started_at": visit.started_at.astimezone(zone), "official": name, "status": visit.status,
+             "follow_up_on": visit.follow_up_on, "notes": visit.notes} for visit, name in rows]
 
 
 def _conflict_row(conflict: Conflict):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from shared import coverage
+from shared.sorting import name_key, walk_key
 
 from ..extensions import db
 from ..models import Area, Assist, Household, Resident, Visit, utcnow
@@ -51,8 +52,7 @@ def counted(commune_id: int, topic: str, village_id: int | None = None, which: s
              .join(Household, Household.id == Resident.household_id)
              .join(Area, Area.id == Household.village_id)
              .outerjoin(latest, (latest.c.resident_id == Resident.id) & (latest.c.rank == 1))
-             .where(Household.commune_id == commune_id, Household.deleted.is_(False), Resident.deleted.is_(False))
-             .order_by(Area.name, Household.address, Resident.full_name, Resident.id))
+             .where(Household.commune_id == commune_id, Household.deleted.is_(False), Resident.deleted.is_(False)))
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
     counts, rows = {name: 0 for name in CLASSES}, []
@@ -60,9 +60,12 @@ def counted(commune_id: int, topic: str, village_id: int | None = None, which: s
         found = classes_of(row.birth_year, row.outcome, min_age, year)
         for name in found:
             counts[name] += 1
-        if which in found and len(rows) < limit:
+        if which in found and limit:
             rows.append({"resident_id": row.id, "full_name": row.full_name, "birth_year": row.birth_year,
                          "household_id": row.household_id, "address": row.address, "head_name": row.head_name,
                          "village": row.village, "status": row.outcome})
-    return {"counts": counts, "rows": rows, "year": year, "min_age": min_age,
+    # Walk order, then the residents of a household by name: in Python, since SQL cannot sort Vietnamese.
+    rows.sort(key=lambda r: (walk_key(r["village"], r["address"], r["head_name"]), r["household_id"],
+                             name_key(r["full_name"]), r["resident_id"]))
+    return {"counts": counts, "rows": rows[:limit], "year": year, "min_age": min_age,
             "eligible": counts["has"] + counts["missing"]}

@@ -102,13 +102,7 @@ def gather(sel: Selection, today, tally, gathered):
     t = VillageTotals.__table__.c
     where = [t.commune_id.in_(sel.communes)] + ([t.village_id == sel.village_id] if sel.village_id else [])
     for row in db.session.execute(select(t).where(*where)).mappings():
-        one = tallies[row["village_id"]] = tally()
-        one.households_total, one.households_reached = row["households"], row["reached"]
-        one.households_not_home, one.residents_total, one.unknown_age = \
-            row["not_home"], row["residents"], row["unknown_age"]
-        one.aged.update({topic: row[f"aged_{topic}"] for topic in TOPICS})
-        for topic in TOPICS if sel.topic is None else (sel.topic,):
-            one.has[topic], one.not_applicable[topic] = row[f"has_{topic}"], row[f"na_{topic}"]
+        tallies[row["village_id"]] = _tally(row, tally(), sel.topic)
     f = FollowUpFact.__table__.c
     overdue = func.sum(case((f.follow_up_on < today, 1), else_=0))
     follow_where = [f.commune_id.in_(sel.communes)] + ([f.village_id == sel.village_id] if sel.village_id else [])
@@ -135,3 +129,25 @@ def gather(sel: Selection, today, tally, gathered):
             .where(*official_where).group_by(o.official_id)):
         activity[official_id] = [int(n), int(households), int(minutes), int(not_home), int(met)]
     return gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity, Counter())
+
+
+def per_commune(communes: list[int], tally) -> dict:
+    """The totals now of each of these communes (service.Tally, without follow-ups), added up by the database from
+    the village roll-ups: a country's comparison reads one row per commune."""
+    t = VillageTotals.__table__.c
+    sums = [func.sum(c).label(c.name) for c in t if c.name not in ("village_id", "commune_id")]
+    rows = db.session.execute(select(t.commune_id, *sums).where(t.commune_id.in_(communes))
+                              .group_by(t.commune_id)).mappings()
+    return {row["commune_id"]: _tally(row, tally(), None) for row in rows}
+
+
+def _tally(row, one, topic: str | None):
+    """`one` (a service.Tally) filled from a row of village_totals' columns."""
+    one.households_total, one.households_reached = int(row["households"]), int(row["reached"])
+    one.households_not_home, one.residents_total, one.unknown_age = \
+        int(row["not_home"]), int(row["residents"]), int(row["unknown_age"])
+    one.aged.update({t: int(row[f"aged_{t}"]) for t in TOPICS})
+    for t in TOPICS if topic is None else (topic,):
+        one.has[t], one.not_applicable[t] = int(row[f"has_{t}"]), int(row[f"na_{t}"])
+    return one
+

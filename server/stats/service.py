@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 
 from shared.coverage import percent
+from shared.sorting import name_key, vi_key, walk_key
 from shared.vocab import TOPICS
 
 from .. import audit
@@ -249,7 +250,8 @@ def coverage(area_id: int, date_from: date | None = None, date_to: date | None =
     areas = db.session.execute(
         select(Area.id, Area.name, Area.commune_id, Area.level)
         .where(Area.commune_id.in_(sel.communes), Area.level.in_(("commune", "village")), Area.retired.is_(False))
-        .order_by(Area.name)).all()
+    ).all()
+    areas.sort(key=lambda a: (vi_key(a.name), a.id))  # Vietnamese order: villages, communes and exports alike
     villages = [a for a in areas if a.level == "village" and sel.village_id in (None, a.id)]
     communes = {a.id: (a, Tally()) for a in areas if a.level == "commune"}
     total = Tally()
@@ -292,7 +294,7 @@ def officials(sel: Selection, now: datetime, activity: dict[int, list], villages
     who = select(User.id, User.full_name).where(or_(assigned, User.id.in_(list(activity))))
     if sel.official_id is not None:
         who = who.where(User.id == sel.official_id)
-    users = db.session.execute(who.order_by(User.full_name, User.id)).all()
+    users = sorted(db.session.execute(who).all(), key=lambda u: (name_key(u.full_name), u.id))
     ids = [u.id for u in users]
     devices: dict[int, list] = {}
     for device in db.session.execute(
@@ -383,20 +385,69 @@ def never_reached(area_id: int, village_id: int | None = None, limit: int | None
                 .where(Visit.commune_id.in_(sel.communes), Visit.voided.is_(False))
                 .group_by(Visit.household_id).subquery())
     query = (select(Household.id, Household.village_id, Area.name, Household.address, Household.head_name,
-                    attempts.c.n, attempts.c.last_at)
+                    Household.phone, attempts.c.n, attempts.c.last_at)
              .join(Area, Area.id == Household.village_id)
              .outerjoin(attempts, attempts.c.household_id == Household.id)
-             .where(*queries.households_of(sel), ~met)
-             .order_by(Area.name, Household.address, Household.id).limit(limit))
+             .where(*queries.households_of(sel), ~met))
+    # Walk order (village, street order, head) needs Python: SQL sorts "Số 18" before "Số 9". The whole list is
+    # read, then cut to `limit`, so that the first rows are the first of the walk.
+    rows = sorted(db.session.execute(query), key=lambda r: (walk_key(r.name, r.address, r.head_name), r.id))
     return [{"household_id": row.id, "village_id": row.village_id, "village": row.name, "address": row.address,
-             "head_name": row.head_name, "attempts": row.n or 0, "last_attempt_at": _utc(row.last_at)}
-            for row in db.session.execute(query)]
+             "head_name": row.head_name, "phone": row.phone, "attempts": row.n or 0,
+             "last_attempt_at": _utc(row.last_at)}
+            for row in rows[:limit]]
 
 
 def follow_ups(area_id: int, village_id: int | None = None, official_id: int | None = None,
                overdue_only: bool = False, tz: str = DEFAULT_TZ, now: datetime | None = None,
                limit: int | None = None) -> list[dict]:
-    """Open follow-ups of the area, soonest due first, each flagged when overdue."""
+    """Open follow-ups of the area, soonest due first (then in walk order), each flagged when overdue."""
+    rows, today = _open_follow_ups(area_id, village_id, official_id, overdue_only, tz, now)
+    return [_follow_up(row, today) for row in _walk_sorted(rows, limit)]
+
+
+def follow_up_households(area_id: int, village_id: int | None = None, official_id: int | None = None,
+                         tz: str = DEFAULT_TZ, now: datetime | None = None, limit: int | None = None) -> dict:
+    """{rows, total}: the households with open follow-ups, each once (`total` of them): its earliest due follow-up,
+    with `open`, how many it has open; the first `limit` rows, soonest due first, then in walk order.
+
+    Only the households of the days the cut reaches are read in full and sorted: a commune has thousands open."""
+    _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
+    today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
+    if fact_queries.covers(sel):
+        facts.catch_up()
+        counts = fact_queries.open_follow_up_counts(sel)
+        rows = None
+    else:  # one official's follow-ups: few enough to read whole
+        rows, _ = _open_follow_ups(area_id, village_id, official_id, False, tz, now)
+        tally: dict[str, list] = {}
+        for row in rows:  # by due day: a household's first row is its earliest
+            tally.setdefault(row.household_id, [row.follow_up_on, 0])[1] += 1
+        counts = [(household_id, due, n) for household_id, (due, n) in tally.items()]
+    counts.sort(key=lambda c: c[1])
+    total = len(counts)
+    if limit is not None and len(counts) > limit:
+        last_day = counts[limit - 1][1] if limit else None
+        counts = [c for c in counts if last_day is not None and c[1] <= last_day]
+    wanted = {household_id: n for household_id, _, n in counts}
+    if rows is None:
+        rows = []
+        ids = list(wanted)
+        for start in range(0, len(ids), 1000):
+            rows += db.session.execute(fact_queries.open_follow_ups(sel)
+                                       .where(FollowUpFact.household_id.in_(ids[start:start + 1000]))).all()
+        rows.sort(key=lambda r: r.follow_up_on)
+    first: dict[str, object] = {}
+    for row in rows:
+        if row.household_id in wanted:
+            first.setdefault(row.household_id, row)
+    return {"rows": [{**_follow_up(row, today), "open": wanted[row.household_id]}
+                     for row in _walk_sorted(list(first.values()), limit)],
+            "total": total}
+
+
+def _open_follow_ups(area_id, village_id, official_id, overdue_only, tz, now) -> tuple[list, date]:
+    """The open follow-up rows, by due day (SQL), and today in the commune's zone."""
     _, sel = select_area(area_id, village_id=village_id, official_id=official_id, tz=tz)
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
     if fact_queries.covers(sel):
@@ -408,13 +459,32 @@ def follow_ups(area_id: int, village_id: int | None = None, official_id: int | N
                                    Household.head_name, Visit.follow_up_on, Visit.official_id, Visit.started_at)
                       .where(*queries.counted_visits(sel, dated=False), queries.open_follow_up())
                       .order_by(Visit.follow_up_on, Household.address, Visit.id)), Visit.follow_up_on
-    query = query.limit(limit)
     if overdue_only:
         query = query.where(due < today)
-    return [{"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
-             "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
-             "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
-            for row in db.session.execute(query)]
+    return list(db.session.execute(query)), today
+
+
+def _walk_sorted(rows: list, limit: int | None) -> list:
+    """The first `limit` of `rows` (sorted by due day) by due day, then in walk order: SQL puts "Số 18" before
+    "Số 9", so that order is Python's, and only for the days the cut reaches (a commune has thousands open)."""
+    if limit is not None and len(rows) > limit:
+        last_day = rows[limit - 1].follow_up_on if limit else None
+        rows = [row for row in rows if last_day is not None and row.follow_up_on <= last_day]
+    names = _village_names({row.village_id for row in rows})
+    return sorted(rows, key=lambda r: (r.follow_up_on, walk_key(names.get(r.village_id), r.address, r.head_name),
+                                       r.id))[:limit]
+
+
+def _follow_up(row, today: date) -> dict:
+    return {"visit_id": row.id, "household_id": row.household_id, "village_id": row.village_id,
+            "address": row.address, "head_name": row.head_name, "follow_up_on": row.follow_up_on,
+            "official_id": row.official_id, "visited_at": _utc(row.started_at), "overdue": row.follow_up_on < today}
+
+
+def _village_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Area.id, Area.name).where(Area.id.in_(list(ids)))).all())
 
 
 def _utc(value: datetime | str | None) -> datetime | None:

@@ -23,14 +23,17 @@ def test_an_old_store_with_unsynced_visits_migrates_and_syncs(server, tablet, tm
     # and the old meaning of topics_done (a `done` ever), and the outbox of 5 changes waiting.
     conn = store.db
     conn.execute("UPDATE households SET topics_done = ',vneid_account,cashless_payment,' WHERE id = ?", (hid,))
+    conn.execute("DROP INDEX households_sort")  # schema 5's, which schema 3 did not have
+    conn.execute("ALTER TABLE households DROP COLUMN sort_key")
     conn.execute("PRAGMA user_version = 3")
     outbox = [tuple(r) for r in conn.execute("SELECT seq, table_name, row_id, data FROM outbox ORDER BY seq")]
     store.close()
-    assert len(MIGRATIONS) == SCHEMA_VERSION == 4 and len(outbox) == 5
+    assert len(MIGRATIONS) == SCHEMA_VERSION == 5 and len(outbox) == 5
 
     reopened = Store(path, key=key)
     try:
-        assert reopened.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert reopened.db.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert reopened.db.execute("SELECT count(*) FROM households WHERE length(sort_key) = 0").fetchone()[0] == 0
         # vneid_account: the adult still has it (done), the other's latest is partial: the household has it
         # through the adult. cashless_payment: the adult's done was overridden by a later partial: no longer had.
         assert reopened.households()[0]["topics_done"] == ["vneid_account"]

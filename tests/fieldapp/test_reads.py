@@ -150,3 +150,56 @@ def test_a_pulled_row_replaces_every_field_of_the_tablets(store):
     got = store.visit(fixed)
     assert (got["status"], got["replaces_id"], got["voided"], got["received_at"]) == (
         "met", vid, True, "2026-11-20T03:05:00+00:00")
+
+
+def test_households_and_follow_ups_are_in_walk_order(store):
+    """Villages in Vietnamese order (Đông after Dương, Thôn 9 before Thôn 10), then street order in each (Số 9 before
+    Số 18, Kiệt 2/18 before Kiệt 11/14), then the head's given name; SQL's own order gets each of these wrong."""
+    areas = [{"table": "areas", "id": str(i), "version": 1, "data": {"level": "village", "name": name}}
+             for i, name in ((21, "Thôn 10"), (22, "Đông Hà"), (23, "Thôn 9"), (24, "Dương Sơn"))]
+    homes = [(22, "Số 18", "Lê Văn An"), (22, "Số 9", "Trần Thị Bình"), (21, "Kiệt 11/14", "Hồ Văn Ba"),
+             (21, "Kiệt 2/18", "Võ Thị Út"), (23, "Số 1", "Ngô Văn Tư"), (24, "Số 2", "Đỗ Văn Năm"),
+             (22, "Số 9", "Nguyễn Văn An")]
+    ids = {home: new_id() for home in homes}
+    store.apply_pull(areas + [_household(hid, village=v, address=a, head_name=h) for (v, a, h), hid in ids.items()]
+                     + [_visit(new_id(), hid, "2026-11-20T09:00:00+07:00", follow_up_on="2026-11-22")
+                        for hid in ids.values()], 1)
+    walk = [(24, "Số 2", "Đỗ Văn Năm"), (22, "Số 9", "Nguyễn Văn An"), (22, "Số 9", "Trần Thị Bình"),
+            (22, "Số 18", "Lê Văn An"), (23, "Số 1", "Ngô Văn Tư"), (21, "Kiệt 2/18", "Võ Thị Út"),
+            (21, "Kiệt 11/14", "Hồ Văn Ba")]
+    assert [v["name"] for v in store.villages()] == ["Dương Sơn", "Đông Hà", "Thôn 9", "Thôn 10"]
+    assert _ids(store, "") == [ids[w] for w in walk]
+    assert _ids(store, "", village_id=22) == [ids[w] for w in walk if w[0] == 22]
+    assert _ids(store, "", limit=3) == [ids[w] for w in walk[:3]]  # the limit cuts the walk, not the name order
+    assert [f["id"] for f in store.follow_ups()] == [ids[w] for w in walk]
+    # An edit of the address moves the household to its new place.
+    store.save_household({"address": "Số 99"}, id=ids[(22, "Số 9", "Nguyễn Văn An")])
+    assert _ids(store, "", village_id=22)[-1] == ids[(22, "Số 9", "Nguyễn Văn An")]
+
+
+def test_a_households_residents_are_eldest_first_then_by_given_name(store):
+    hid = new_id()
+    people = [("Trần Văn Bình", 1980), ("Lê Văn An", 1980), ("Ngô Thị Út", None), ("Hồ Văn Đức", 1950)]
+    store.apply_pull([_household(hid)] + [
+        {"table": "residents", "id": new_id(), "version": 1, "deleted": False,
+         "data": {"household_id": hid, "full_name": name, "birth_year": born}} for name, born in people], 1)
+    assert [r["full_name"] for r in store.household(hid)["residents"]] == [
+        "Hồ Văn Đức", "Lê Văn An", "Trần Văn Bình", "Ngô Thị Út"]
+
+
+def test_a_store_from_schema_4_gets_its_sort_keys_when_it_opens(store):
+    from fieldapp.store import Store
+    a, b = new_id(), new_id()
+    store.apply_pull([_household(a, address="Số 18"), _household(b, address="Số 9")], 1)
+    conn = store.db
+    conn.execute("DROP INDEX households_sort")
+    conn.execute("ALTER TABLE households DROP COLUMN sort_key")
+    conn.execute("PRAGMA user_version = 4")
+    path, key = store.path, store._key
+    store.close()
+    reopened = Store(path, key=key)
+    try:
+        assert reopened.db.execute("SELECT count(*) FROM households WHERE length(sort_key) = 0").fetchone()[0] == 0
+        assert _ids(reopened, "") == [b, a]
+    finally:
+        reopened.close()

@@ -132,6 +132,8 @@ def log_visit(driver, head, topic=None, not_home=False, back_to="household"):
     driver.tap(detail.ids.log_visit)
     visit = driver.screen
     assert visit.name == "visit", f"the Log a visit button of {head} did not open the visit form"
+    if dialog(driver, required=False):  # the first form asks once whether to record locations
+        driver.tap(dialog(driver).ids.no)
     if not_home:
         driver.tap(visit.ids.not_home)
     else:

@@ -286,6 +286,14 @@ class Driver:
         self.enter_pin(pin)
         self.wait(lambda: self.screen.name != "pin", timeout=30, what="the screen after setting the PIN")
 
+    def answer(self, yes):
+        """Answer the question on screen (a Confirm) with a tap on its yes or no button."""
+        from fieldapp.screens.widgets import Confirm
+        self.frames(2)
+        questions = [w for w in self.window.children if isinstance(w, Confirm)]
+        assert questions, "no question on screen"
+        self.tap(questions[0].ids.yes if yes else questions[0].ids.no)
+
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.frames(3)

@@ -3,6 +3,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from server import cli
+from server.config import Config
 from server.auth.service import check_credentials
 from server.extensions import db
 from server.models import Area, Device, Household, HouseholdFacts, SyncCounter, User
@@ -123,6 +124,7 @@ def test_seed_demo_prints_logins_and_resets(app):
 
 def test_doorstep_has_the_run_command_with_host_and_port(tmp_path, monkeypatch):
     monkeypatch.setenv("DOORSTEP_INSTANCE", str(tmp_path))  # the embedded app's key goes there, not in the tree
+    monkeypatch.setattr(Config, "DEMO", True)  # the embedded app starts only as the demo
     result = CliRunner().invoke(cli.main, ["run", "--help"])
     assert result.exit_code == 0, result.output
     assert "--host" in result.output and "--port" in result.output

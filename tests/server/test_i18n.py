@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from server.admin import demo, demo_data
 from server.extensions import db
 from server.ledger import ensure_counter
-from server.models import Area, Device, ImportJob, User
+from server.models import Area, Device, Household, ImportJob, User
 from shared import i18n
 from tests.conftest import make_app
 
@@ -161,8 +161,10 @@ def demo_site(tmp_path_factory):
                                                                    User.commune_id == commune)).scalars().first()
         db.session.add(Device(id="0190d0a0-0000-7000-8000-0000000000aa", user_id=official.id, label="Tab A8"))
         db.session.commit()
+        household = db.session.execute(db.select(Household.id).where(Household.commune_id == commune)
+                                       .order_by(Household.id)).scalars().first()
         known = {"commune_id": commune, "user_id": official.id, "topic": "vneid_account",
-                 "device_id": "0190d0a0-0000-7000-8000-0000000000aa", "code": "vi"}
+                 "device_id": "0190d0a0-0000-7000-8000-0000000000aa", "code": "vi", "household_id": household}
     yield app, known, leader
     with app.app_context():
         db.engine.dispose()
@@ -222,6 +224,9 @@ def test_no_english_reaches_a_vietnamese_page(demo_site):
     commune, user = known["commune_id"], known["user_id"]
     bad_filters = f"/communes/{commune}?from=10-05&to=hôm-qua&village=x&topic=nope&official=%C2%B2"
     found += _check(boss, bad_filters, msgids)
+    for lists in (f"/communes/{commune}?from=2026-11-30&to=2026-11-01", "/audit?from=2026-11-30&to=2026-11-01",
+                  f"/communes/{commune}/never-reached?print=1", f"/communes/{commune}?shown=100"):
+        found += _check(admin if lists.startswith("/audit") else boss, lists, msgids)
     found += _check(boss, "/no-such-page", msgids)
     found += _check(boss, "/logout", msgids)  # a GET on a POST-only route: 405
     found += _check(boss, f"/communes/{commune}/targets", msgids, "POST",

@@ -1,5 +1,5 @@
 """Production refuses to start without a SECRET_KEY of its own; the embedded demo (no DATABASE_URL: SQLite in the
-instance folder) makes a random one and keeps it (server/__init__.py, server/config.py)."""
+instance folder, with DOORSTEP_DEMO=1) makes a random one and keeps it (server/__init__.py, server/config.py)."""
 import os
 import stat
 import subprocess
@@ -34,12 +34,13 @@ def test_production_starts_with_a_key_of_its_own(database_url):
 
 def test_the_embedded_demo_makes_a_random_key_once_and_keeps_it(tmp_path, monkeypatch):
     monkeypatch.setenv("DOORSTEP_INSTANCE", str(tmp_path))
-    first = create_app({"SQLALCHEMY_DATABASE_URI": None, "SECRET_KEY": None})
+    first = create_app({"SQLALCHEMY_DATABASE_URI": None, "SECRET_KEY": None, "DEMO": True})
     key = first.config["SECRET_KEY"]
     assert len(key) == 64 and key not in REPOSITORY_KEYS
     kept = tmp_path / "secret_key"
     assert kept.read_text() == key and stat.S_IMODE(kept.stat().st_mode) == 0o600
-    again = create_app({"SQLALCHEMY_DATABASE_URI": None, "SECRET_KEY": "dev-only-change-me"})
+    again = create_app({"SQLALCHEMY_DATABASE_URI": None, "SECRET_KEY": "dev-only-change-me",
+                        "DEMO": True})
     assert again.config["SECRET_KEY"] == key  # the same key after a restart: sessions outlive it
     for app in (first, again):
         _dispose(app)

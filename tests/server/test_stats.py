@@ -999,3 +999,17 @@ def test_a_province_reads_the_roll_ups_and_they_add_up_the_facts(data, world):
     assert service.coverage(province_id, now=NOW)["households_total"] == 0
     rollups.roll_up(None)
     assert service.coverage(province_id, now=NOW) == before
+
+
+def test_communes_added_up_by_the_database_are_the_provinces_communes(data, world):
+    """rollups.per_commune (a country's comparison) gives each commune's totals as the province's coverage does."""
+    random_dataset(data, world, random.Random(13))
+    province = service.coverage(db.session.get(Area, world.commune_a).parent_id, now=NOW)
+    sums = rollups.per_commune([world.commune_a, world.commune_b], service.Tally)
+    for commune in province["communes"]:
+        mine = sums[commune["area_id"]].figures(list(TOPICS), {})
+        for name in ("households_total", "households_reached", "households_not_home", "residents_total"):
+            assert mine[name] == commune[name], name
+        assert [(t["has_it"], t["eligible"]) for t in mine["topics"]] == \
+            [(t["has_it"], t["eligible"]) for t in commune["topics"]]
+    assert sum(c["households_total"] for c in province["communes"]) > 0
