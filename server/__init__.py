@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, headers, inputs, logs, openapi, proxies
+from . import health, identity
 from .auth.sessions import ServerSessions
 from .config import REPOSITORY_KEYS, Config, ConfigError, problems
 from .errors import database_unavailable, http_error
@@ -55,6 +56,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Outside ProxyFix: it sees the forwarded headers as the proxies sent them (refused when they are too few).
     app.wsgi_app = proxies.ForwardedCheck(app.wsgi_app, app.config["PROXY_HOPS"])
+    health.init_app(app)  # its guard first: nothing else reads a database that is behind the code
     _register_blueprints(app)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(OperationalError, database_unavailable)
@@ -62,6 +64,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.before_request(access.enforce)
     app.before_request(compression.refuse_unknown_encoding)
     app.before_request(inputs.check_json_depth)
+    identity.init_app(app)  # after access.enforce: only a caller with a token can make it renew
 
     from .cli import register_cli
     register_cli(app)

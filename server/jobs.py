@@ -79,4 +79,6 @@ def run_worker(app: Flask, workers: int = 1) -> None:
     with app.app_context():
         for job_id in import_jobs.unfinished():
             enqueue_import(job_id)
+    from .health import start_heartbeat
+    start_heartbeat(app)  # /readyz reads it (server/health.py)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()

@@ -6,6 +6,8 @@ count what really crossed the network (compressed bodies), so the app can show d
 Errors come out as the typed exceptions of errors.py. Retries: a Retryable error is tried again up to `retries`
 times with jittered exponential backoff, honouring Retry-After; every request of the contract may be repeated
 safely (push is idempotent by batch_id, the others do not write).
+Identity: `database_id` is the server database's identity this tablet knows (None before the first), sent as
+X-Database-Id; `seen_database_id` is the one the last reply carried (docs/protocol.md, "Restore").
 TLS: `trust` (sync/tls.py) says which certificates to accept: the public CAs by default, a baked CA bundle, or a
 pinned certificate; an untrusted certificate raises CertificateError at once (retrying would not change it).
 Clock: each reply's HTTP `Date` header gives `clock_skew`, the server's time minus this tablet's in seconds (None
@@ -21,7 +23,7 @@ from shared import SCHEMA_VERSION
 
 from .. import APP_VERSION
 from . import tls
-from .errors import BY_STATUS, ApiError, CertificateError, EraseRequired, Retryable
+from .errors import BY_STATUS, ApiError, CertificateError, DatabaseChanged, EraseRequired, Retryable
 
 MIN_GZIP = 512
 MAX_WAIT = 30.0  # never sleep longer than this inside one call, whatever Retry-After says
@@ -39,6 +41,8 @@ class ApiClient:
         self.clock = time.time
         self.clock_skew: float | None = None
         self.trust = trust
+        self.database_id: str | None = None
+        self.seen_database_id: str | None = None
         self._session = self._session_url = None
 
     @property
@@ -87,6 +91,10 @@ class ApiClient:
         """GET /sync/pull -> {changes, cursor, has_more}."""
         return self.request("GET", "/sync/pull", params={"since": since, "limit": limit})
 
+    def digest(self, tables: dict) -> dict:
+        """POST /sync/digest {households, residents, visits: [{id, version, deleted}]} -> {database_id, resend}."""
+        return self.request("POST", "/sync/digest", tables)
+
     def me(self) -> dict:
         """GET /auth/me: the caller's user (a cheap check that the token still works)."""
         return self.request("GET", "/auth/me", retries=0)
@@ -121,6 +129,8 @@ class ApiClient:
                    "X-Schema-Version": str(SCHEMA_VERSION), "Accept-Encoding": "gzip"}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
+        if self.database_id:
+            headers["X-Database-Id"] = self.database_id
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
@@ -148,6 +158,7 @@ class ApiClient:
                 reply.close()
         self.bytes_down += len(raw)
         self._read_clock(reply.headers.get("Date"))
+        self.seen_database_id = reply.headers.get("X-Database-Id") or self.seen_database_id
         if reply.headers.get("Content-Encoding", "").lower() == "gzip":
             raw = gzip.decompress(raw)
         payload = json.loads(raw) if raw else None
@@ -174,6 +185,8 @@ def _error(reply, payload) -> ApiError:
         return Retryable(*args, retry_after=_seconds(reply.headers.get("Retry-After")))
     if reply.status_code == 401 and args[2] == "erase_required":
         return EraseRequired(*args)
+    if reply.status_code == 409 and args[2] == "database_changed":
+        return DatabaseChanged(*args)
     return BY_STATUS.get(reply.status_code, ApiError)(*args)
 
 

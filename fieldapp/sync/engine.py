@@ -8,13 +8,17 @@ Guarantees kept here: an outbox entry leaves only when a reply names it (store.a
 and its cursor are written in one local transaction (store.apply_pull); a 410 pulls from zero keeping the outbox;
 a 401 stops with the outbox intact and the account marked as needing login; a 401 erase_required stops at once
 (nothing more is pushed) and is raised for the core to erase the store.
+Restore: every request names the server database's identity this store knows (store.database_id()). When the
+server answers 409 database_changed (it was restored from a backup), the sync *recovers*: it sends the digest of
+what the store holds, puts what the server lacks or holds older first in the outbox (store.requeue), pushes, then
+pulls from zero; the new identity is stored only once all of it went through, so a recovery cut short runs again.
 """
 import platform
 
 from shared.ids import new_id
 
 from .client import ApiClient
-from .errors import AuthError, EraseRequired, ResetRequired
+from .errors import AuthError, DatabaseChanged, EraseRequired, ResetRequired
 
 PULL_LIMIT = 1000
 """Records per pull page: the server's most (shared.schemas.MAX_PULL_LIMIT). On a village's 3G link every page costs
@@ -31,6 +35,8 @@ class SyncEngine:
         """Sync `store` through `client` (made from the store's server_url when None)."""
         self.store = store
         self.client = client or ApiClient(store.get_meta("server_url") or "http://127.0.0.1:5000")
+        self.last_recovery: dict | None = None
+        """What the last recovery after a server restore sent again ({resent}), or None."""
         self.device_key: str | None = None
         """The last login's device key (contract A), in memory only, for the core to wrap the data key with."""
         self._load_credentials()
@@ -58,6 +64,8 @@ class SyncEngine:
 
     def accept_login(self, server_url: str, username: str, reply: dict) -> None:
         """Keep a login reply's token, user and scope in the store (the device_key is never kept: lock.py wraps)."""
+        if (self.store.get_meta("server_url") or "").rstrip("/") != server_url.rstrip("/"):
+            self.store.set_meta(database_id=None)  # another server: its database is not the one this store knew
         self.client.base_url = server_url.rstrip("/")
         self.client.token = reply["token"]
         self.device_key = reply.get("device_key")
@@ -84,9 +92,15 @@ class SyncEngine:
         self._load_credentials()
         if not self.client.token:
             raise AuthError(401, "Log in first.")
+        self.client.database_id = self.store.database_id()
         try:
-            pushed = self._push(progress)
-            pulled = self._pull(progress)
+            try:
+                pushed = self._push(progress)
+                pulled = self._pull(progress)
+            except DatabaseChanged:
+                pushed, pulled = self._recover(progress)
+            if self.client.database_id is None and self.client.seen_database_id:
+                self.store.set_meta(database_id=self.client.seen_database_id)  # the first sync that hears one
         except EraseRequired:
             raise  # the core erases everything: nothing to mark
         except AuthError:
@@ -96,6 +110,30 @@ class SyncEngine:
         self.store.mark_synced()
         return {"pushed": pushed, "pulled": pulled, "bytes_up": self.client.bytes_up,
                 "bytes_down": self.client.bytes_down}
+
+    def _recover(self, progress) -> tuple[dict, int]:
+        """After 409 database_changed: digest, requeue, push, pull from zero (see the module's terms)."""
+        for attempt in range(2):
+            self.client.database_id = None  # the digest is not checked against an identity
+            resend, identity = [], None
+            for page in self.store.digest_pages():
+                reply = self.client.digest(page)
+                resend.extend(reply["resend"])
+                identity = reply["database_id"]
+            self.store.requeue(resend)
+            self.client.database_id = identity
+            try:
+                pushed = self._push(progress)
+                self.store.reset_for_full_pull()
+                pulled = self._pull(progress)
+            except DatabaseChanged:  # renewed again meanwhile: once more from the digest
+                if attempt:
+                    raise
+                continue
+            self.store.set_meta(database_id=identity)
+            self.last_recovery = {"resent": len(resend)}
+            return pushed, pulled
+        raise AssertionError("unreachable")
 
     def _push(self, progress) -> dict:
         total, done, counts = self.store.pending(), 0, {}

@@ -6,6 +6,8 @@
 - Forbidden (403): the device was revoked or the role may not do this;
 - ResetRequired (410): pull the whole scope again from zero, keeping the outbox;
 - TooOld (426): the app must be updated;
+- DatabaseChanged (409 database_changed): the server's database was restored: the engine sends its digest and what
+  the server lacks, then pulls from zero (engine.py, docs/protocol.md "Restore");
 - Retryable (429, 5xx, no connection, timeout): try again later, after `retry_after` seconds when the server says;
 - CertificateError (a Retryable): the server's TLS certificate is not trusted (sync/tls.py): the official is told
   so in words of its own, and the app tries again later (a rescanned QR code or a fixed server may cure it);
@@ -40,6 +42,10 @@ class Forbidden(ApiError):
 
 class ResetRequired(ApiError):
     """410 reset_required: pull from zero."""
+
+
+class DatabaseChanged(ApiError):
+    """409 database_changed: the identity this tablet knows is not the server's any more (a restore)."""
 
 
 class TooOld(ApiError):

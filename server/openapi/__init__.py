@@ -16,7 +16,7 @@ from .records import wire_schemas
 
 DESCRIPTION = ("The sync protocol of Doorstep's tablets and the reads of its leaders. How the calls fit together "
                "(outbox, batch receipts, per-field merge, cursors, resets) is in the project's docs/protocol.md.")
-ERROR_CODES = sorted(set(CODES.values()) | {"unavailable", ERASE_REQUIRED})
+ERROR_CODES = sorted(set(CODES.values()) | {"unavailable", ERASE_REQUIRED, "database_changed"})
 
 STATUS_TEXT = {
     400: "Invalid input: `fields` names each field and what is wrong with it.",
@@ -27,7 +27,8 @@ STATUS_TEXT = {
     403: "The caller may not do this (its role, its commune, an X-Device-Id that is not its token's, or a report "
          "of an erase that was not ordered).",
     404: "The area named does not exist.",
-    409: "The device is registered to another user.",
+    409: "Login: the device is registered to another user. Push and pull: `database_changed`, the X-Database-Id "
+         "sent is not this database's (it was restored): send POST /sync/digest first, then push and pull again.",
     410: "`reset_required`: the caller's scope changed or its cursor is past the tombstone horizon; pull again "
          "from zero, keeping the outbox.",
     413: "The body, or the gzip body once inflated, is larger than the server's MAX_CONTENT_LENGTH.",
@@ -43,8 +44,8 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying aga
 # Statuses that only some views answer, by endpoint; those every view of a kind answers are added in _statuses.
 EXTRA_STATUSES = {
     "auth.login": (401, 409, 429),
-    "sync.push": (426,),
-    "sync.pull": (410, 426),
+    "sync.push": (409, 426),
+    "sync.pull": (409, 410, 426),
     "stats.coverage": (404,),
     "stats.never_reached": (404,),
     "stats.follow_ups": (404,),
@@ -72,6 +73,7 @@ LINKS = {
     "sync.pull": {
         "NextPage": ("sync.pull", {"since": "$response.body#/cursor"}),
     },
+
     "records.households": {
         "ResidentsOfTheVillage": ("records.residents", {"village_id": "$response.body#/items/0/village_id"}),
         "VisitsOfTheVillage": ("records.visits", {"village_id": "$response.body#/items/0/village_id"}),
@@ -83,6 +85,12 @@ LINKS = {
         "TargetsSet": ("stats.get_targets", {"commune": "$response.body#/commune_id"}),
     },
 }
+
+
+IDENTIFIED = ("sync.push", "sync.pull", "restore.digest")
+DATABASE_ID = {"X-Database-Id": {"description": "The identity of the server's database: it changes when the database "
+                                                "is restored from a backup (docs/protocol.md, Restore).",
+                                 "required": True, "schema": {"type": "string", "format": "uuid"}}}
 
 
 def operation_id(endpoint: str) -> str:
@@ -159,6 +167,9 @@ class Plugin(MarshmallowPlugin):
             responses[ok]["content"]["application/json"]["schema"] = {"$ref": f"#/components/schemas/{replies}"}
         if endpoint == "sync.push":
             operation["requestBody"]["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Push"}
+        if endpoint in IDENTIFIED:
+            ok = next(status for status in responses if str(status).startswith("2"))
+            responses[ok]["headers"] = DATABASE_ID
         links = LINKS.get(endpoint)
         if links:
             ok = next(status for status in responses if str(status).startswith("2"))
@@ -208,6 +219,10 @@ def _device_headers(endpoint: str) -> list[dict]:
                         "description": "The wire schema version the app speaks; one the server can no longer "
                                        "read gets 426.",
                         "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}})
+        headers.append({"in": "header", "name": "X-Database-Id", "required": False,
+                        "description": "The database identity of the last reply (docs/protocol.md, Restore): "
+                                       "another one gets 409 database_changed on push and pull.",
+                        "schema": {"type": "string", "maxLength": 64}})
     return headers
 
 

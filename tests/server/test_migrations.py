@@ -69,6 +69,24 @@ def test_the_indicators_migration_keeps_old_visits_meaning(database_url):
         db.engine.dispose()
 
 
+def test_the_identity_and_heartbeat_migration_goes_down_and_up(database_url):
+    """d7a3c5e9f1b2 only adds two tables (expand): down removes them, up brings them back."""
+    from sqlalchemy import inspect
+
+    from flask_migrate import downgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade(revision="d7a3c5e9f1b2")
+        with db.engine.connect() as conn:
+            assert {"database_identity", "worker_heartbeats"} <= set(inspect(conn).get_table_names())
+        downgrade(revision="-1")
+        with db.engine.connect() as conn:
+            assert not {"database_identity", "worker_heartbeats"} & set(inspect(conn).get_table_names())
+        upgrade()
+        db.engine.dispose()
+
+
 def test_the_area_names_migration_reports_duplicates_and_goes_back(database_url, capfd):
     """Two villages of one commune named alike ("Thôn Đông", "thon dong") before names were unique: the migration
     keeps both, gives the name's key to the first only and logs the command that resolves the second; downgrade

@@ -1,0 +1,85 @@
+"""/healthz and /readyz (docs/deploy.md, "Health checks"), the worker's heartbeat, and the dashboard with its
+database down."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from server import health
+from server.extensions import db
+from server.health import WorkerHeartbeat
+from server.models import utcnow
+from tests.conftest import make_app
+from tests.server.test_outage import down_app  # noqa: F401  (the fixture of an app whose database is down)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOORSTEP = Path(sys.executable).with_name("doorstep")
+
+
+def test_healthz_answers_without_the_database(down_app):  # noqa: F811
+    client = down_app.test_client()
+    reply = client.get("/healthz")
+    assert reply.status_code == 200 and reply.get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.headers["Retry-After"]
+    assert ready.get_json() == {"status": "not_ready",
+                                "checks": {"database": "unreachable", "schema": None, "worker": None}}
+
+
+def test_the_login_page_and_the_openapi_document_are_503_with_the_database_down(down_app):  # noqa: F811
+    client = down_app.test_client()
+    page = client.get("/login")
+    assert page.status_code == 503 and page.mimetype == "text/html" and page.headers["Retry-After"]
+    assert "Hệ thống tạm thời gián đoạn" in page.get_data(as_text=True)
+    document = client.get("/api/v1/openapi.json")
+    assert document.status_code == 503 and document.get_json()["error"]["code"] == "unavailable"
+
+
+def test_readyz_counts_the_worker_only_when_it_beat_recently(app, client):
+    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {
+        "database": "ok", "schema": "unmanaged", "worker": "not_used"}}  # jobs run inside the caller in tests
+    app.config["JOB_QUEUE_URL"] = "redis://127.0.0.1:6379/0"
+    reply = client.get("/readyz")
+    assert reply.status_code == 503 and reply.get_json()["checks"]["worker"] == "never"
+    with app.app_context():
+        health.beat()
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        db.session.execute(db.update(WorkerHeartbeat).values(seen_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    reply = client.get("/readyz")
+    assert reply.status_code == 503 and reply.get_json()["checks"]["worker"] == "stale"
+    assert client.get("/healthz").headers["Cache-Control"] == client.get("/readyz").headers["Cache-Control"] \
+        == "no-store"
+
+
+def test_the_real_worker_beats(database_url, tmp_path):
+    queue = f"sqlite:///{tmp_path / 'jobs.db'}"
+    app = make_app(database_url, JOB_QUEUE_URL=queue)
+    with app.app_context():
+        db.create_all()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "PYTHONPATH": str(ROOT),
+           "JOB_QUEUE_URL": queue, "JOB_QUEUE_NAME": "health_" + tmp_path.name[-8:]}
+    client = app.test_client()
+    assert client.get("/readyz").get_json()["checks"]["worker"] == "never"
+    worker = subprocess.Popen([str(DOORSTEP), "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").status_code != 200:
+            assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the worker never beat"
+            time.sleep(0.2)
+        assert client.get("/readyz").get_json()["checks"]["worker"] == "ok"
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
+        with app.app_context():
+            db.engine.dispose()
