@@ -3,8 +3,9 @@
 - `send_identity` (after_request): every reply under /api/v1/sync/ carries `X-Database-Id`;
 - `check_identity` (before_request): a push or pull that names an identity (`X-Database-Id`) other than this
   database's is refused with 409 `database_changed` before it is read: nothing is written, nothing sent, and the
-  tablet runs its digest first (the digest itself is not checked). A pull whose cursor is ahead of the counter
-  renews the identity first (a restore without renew-identity: see the package's terms).
+  tablet runs its digest first (the digest itself is not checked);
+- `renew_if_ahead` (called by the pull, after authentication and validation): a pull whose cursor is ahead of the
+  counter renews the identity first (a restore without renew-identity: see the package's terms).
 """
 from flask import g, request
 
@@ -19,21 +20,17 @@ CHECKED = {"/api/v1/sync/push", "/api/v1/sync/pull"}
 def check_identity():
     if request.path not in CHECKED:
         return None
-    identity, counter = service.state()
+    identity, _ = service.state()
     claimed = (request.headers.get(HEADER) or "").strip().lower()
-    # Only a tablet that knows this identity can show a regression: one that knows another is told so below.
-    if request.path.endswith("/pull") and claimed in ("", identity):
-        since = request.args.get("since", "")
-        if since.isascii() and since.isdigit() and int(since) > counter:
-            identity = service.renew("a tablet's cursor is ahead of the counter")
-            g.database_id = identity
-            if not request.headers.get(HEADER):  # an app that knows no identity: at least pull everything again
-                raise ApiError(410, "Your data must be downloaded again.", code="reset_required")
     g.database_id = identity
     if claimed and claimed != identity:
-        raise ApiError(409, "The server's database was restored: send the digest of your records first.",
-                       {HEADER: ["Not this database's identity."]}, code="database_changed")
+        raise _changed()
     return None
+
+
+def _changed() -> ApiError:
+    return ApiError(409, "The server's database was restored: send the digest of your records first.",
+                    {HEADER: ["Not this database's identity."]}, code="database_changed")
 
 
 def send_identity(reply):
@@ -43,3 +40,18 @@ def send_identity(reply):
         except Exception:  # the database is down: the reply (an error already) goes without it
             pass
     return reply
+
+
+def renew_if_ahead(since: int) -> None:
+    """A pull whose cursor is ahead of the counter renews the identity (a restore without renew-identity). Called by
+    the pull once the caller is authenticated and its cursor valid: no stranger and no bad cursor renews it. Only a
+    tablet that knows this identity (or none) can show a regression; one that knows another was refused above."""
+    identity, counter = service.state()
+    claimed = (request.headers.get(HEADER) or "").strip().lower()
+    if claimed not in ("", identity) or since <= counter:
+        return
+    g.database_id = service.renew("a tablet's cursor is ahead of the counter")
+    if not claimed:  # an app that knows no identity: at least pull everything again
+        raise ApiError(410, "Your data must be downloaded again.", code="reset_required")
+    raise _changed()
+

@@ -10,6 +10,7 @@ from shared.schemas import PullArgsSchema, PullPageSchema, PushReplySchema, Push
 
 from .. import access, audit, personal
 from ..errors import ApiError
+from ..identity import hooks as identity
 from ..ledger import Scope
 from . import pull as pulling, push as pushing
 
@@ -78,6 +79,7 @@ def pull(args):
 
     Officials and leaders only: an admin gets 403, as admins read no personal data (server/personal.py).
     """
+    identity.renew_if_ahead(args["since"])
     if args["since"] == 0:  # a tablet downloads its whole scope, names and phones: audited, in the pull's commit
         audit.record("pull_from_zero", limit=args["limit"])
     try:

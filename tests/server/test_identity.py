@@ -119,3 +119,14 @@ def test_on_postgresql_tables_made_anew_renew_the_identity_once(app, client, wor
         stored = db.session.get(DatabaseIdentity, 1).table_oid
         db.session.remove()
     assert (stored not in (None, 1)) if postgres else stored == 1
+
+
+def test_no_stranger_and_no_bad_cursor_renews_the_identity(app, client, world):
+    """The renewal runs only in an authenticated pull with a valid cursor: a request without a token, or with a cursor
+    past any seq, is refused (401, 400) and leaves the identity as it was."""
+    headers = world.login(client, world.official)
+    before = client.get("/api/v1/sync/pull?since=0", headers=headers).headers[HEADER]
+    assert client.get("/api/v1/sync/pull?since=999999").status_code == 401
+    assert client.get("/api/v1/sync/pull?since=999999", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get(f"/api/v1/sync/pull?since={10**30}", headers=headers).status_code == 400
+    assert client.get("/api/v1/sync/pull?since=0", headers=headers).headers[HEADER] == before
