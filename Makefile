@@ -33,7 +33,8 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	DOORSTEP_SHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/server/test_dashboard_browser.py tests/server/test_dashboard_phone.py \
 		tests/fieldapp/test_ui_flow.py tests/fieldapp/test_ui_problems.py tests/fieldapp/test_ui_lock.py \
-		tests/fieldapp/test_ui_setup.py tests/server/test_dashboard_connect.py
+		tests/fieldapp/test_ui_setup.py tests/server/test_dashboard_connect.py tests/fieldapp/test_ui_day.py \
+		tests/server/test_dashboard_lists_browser.py
 
 ## Extract every _(), gettext(), N_() and tr() text into shared/locale/messages.pot and bring each language's
 ## messages.po up to date with it (new texts come in untranslated, removed ones go): docs/i18n.md.

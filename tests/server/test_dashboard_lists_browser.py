@@ -6,7 +6,7 @@ from server.dashboard import pages
 from server.extensions import db
 from server.models import Area, User, UserVillage
 from shared.sorting import name_key, vi_key
-from tests.server.test_dashboard_browser import PASSWORDS, browser, log_in, page, site  # noqa: F401 (fixtures)
+from tests.server.test_dashboard_browser import PASSWORDS, browser, log_in, page, shot, site  # noqa: F401 (fixtures)
 
 
 def test_the_walk_list_prints_a_page_per_village_without_the_site_around_it(page, site):  # noqa: F811
@@ -34,6 +34,7 @@ def test_the_walk_list_prints_a_page_per_village_without_the_site_around_it(page
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible() and not page.locator(".print-bar").is_visible()
     assert first.locator("td.box").first.is_visible()
+    shot(page, "walk-list")  # as it prints
     breaks = page.evaluate("""() => [...document.querySelectorAll('section.walk')].map(s => {
         const style = getComputedStyle(s); return style.breakAfter || style.pageBreakAfter; })""")
     assert breaks[:-1] == ["page"] * (villages - 1) and breaks[-1] != "page"

@@ -39,8 +39,10 @@ def test_the_login_page_and_the_openapi_document_are_503_with_the_database_down(
 
 
 def test_readyz_counts_the_worker_only_when_it_beat_recently(app, client):
-    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {
-        "database": "ok", "schema": "unmanaged", "worker": "not_used"}}  # jobs run inside the caller in tests
+    ready = client.get("/readyz").get_json()
+    # The session's database has no Alembic stamp unless an earlier test (`doorstep init-db`) stamped it at head.
+    assert ready["checks"].pop("schema") in ("unmanaged", "head")
+    assert ready == {"status": "ready", "checks": {"database": "ok", "worker": "not_used"}}  # jobs run in the caller
     app.config["JOB_QUEUE_URL"] = "redis://127.0.0.1:6379/0"
     reply = client.get("/readyz")
     assert reply.status_code == 503 and reply.get_json()["checks"]["worker"] == "never"
