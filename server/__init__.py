@@ -64,7 +64,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.before_request(access.enforce)
     app.before_request(compression.refuse_unknown_encoding)
     app.before_request(inputs.check_json_depth)
-    identity.init_app(app)  # after access.enforce: only a caller with a token can make it renew
+    identity.init_app(app)  # its header and 409 on the sync API; the renewal runs in the pull (authenticated, valid)
 
     from .cli import register_cli
     register_cli(app)
