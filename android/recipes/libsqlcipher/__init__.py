@@ -14,7 +14,10 @@ from pythonforandroid.util import current_directory
 
 
 class LibSQLCipherRecipe(Recipe):
-    version = "4.12.0"
+    # 4.6.1 (SQLite 3.46.1: FTS5's trigram tokenizer is there since 3.34) is the last release built with autoconf and
+    # libtool, which the steps below drive; 4.7 and later build with autosetup (docs/android.md says what changes).
+    # Stores are SQLCipher 4's format either way: the desktop's 4.12 opens what a tablet's 4.6.1 writes.
+    version = "4.6.1"
     url = "https://github.com/sqlcipher/sqlcipher/archive/refs/tags/v{version}.tar.gz"
     depends = ["openssl"]
     built_libraries = {"libsqlcipher.so": ".libs"}
