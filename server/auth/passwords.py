@@ -7,7 +7,6 @@ person's name and the project's own words as guessable. Each refusal is one of t
 dashboard's catalogue translates; zxcvbn's own feedback is English only, so it is not shown.
 """
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_SCORE = 3
 """zxcvbn's "safely unguessable": about 10^8 guesses or more, well beyond an online attack's reach."""
@@ -37,5 +36,6 @@ def check(password: str, username: str = "", full_name: str = "") -> None:
     if username and username.strip().lower() in password.lower():
         raise PasswordRefused(HOLDS_USERNAME)
     guessable = [username, *full_name.split(), *PROJECT_WORDS]
+    from zxcvbn import zxcvbn  # 12 MB of word lists: loaded by the process that sets a password, not by every worker
     if zxcvbn(password[:SCORED_CHARACTERS], user_inputs=[w for w in guessable if w])["score"] < MIN_SCORE:
         raise PasswordRefused(TOO_EASY)
