@@ -1,6 +1,6 @@
 """The coverage map of a commune: one village's households drawn at their last fix, coloured by their class
 (server/stats/places.py), with the counts beside it. Admins see the dots and counts, never an address."""
-from flask import flash, g, render_template
+from flask import g, render_template
 
 from shared.i18n import N_
 from shared.vocab import TOPICS
@@ -8,8 +8,8 @@ from shared.vocab import TOPICS
 from .. import access, audit
 from ..extensions import db
 from ..stats import places
-from . import bp, charts, filters as filtering, i18n, service
-from .pages import _filters
+from . import bp, charts, i18n, service
+from .pages import _page_filters
 from .views import DASHBOARD_ROLES, commune_or_403
 
 CLASS_LABELS = {
@@ -32,9 +32,7 @@ def class_label(kind: str, topic: str | None) -> str:
 def coverage_map(commune_id: int):
     """The map of the village in the URL (`village`; the first village without one), for the topic in `topic`."""
     commune = commune_or_403(commune_id)
-    chosen = _filters(commune_id)
-    for name in chosen.invalid:
-        flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
+    chosen = _page_filters(commune_id)
     village_choices = service.villages_of(commune_id)
     village = next((v for v in village_choices if v.id == chosen.village_id), village_choices[0] if village_choices
                    else None)

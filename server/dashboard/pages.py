@@ -28,6 +28,14 @@ def _filters(commune_id: int) -> filtering.Filters:
     return filtering.Filters.parse(request.args, villages, officials)
 
 
+def _page_filters(commune_id: int) -> filtering.Filters:
+    """The filters of a page that shows them: each one of the URL that makes no sense is dropped and said so."""
+    chosen = _filters(commune_id)
+    for name in chosen.invalid:
+        flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
+    return chosen
+
+
 def _view_args() -> dict:
     """The page's own arguments, to go back to the same view: not url_for's (`_external`, `_scheme`...) nor a
     second `commune_id`, which a crafted URL could slip in."""
@@ -54,9 +62,7 @@ def _sorted_villages(villages: list[dict]) -> tuple[list[dict], str, bool]:
 @access.session(*DASHBOARD_ROLES)
 def overview(commune_id: int):
     commune = commune_or_403(commune_id)
-    chosen = _filters(commune_id)
-    for name in chosen.invalid:
-        flash(i18n.gettext("Invalid filter ignored: {name}", name=i18n.gettext(filtering.LABELS[name])), "warning")
+    chosen = _page_filters(commune_id)
     village_choices, official_choices = service.villages_of(commune_id), service.officials_of(commune_id)
     if chosen.dates_reversed:  # nothing to count: the page says why instead of showing 0%
         return render_template("dashboard/overview.html", commune=commune, filters=chosen, cov=None,

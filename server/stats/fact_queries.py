@@ -13,19 +13,12 @@ from shared.vocab import TOPICS
 from ..extensions import db
 from ..models import FollowUpFact, Household, HouseholdFacts, StatusFact, Visit, VisitFact
 from .facts import FACTS_TZ
-from .queries import Selection, as_date
+from .queries import Selection, as_date, in_selection
 
 
 def covers(sel: Selection) -> bool:
     """Whether the facts hold what `sel` counts."""
     return sel.start is None and sel.official_id is None and sel.tz == FACTS_TZ
-
-
-def _of(model, sel: Selection) -> list:
-    conditions = [model.commune_id.in_(sel.communes)]
-    if sel.village_id is not None:
-        conditions.append(model.village_id == sel.village_id)
-    return conditions
 
 
 def _day_or_none(value) -> date | None:
@@ -41,7 +34,7 @@ def households(sel: Selection, to: date | None) -> list:
     rows = db.session.execute(
         select(HouseholdFacts.village_id, HouseholdFacts.first_met_on, func.count(), visited,
                func.sum(HouseholdFacts.residents), func.sum(HouseholdFacts.unknown_age), *aged)
-        .where(*_of(HouseholdFacts, sel)).group_by(HouseholdFacts.village_id, HouseholdFacts.first_met_on))
+        .where(*in_selection(HouseholdFacts, sel)).group_by(HouseholdFacts.village_id, HouseholdFacts.first_met_on))
     out = []
     for village, day, n, seen, residents, unknown, *counts in rows:
         day = _day_or_none(day)
@@ -53,7 +46,7 @@ def households(sel: Selection, to: date | None) -> list:
 def statuses(sel: Selection, to: date | None) -> list:
     """(village, topic, residents who have it, residents for whom it is not applicable) on the day `to` (None:
     now), among residents old enough."""
-    return status_counts(StatusFact.__table__, _of(StatusFact, sel), sel.topic, to)
+    return status_counts(StatusFact.__table__, in_selection(StatusFact, sel), sel.topic, to)
 
 
 def status_counts(source, conditions: list, topic: str | None, to: date | None) -> list:
@@ -73,7 +66,7 @@ def status_counts(source, conditions: list, topic: str | None, to: date | None) 
 
 def status_changes(sel: Selection) -> list:
     """(topic, has, local day, change in residents): how many stretches start (+) and end (-) on each day."""
-    return changes(StatusFact.__table__, _of(StatusFact, sel), sel.topic)
+    return changes(StatusFact.__table__, in_selection(StatusFact, sel), sel.topic)
 
 
 def changes(source, conditions: list, topic: str | None) -> list:
@@ -91,13 +84,13 @@ def follow_ups(sel: Selection, today: date) -> list:
     """(village, open, overdue): follow-ups are current tasks, so `to` does not apply."""
     overdue = func.sum(case((FollowUpFact.follow_up_on < today, 1), else_=0))
     return db.session.execute(select(FollowUpFact.village_id, func.count(), overdue)
-                              .where(*_of(FollowUpFact, sel)).group_by(FollowUpFact.village_id)).all()
+                              .where(*in_selection(FollowUpFact, sel)).group_by(FollowUpFact.village_id)).all()
 
 
 def visits(sel: Selection, to: date | None) -> list:
     """(official, local day, visits, minutes, households first visited by the official that day, visits that found
     nobody home, households first met by the official that day)."""
-    conditions = _of(VisitFact, sel)
+    conditions = in_selection(VisitFact, sel)
     if to is not None:
         conditions.append(VisitFact.day <= to)
     rows = db.session.execute(
@@ -115,7 +108,7 @@ def open_follow_ups(sel: Selection):
                    Visit.started_at)
             .join(Household, Household.id == FollowUpFact.household_id)
             .join(Visit, Visit.id == FollowUpFact.visit_id)
-            .where(*_of(FollowUpFact, sel))
+            .where(*in_selection(FollowUpFact, sel))
             .order_by(FollowUpFact.follow_up_on, Household.address, FollowUpFact.visit_id))
 
 
@@ -124,5 +117,5 @@ def open_follow_up_counts(sel: Selection) -> list[tuple[str, date, int]]:
     table's count and cut, from the facts alone (a commune's thousands of rows in a few ms)."""
     rows = db.session.execute(
         select(FollowUpFact.household_id, func.min(FollowUpFact.follow_up_on), func.count())
-        .where(*_of(FollowUpFact, sel)).group_by(FollowUpFact.household_id))
+        .where(*in_selection(FollowUpFact, sel)).group_by(FollowUpFact.household_id))
     return [(household_id, as_date(due), int(n)) for household_id, due, n in rows]

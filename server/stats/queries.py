@@ -31,6 +31,14 @@ class Selection:
     tz: str = "Asia/Ho_Chi_Minh"
 
 
+def in_selection(model, sel: Selection) -> list:
+    """The conditions that keep the rows of `model` (any table with commune_id and village_id) within `sel`'s area."""
+    conditions = [model.commune_id.in_(sel.communes)]
+    if sel.village_id is not None:
+        conditions.append(model.village_id == sel.village_id)
+    return conditions
+
+
 def households_of(sel: Selection) -> list:
     conditions = [Household.commune_id.in_(sel.communes), Household.deleted.is_(False)]
     if sel.village_id is not None:

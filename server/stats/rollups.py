@@ -18,7 +18,7 @@ from shared.vocab import TOPICS
 
 from ..extensions import db
 from ..models import FollowUpFact, HouseholdFacts, StatusFact, VillageDay, VillageOfficial, VillageTotals, VisitFact
-from .queries import Selection, as_date
+from .queries import Selection, as_date, in_selection
 
 TABLES = (VillageTotals, VillageDay, VillageOfficial)
 _STATEMENTS: dict[tuple, list] = {}
@@ -100,33 +100,29 @@ def gather(sel: Selection, today, tally, gathered):
     without the weekly series' status changes. `tally` and `gathered` are service.Tally and service.Gathered."""
     tallies: dict = {}
     t = VillageTotals.__table__.c
-    where = [t.commune_id.in_(sel.communes)] + ([t.village_id == sel.village_id] if sel.village_id else [])
-    for row in db.session.execute(select(t).where(*where)).mappings():
+    for row in db.session.execute(select(t).where(*in_selection(t, sel))).mappings():
         tallies[row["village_id"]] = _tally(row, tally(), sel.topic)
     f = FollowUpFact.__table__.c
     overdue = func.sum(case((f.follow_up_on < today, 1), else_=0))
-    follow_where = [f.commune_id.in_(sel.communes)] + ([f.village_id == sel.village_id] if sel.village_id else [])
     for village_id, open_, late in db.session.execute(
-            select(f.village_id, func.count(), overdue).where(*follow_where).group_by(f.village_id)):
+            select(f.village_id, func.count(), overdue).where(*in_selection(f, sel)).group_by(f.village_id)):
         one = tallies.setdefault(village_id, tally())
         one.follow_ups_open, one.follow_ups_overdue = open_, int(late or 0)
     d = VillageDay.__table__.c
     reached_by_day, visits_by_day, not_home_by_day = Counter(), Counter(), Counter()
-    day_where = [d.commune_id.in_(sel.communes)] + ([d.village_id == sel.village_id] if sel.village_id else [])
     for day, reached, visits, not_home in db.session.execute(
             select(d.day, func.sum(d.reached), func.sum(d.visits), func.sum(d.not_home))
-            .where(*day_where).group_by(d.day)):
+            .where(*in_selection(d, sel)).group_by(d.day)):
         day = as_date(day)
         for counter, n in ((reached_by_day, reached), (visits_by_day, visits), (not_home_by_day, not_home)):
             if n:
                 counter[day] += int(n)
     o = VillageOfficial.__table__.c
     activity = {}
-    official_where = [o.commune_id.in_(sel.communes)] + ([o.village_id == sel.village_id] if sel.village_id else [])
     for official_id, n, minutes, households, not_home, met in db.session.execute(
             select(o.official_id, func.sum(o.visits), func.sum(o.minutes), func.sum(o.households),
                    func.sum(o.not_home), func.sum(o.met_households))
-            .where(*official_where).group_by(o.official_id)):
+            .where(*in_selection(o, sel)).group_by(o.official_id)):
         activity[official_id] = [int(n), int(households), int(minutes), int(not_home), int(met)]
     return gathered(tallies, reached_by_day, visits_by_day, not_home_by_day, activity, Counter())
 
