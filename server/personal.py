@@ -26,8 +26,6 @@ def work_list(user, rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in row.items() if k not in WORK_LIST_FIELDS} for row in rows]
 
 
-def push_reply(user, reply: dict) -> dict:
-    """A push reply as the caller may read it: no server record for an admin."""
-    if sees_personal(user):
-        return reply
+def without_current(reply: dict) -> dict:
+    """A push reply as a caller who does not see personal data (an admin) reads it: no server record."""
     return {**reply, "results": [{**result, "current": None} for result in reply["results"]]}

@@ -67,7 +67,9 @@ def push(batch):
     """
     if batch["schema_version"] < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"schema_version": ["No longer supported."]})
-    return _json(personal.push_reply(g.user, pushing.push(g.user, g.device, Scope.of(g.user), batch)))
+    sees_personal = personal.sees_personal(g.user)  # before the push commits: after it, reading the role reloads the user
+    reply = pushing.push(g.user, g.device, Scope.of(g.user), batch)
+    return _json(reply if sees_personal else personal.without_current(reply))
 
 
 @blp.route("/pull", methods=["GET"])
