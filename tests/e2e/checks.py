@@ -17,7 +17,8 @@ def check_server(snapshot, sent: list) -> list[str]:
     - no two writes of a row were answered `applied` with the same version, nor any above the version stored;
     - every tracked value acknowledged as written (applied or merged) is in the row, or in `conflicts`, or was
       replaced by a change made on top of the version that wrote it (so its writer had seen it);
-    - no conflict is stored twice."""
+    - no conflict is stored twice;
+    - every visit names a stored household, every assist a stored visit and a resident of its household."""
     broken = []
     by_row: dict = {}
     for s in sent:
@@ -53,6 +54,13 @@ def check_server(snapshot, sent: list) -> list[str]:
         if repr(conflict) in seen:
             broken.append(f"the conflict {conflict} is stored twice")
         seen.add(repr(conflict))
+    # The database no longer checks these (migration f3c8d2a6b9e1): the push must.
+    broken += [f"visit {i} names no stored household {v['household_id']}" for i, v in snapshot.visits.items()
+               if v["household_id"] not in snapshot.households]
+    broken += [f"an assist names no stored visit {a[0]}" for a in snapshot.assists if a[0] not in snapshot.visits]
+    broken += [f"an assist of visit {a[0]} names resident {a[1]}, not of its household" for a in snapshot.assists
+               if a[1] is not None and a[0] in snapshot.visits and
+               snapshot.residents.get(a[1], {}).get("household_id") != snapshot.visits[a[0]]["household_id"]]
     return broken
 
 

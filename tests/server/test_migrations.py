@@ -87,6 +87,30 @@ def test_the_identity_and_heartbeat_migration_goes_down_and_up(database_url):
         db.engine.dispose()
 
 
+def test_visits_and_assists_lose_their_foreign_keys_and_get_them_back(database_url):
+    """f3c8d2a6b9e1 drops the three foreign keys the push checks itself; downgrade makes them again."""
+    from sqlalchemy import inspect
+
+    from flask_migrate import downgrade
+
+    def keys(conn):
+        return {(table, fk["referred_table"]) for table in ("visits", "assists")
+                for fk in inspect(conn).get_foreign_keys(table)}
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade(revision="f3c8d2a6b9e1")
+        with db.engine.connect() as conn:
+            assert keys(conn) == set()
+            assert {"ix_visits_household_id", "ix_visits_official_id"} <= {
+                i["name"] for i in inspect(conn).get_indexes("visits")}
+        downgrade(revision="-1")
+        with db.engine.connect() as conn:
+            assert keys(conn) == {("visits", "households"), ("visits", "users"), ("assists", "visits")}
+        upgrade()
+        db.engine.dispose()
+
+
 def test_the_area_names_migration_reports_duplicates_and_goes_back(database_url, capfd):
     """Two villages of one commune named alike ("Thôn Đông", "thon dong") before names were unique: the migration
     keeps both, gives the name's key to the first only and logs the command that resolves the second; downgrade

@@ -20,10 +20,10 @@ from tests.conftest import World, household_change, make_app, push
 from tests.fieldapp.conftest import Listener
 
 ROOT = Path(__file__).resolve().parents[2]
-PREVIOUS = "cf624cf"
-"""The release before the identity and heartbeat migration (main before this branch)."""
-OLD_HEAD = "e2b7c4d9a1f3"
-"""The head before this release's migration (d7a3c5e9f1b2)."""
+PREVIOUS = "b062c39"
+"""The release before the migration that drops the visits' foreign keys (main before this change)."""
+OLD_HEAD = "d7a3c5e9f1b2"
+"""The head before this release's migration (f3c8d2a6b9e1)."""
 
 
 def migrated(url: str, revision: str = "head", **config):
