@@ -87,13 +87,14 @@ def rows_by_ids(wanted: list[tuple]) -> list[dict]:
             if _postgresql():
                 select, uuids = f"SELECT {_as_wire(columns)} FROM {table.name} WHERE ", []
             else:
-                # SQLite: the stored hex, dashed here, which costs a third of the lookup less than substr() in the
-                # query.
+                # SQLite: the stored hex, given back as the canonical id asked for (or dashed here), which costs a
+                # third of the lookup less than substr() in the query.
                 select = f"SELECT {', '.join(c.name for c in columns)} FROM {table.name} WHERE "
                 uuids = [n for n, column in enumerate(columns) if isinstance(column.type, Uuid)]
             plans.append((_row_type(table.name, names), uuids, len(cursors)))
             cursors.extend(_execute(select + where, params) for where, params in _among("id", ids))
         found = [cursor.fetchall() for cursor in cursors]
+    asked = {} if _postgresql() else {i.replace("-", ""): i for _, ids, _ in wanted for i in ids}
     out = []
     for n, (row_type, uuids, first) in enumerate(plans):
         last = plans[n + 1][2] if n + 1 < len(plans) else len(cursors)
@@ -101,7 +102,10 @@ def rows_by_ids(wanted: list[tuple]) -> list[dict]:
         for fetched in found[first:last]:
             for row in fetched:
                 if uuids:
-                    row = [dash(v) if i in uuids and v is not None else v for i, v in enumerate(row)]
+                    row = list(row)
+                    for i in uuids:
+                        if (value := row[i]) is not None:
+                            row[i] = asked.get(value) or dash(value)
                 rows[row[0]] = row_type(*row)
         out.append(rows)
     return out
@@ -129,7 +133,8 @@ def _among(column: str, ids: list[str]):
     for start in range(0, len(ids), SLICE):
         some = ids[start:start + SLICE]
         if _postgresql():
-            yield f"{column} = ANY(%s::uuid[])", [some]
+            # One text of the array: psycopg dumped a list's ids one by one in Python.
+            yield f"{column} = ANY(%s::text::uuid[])", ["{" + ",".join(some) + "}"]
         else:  # SQLite holds an id as its 32 hex digits
             yield f"{column} IN ({', '.join('?' * len(some))})", [i.replace("-", "") for i in some]
 
