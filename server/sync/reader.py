@@ -134,7 +134,7 @@ def _among(column: str, ids: list[str]):
         some = ids[start:start + SLICE]
         if _postgresql():
             # One text of the array: psycopg dumped a list's ids one by one in Python.
-            yield f"{column} = ANY(%s::text::uuid[])", ["{" + ",".join(some) + "}"]
+            yield f"{column} = ANY(%t::uuid[])", ["{" + ",".join(some) + "}"]
         else:  # SQLite holds an id as its 32 hex digits
             yield f"{column} IN ({', '.join('?' * len(some))})", [i.replace("-", "") for i in some]
 
