@@ -9,11 +9,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, headers, inputs, logs, openapi, proxies
-from . import health, identity
+from . import health, identity, migrating
 from .auth.sessions import ServerSessions
 from .config import REPOSITORY_KEYS, Config, ConfigError, problems
 from .errors import database_unavailable, http_error
-from .extensions import api, db, migrate
+from .extensions import api, db
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -42,7 +42,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.session_interface = ServerSessions()
     logs.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    migrating.init_app(app, db)
     openapi.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -1,5 +1,4 @@
 """Flask extensions, created unbound and attached to the app in create_app with init_app."""
-from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -14,5 +13,4 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-migrate = Migrate()
 api = Api()

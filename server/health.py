@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import access
+from . import access, migrating
 from .errors import RETRY_AFTER_SECONDS, _page, json_error, wants_json
 from .extensions import db
 from .models import UTCDateTime, utcnow
@@ -32,7 +32,6 @@ from .models import UTCDateTime, utcnow
 HEARTBEAT_SECONDS = 30
 WORKER_STALE_SECONDS = 120
 UNGUARDED = {"health.healthz", "health.readyz", "static"}
-MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 bp = Blueprint("health", __name__)
 
@@ -56,15 +55,10 @@ _heads: dict = {}
 
 
 def code_revisions() -> tuple[frozenset, frozenset]:
-    """(heads, every revision) of this release's migrations, read once per process."""
+    """(heads, every revision) of this release's migrations, read once per process (without Alembic: see
+    server/migrating.py)."""
     if not _heads:
-        from alembic.config import Config as AlembicConfig
-        from alembic.script import ScriptDirectory
-        config = AlembicConfig()
-        config.set_main_option("script_location", MIGRATIONS)
-        script = ScriptDirectory.from_config(config)
-        _heads["heads"] = frozenset(script.get_heads())
-        _heads["all"] = frozenset(r.revision for r in script.walk_revisions())
+        _heads["heads"], _heads["all"] = migrating.revisions()
     return _heads["heads"], _heads["all"]
 
 

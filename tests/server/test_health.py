@@ -85,3 +85,39 @@ def test_the_real_worker_beats(database_url, tmp_path):
             worker.wait(10)
         with app.app_context():
             db.engine.dispose()
+
+
+def test_the_revisions_read_without_alembic_are_alembics(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from server import migrating
+
+    config = Config()
+    config.set_main_option("script_location", migrating.DIRECTORY)
+    script = ScriptDirectory.from_config(config)
+    assert migrating.revisions() == (frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions()))
+    # Two heads, as a merge of two branches would have before it: both are heads.
+    for name, revision, down in (("a.py", "aaa", None), ("b.py", "bbb", "'aaa'"), ("c.py", "ccc", "'aaa'"),
+                                 ("d.py", "ddd", "('bbb', 'ccc')"), ("e.py", "eee", "'bbb'")):
+        (tmp_path / name).write_text(f"revision = '{revision}'\ndown_revision = {down}\n")
+    assert migrating.revisions(str(tmp_path)) == (frozenset({"ddd", "eee"}),
+                                                  frozenset({"aaa", "bbb", "ccc", "ddd", "eee"}))
+
+
+def test_a_serving_worker_never_loads_alembic_but_flask_db_still_runs(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "SECRET_KEY": "s" * 40, "PYTHONPATH": str(ROOT)}
+    serving = subprocess.run([sys.executable, "-c", "import sys; from server import create_app; "
+                              "app = create_app(); app.test_client().get('/readyz'); "
+                              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako', "
+                              "'flask_migrate')))"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert serving.returncode == 0, serving.stderr[-2000:]
+    assert serving.stdout.strip().splitlines()[-1] == "[]"
+    flask = Path(sys.executable).with_name("flask")
+    upgraded = subprocess.run([str(flask), "--app", "server", "db", "upgrade"], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=ROOT)
+    assert upgraded.returncode == 0, upgraded.stderr[-2000:]
+    current = subprocess.run([str(flask), "--app", "server", "db", "current"], env=env, capture_output=True,
+                             text=True, timeout=120, cwd=ROOT)
+    heads, _ = health.code_revisions()
+    assert current.returncode == 0 and set(heads) <= set(current.stdout.split()), current.stdout + current.stderr
