@@ -144,3 +144,34 @@ def test_every_topic_and_outcome_has_both_labels():
         for key, msgid in vocab.items():  # the English label is the msgid; its Vietnamese is in the catalogue
             assert label(vocab, key, "en") == msgid and label(vocab, key, "vi") not in ("", msgid, key)
     assert label(TOPICS, "vneid_level2") == "Định danh mức 2"
+
+
+def test_raw_changes_loads_as_list_of_raw_does():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from marshmallow import Schema, ValidationError, fields
+
+    from shared.schemas import RawChanges
+
+    class AsList(Schema):
+        changes = fields.List(fields.Raw(), required=True)
+
+    class AsRaw(Schema):
+        changes = RawChanges(required=True)
+
+    def load(schema, value):
+        try:
+            return "ok", schema.load({"changes": value})
+        except ValidationError as err:
+            return "error", err.messages, err.valid_data
+
+    json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                    max_size=3), max_leaves=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(json)
+    def agree(value):
+        assert load(AsRaw(), value) == load(AsList(), value)
+
+    agree()
