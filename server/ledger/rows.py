@@ -113,12 +113,12 @@ class Ledger:
         assists = [row.pop("assists") for row in self.visits]
         for row in self.visits:
             row["seq"], seq = seq, seq + 1
-        self.inserted = visits.insert_visits(self.visits)
-        visits.insert_assists([
+        # The assists of every visit: those of a visit a concurrent push stored first are not inserted.
+        self.inserted = visits.insert_visits(self.visits, [
             {"visit_id": row["id"], "resident_id": a["resident_id"] and str(a["resident_id"]), "topic": a["topic"],
              "outcome": a["outcome"], "note": a["note"], "household_id": row["household_id"],
              "commune_id": row["commune_id"]}
-            for row, some in zip(self.visits, assists) if row["id"] in self.inserted for a in some])
+            for row, some in zip(self.visits, assists) for a in some])
         return seq
 
     def touched(self) -> set:

@@ -31,20 +31,24 @@ def _is_utc_time(column) -> bool:
     return isinstance(getattr(column.type, "impl", None), DateTime)  # models.UTCDateTime
 
 
-def insert_visits(rows: list[dict]) -> set[str]:
-    """Insert the visits whose id is not stored yet; returns the ids inserted."""
+def insert_visits(rows: list[dict], assists: list[dict] = ()) -> set[str]:
+    """Insert the visits whose id is not stored yet, and the `assists` of those; returns the ids inserted. On
+    PostgreSQL one statement for both (its visits' insert a CTE that the assists' insert reads)."""
     if db.engine.dialect.name == "postgresql":
-        found = _pg_insert("visits", VISIT_COLUMNS, rows, "ON CONFLICT (id) DO NOTHING RETURNING id::text")
+        found = _pg_insert_with_assists(rows, assists)
         return {row[0] for row in found}
     cursor = _sqlite_cursor()
     cursor.executemany(_sqlite_statement("INSERT OR IGNORE INTO visits", VISIT_COLUMNS),
                        _sqlite_values(rows, VISIT_COLUMNS))
     if cursor.rowcount == len(rows):
-        return {row["id"] for row in rows}
-    # A concurrent push stored some of these ids first: ours are those carrying this batch's seq numbers.
-    seqs = [row["seq"] for row in rows]
-    cursor.execute("SELECT id FROM visits WHERE seq BETWEEN ? AND ?", (min(seqs), max(seqs)))
-    return {dash(hex_id) for (hex_id,) in cursor.fetchall()}
+        inserted = {row["id"] for row in rows}
+    else:
+        # A concurrent push stored some of these ids first: ours are those carrying this batch's seq numbers.
+        seqs = [row["seq"] for row in rows]
+        cursor.execute("SELECT id FROM visits WHERE seq BETWEEN ? AND ?", (min(seqs), max(seqs)))
+        inserted = {dash(hex_id) for (hex_id,) in cursor.fetchall()}
+    insert_assists([a for a in assists if a["visit_id"] in inserted])
+    return inserted
 
 
 def insert_assists(rows: list[dict]) -> None:
@@ -125,8 +129,28 @@ def _pg_insert(table: str, columns: tuple, rows: list[dict], tail: str) -> list:
     cursor = db.session.connection().connection.driver_connection.cursor()
     names = ", ".join(columns)
     cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, %s) "
-                   f"{tail}", [orjson.dumps(rows, default=_pg_json, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()])
+                   f"{tail}", [_pg_rows(rows)])
     return cursor.fetchall() if tail.endswith("::text") else []
+
+
+_VISITS = ", ".join(VISIT_COLUMNS)
+_ASSISTS = ", ".join(ASSIST_COLUMNS)
+_WITH_ASSISTS = (
+    f"WITH inserted AS (INSERT INTO visits ({_VISITS}) SELECT {_VISITS} FROM json_populate_recordset(NULL::visits, %s)"
+    f" ON CONFLICT (id) DO NOTHING RETURNING id), "
+    f"its_assists AS (INSERT INTO assists ({_ASSISTS}) SELECT {_ASSISTS} FROM json_populate_recordset(NULL::assists, "
+    f"%s) AS a WHERE a.visit_id IN (SELECT id FROM inserted)) "
+    f"SELECT id::text FROM inserted")
+
+
+def _pg_insert_with_assists(rows: list[dict], assists: list[dict]) -> list:
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor.execute(_WITH_ASSISTS, [_pg_rows(rows), _pg_rows(assists)])
+    return cursor.fetchall()
+
+
+def _pg_rows(rows) -> str:
+    return orjson.dumps(rows, default=_pg_json, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def _pg_json(value):

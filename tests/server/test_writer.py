@@ -68,6 +68,34 @@ def test_the_writer_stores_what_sqlalchemy_stores(app, world):
         db.session.rollback()
 
 
+def test_visits_with_their_assists_store_what_sqlalchemy_stores(app, world):
+    with app.app_context():
+        visits, assists = rows(world, *a_household_and_official(world))
+        db.session.execute(insert(Visit), [{**v} for v in visits])
+        db.session.execute(insert(Assist), assists)
+        by_sqlalchemy = stored()
+        db.session.execute(delete(Assist))
+        db.session.execute(delete(Visit))
+
+        assert writer.insert_visits([{**v} for v in visits], assists) == {v["id"] for v in visits}
+        assert stored() == by_sqlalchemy
+        db.session.rollback()
+
+
+def test_the_assists_of_a_visit_stored_first_are_not_inserted(app, world):
+    with app.app_context():
+        (first, second), assists = rows(world, *a_household_and_official(world))
+        assert {a["visit_id"] for a in assists} == {first["id"]}
+        assert writer.insert_visits([first]) == {first["id"]}  # stored first, by another push, without its assists
+        again = {**first, "seq": 9}
+        assert writer.insert_visits([again, {**second, "seq": 10}], assists) == {second["id"]}
+        assert db.session.execute(select(Assist.visit_id)).scalars().all() == []
+        assert writer.insert_visits([{**second, "id": new_id(), "seq": 11}, {**first, "id": (third := new_id()),
+                                     "seq": 12}], [{**a, "visit_id": third} for a in assists]) != set()
+        assert db.session.execute(select(Assist.visit_id)).scalars().all() == [third, third]
+        db.session.rollback()
+
+
 def test_the_writer_skips_ids_already_stored(app, world):
     with app.app_context():
         first, second = rows(world, *a_household_and_official(world))[0]
