@@ -21,7 +21,7 @@ from marshmallow import EXCLUDE, RAISE, ValidationError, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
-from shared.ids import is_canonical
+from shared.ids import _CANONICAL
 from shared.schemas import ChangeSchema, Text, VisitData
 
 _BAD = object()
@@ -60,12 +60,12 @@ def _printable_never_forbidden(forbidden: re.Pattern) -> bool:
 
 
 def _text_check(field):
-    """A Text's own check, that it holds none of the characters it refuses. msgspec's pattern would call the same
-    `re` from C, at twice the cost; most texts are printable, which str.isprintable() says at a tenth of it."""
+    """A Text's own check, that it holds none of the characters it refuses: v, or _BAD. msgspec's pattern would call
+    the same `re` from C, at twice the cost; most texts are printable, which str.isprintable() says at half of it."""
     search = field.forbidden.search
     if _printable_never_forbidden(field.forbidden):
-        return lambda v: v.isprintable() or search(v) is None
-    return lambda v: search(v) is None
+        return lambda v: v if v.isprintable() or search(v) is None else _BAD
+    return lambda v: v if search(v) is None else _BAD
 
 
 def _annotated(kind, meta: dict):
@@ -167,7 +167,7 @@ def _compile_field(field) -> _Field:
     elif kind in (Text, fields.String):
         base = str
         if kind is Text:
-            checks.append(_text_check(field))
+            first = _text_check(field)
     elif kind is fields.UUID:
         if validators:
             raise TypeError(f"fastload: a UUID field with validators: {field}")  # they would take a UUID
@@ -211,8 +211,8 @@ def _compile_field(field) -> _Field:
     return _Field(annotation, _post(first, checks))
 
 
-def _canonical(v):
-    return v if is_canonical(v) else _BAD
+def _canonical(v, canonical=_CANONICAL):
+    return v if canonical(v) is not None else _BAD
 
 
 def _shallow_dict(v):

@@ -81,6 +81,26 @@ changes = st.fixed_dictionaries(
               "priority": anything, "device_id": anything})
 
 
+# Hostile payloads: what no JSON parser gives (bytes, tuples, sets, objects, keys that are no text, lone surrogates
+# in keys), and JSON of any shape where a field or an assist is expected. The fast path must never accept one that
+# the schema refuses, nor fail otherwise than by stepping aside.
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts),
+                           lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                   st.dictionaries(texts, inner, max_size=3)), max_leaves=8)
+oddities = st.one_of(st.binary(max_size=8), st.tuples(st.integers()), st.frozensets(st.integers(), max_size=2),
+                     st.just(object()), st.dates(), st.datetimes(timezones=offsets), st.uuids(),
+                     st.just(float("nan")), st.just(2 ** 64), st.just(-(2 ** 63) - 1), st.just(10 ** 30))
+hostile_values = st.one_of(json_values, oddities)
+hostile_keys = st.one_of(texts, st.integers(), st.none(), st.just("\ud800"), st.just("started_at\x00"))
+
+
+def hostile(base: st.SearchStrategy, keys) -> st.SearchStrategy:
+    """`base`'s records with some of `keys` given hostile values, and hostile keys added."""
+    return st.builds(lambda record, replaced, extra: {**record, **replaced, **extra}, base,
+                     st.dictionaries(st.sampled_from(keys), hostile_values, max_size=3),
+                     st.dictionaries(hostile_keys, hostile_values, max_size=2))
+
+
 # Well-formed records in the spellings the field app sends: these must take the fast path.
 plain_texts = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), max_size=40)
 good_assists = st.fixed_dictionaries(
@@ -95,6 +115,17 @@ good_visits = st.fixed_dictionaries(
               "lat": st.one_of(st.none(), st.floats(-90, 90), st.integers(-90, 90)),
               "lon": st.one_of(st.none(), st.floats(-180, 180)), "accuracy_m": st.one_of(st.none(), st.floats(0, 1e5)),
               "replaces_id": st.one_of(st.none(), ids), "assists": st.lists(good_assists, max_size=4)})
+
+
+hostile_assists = hostile(good_assists, ["resident_id", "topic", "outcome", "note"])
+hostile_visits = st.one_of(
+    hostile(good_visits, list(VisitData().fields)),
+    st.builds(lambda v, a: {**v, "assists": a}, good_visits,
+              st.lists(st.one_of(hostile_assists, hostile_values), min_size=1, max_size=3)))
+hostile_changes = hostile(st.fixed_dictionaries({"table": st.sampled_from(list(PUSH_TABLES)), "id": ids},
+                                                optional={"op": st.sampled_from(["upsert", "delete"]),
+                                                          "base_version": st.integers(0, 5), "data": st.just({})}),
+                          list(ChangeSchema().fields))
 
 
 def canon(value):
@@ -153,6 +184,18 @@ def test_fast_visit_agrees_with_the_schema(data):
 @SETTINGS
 @given(changes)
 def test_fast_change_agrees_with_the_schema(raw):
+    agree(fast_change, CHANGE, raw)
+
+
+@SETTINGS
+@given(hostile_visits)
+def test_a_hostile_visit_never_takes_the_fast_path_past_the_schema(data):
+    agree(fast_visit, VISIT, data)
+
+
+@SETTINGS
+@given(st.one_of(hostile_changes, hostile_values))
+def test_a_hostile_change_never_takes_the_fast_path_past_the_schema(raw):
     agree(fast_change, CHANGE, raw)
 
 
