@@ -1,11 +1,11 @@
 """Fast loads of a pushed change and of a visit's data: msgspec types compiled from the marshmallow schemas.
 
 The push of a batch spent most of its validation time in Python, so the common, well-formed record is checked by
-msgspec (C) against a Struct built at import from the schema's own fields and validators: lengths, ranges and
-choices become msgspec constraints, the characters a `Text` refuses a pattern, ids the canonical pattern. What
-msgspec cannot say is checked after it in Python, by the schema's own code: dates and times are parsed with the
-field's own function (msgspec's parser reads "t" and 7 fraction digits otherwise), other validators and the
-@validates / @validates_schema hooks are called. A loader returns what the schema's load returns, except that ids
+msgspec (C) against a Struct built at import from the schema's own fields and validators: types, required fields,
+the unknown-field policy, lengths, ranges and choices become msgspec's. What msgspec cannot say, or says slower
+than Python, is checked after it by the schema's own code: the characters a `Text` refuses, ids (canonical, by
+shared.ids's pattern), dates and times parsed with the field's own function (msgspec's parser reads "t" and rounds
+7 fraction digits), other validators, and the @validates / @validates_schema hooks. A loader returns what the schema's load returns, except that ids
 stay the canonical strings they came as (str of the schema's UUID). For anything it is not sure of (an error, or an
 unusual but valid spelling such as 5.0 for 5) it returns None, and the caller loads with the schema, which gives
 the same result or the error messages. A schema feature it cannot follow (a field type or a hook it does not know)
@@ -199,7 +199,8 @@ def _compile_field(field) -> _Field:
     else:
         raise TypeError(f"fastload: no fast load of a {kind.__name__} field")
     for validator in validators:  # into msgspec's constraints where they fit, else checked after it
-        if type(validator) is validate.Length and (base is str or kind is fields.List) and literal is None:
+        if (type(validator) is validate.Length and (base is str or kind is fields.List) and literal is None
+                and not {"min_length", "max_length"} & set(meta)):  # a second Length: checked in Python
             _length(validator, meta)
         elif not (type(validator) is validate.Range and base in (int, float) and _range(validator, meta, base)):
             checks.append(_check(validator))

@@ -14,7 +14,7 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 
 from server.sync.fastload import compile_schema, fast_change, fast_visit
 from shared.ids import new_id
-from shared.schemas import ChangeSchema, HouseholdData, ResidentData, VisitData
+from shared.schemas import ChangeSchema, HouseholdData, ResidentData, Text, VisitData
 from shared.vocab import OUTCOMES, PUSH_TABLES, SEXES, TOPICS, VISIT_STATUSES
 
 VISIT, CHANGE = VisitData(), ChangeSchema()
@@ -328,6 +328,30 @@ def test_a_schemas_own_validators_and_unknown_policy_are_followed():
         assert load({"n": 2, "x": x}) is None, x
     for x in (2 ** 53 + 1, -(2 ** 63), 2 ** 64 + 1):  # float() rounds them, in the schema as here
         assert canon(load({"n": 2, "x": x})) == canon(Odd().load({"n": 2, "x": x})), x
+
+
+class Renamed(Schema):
+    from_ = fields.Date(data_key="from", load_default=None)
+    when = fields.AwareDateTime()  # optional, no load_default: left out when missing
+    extra = fields.Dict()
+    low = fields.Float(validate=validate.Range(min=0))  # one bound: the infinity is the field's to refuse
+    tag = Text(validate=[validate.OneOf(["a", "b"]), validate.Length(max=1)])
+    pair = fields.String(validate=[validate.Length(min=2), validate.Length(max=3)])  # both hold
+
+
+def test_renamed_fields_fields_left_out_and_a_dict_that_is_null():
+    load, schema = compile_schema(Renamed()), Renamed()
+    assert load({}) == schema.load({}) == {"from_": None}
+    assert load({"from": "2026-01-02", "when": "2026-01-02T03:04:05+07:00"}) == schema.load(
+        {"from": "2026-01-02", "when": "2026-01-02T03:04:05+07:00"})
+    # The attribute is no key of the payload: an unknown field, which this schema refuses.
+    for bad in ({"from_": "2026-01-02"}, {"extra": None}, {"extra": []}, {"low": float("inf")}, {"low": -1}, {"tag": "c"},
+                {"when": "2026-01-02T03:04:05"}, {"from": "2026-02-30"}, {"pair": "a"}, {"pair": "abcd"}):
+        with pytest.raises(ValidationError):
+            schema.load(bad)
+        assert load(bad) is None, bad
+    assert load({"extra": {"a": [1]}, "low": 0, "tag": "b", "pair": "abc"}) == {
+        "from_": None, "extra": {"a": [1]}, "low": 0.0, "tag": "b", "pair": "abc"}
 
 
 class Prepared(Schema):
