@@ -32,10 +32,12 @@ _UNSET = msgspec.UNSET
 class _Field:
     """What one marshmallow field compiles to: the msgspec annotation (its constraints in Meta) and `post`, a
     function of the value msgspec gives (never None) that returns the value as the schema loads it, or _BAD; None
-    when msgspec gives it already."""
+    when msgspec gives it already. `test`, when the post only checks: (a Python expression of `v` and `{x}`, x),
+    true when the value is good, which the generated loader inlines."""
 
-    def __init__(self, annotation, post=None):
-        self.annotation, self.post = annotation, post
+    def __init__(self, annotation, post=None, test=None, takes_none=False):
+        self.annotation, self.post, self.test = annotation, post, test
+        self.takes_none = takes_none  # None passes msgspec even where the field refuses it (an Any)
 
 
 def _printable_never_forbidden(forbidden: re.Pattern) -> bool:
@@ -59,13 +61,15 @@ def _printable_never_forbidden(forbidden: re.Pattern) -> bool:
     return True
 
 
-def _text_check(field):
-    """A Text's own check, that it holds none of the characters it refuses: v, or _BAD. msgspec's pattern would call
-    the same `re` from C, at twice the cost; most texts are printable, which str.isprintable() says at half of it."""
+def _text_check(field) -> tuple:
+    """A Text's own check, that it holds none of the characters it refuses: as a test to inline, and as a post.
+    msgspec's pattern would call the same `re` from C, at twice the cost; most texts are printable, which
+    str.isprintable() says at half of it."""
     search = field.forbidden.search
     if _printable_never_forbidden(field.forbidden):
-        return lambda v: v if v.isprintable() or search(v) is None else _BAD
-    return lambda v: v if search(v) is None else _BAD
+        return ("v.isprintable() or {x}(v) is None", search), \
+            lambda v: v if v.isprintable() or search(v) is None else _BAD
+    return ("{x}(v) is None", search), lambda v: v if search(v) is None else _BAD
 
 
 def _annotated(kind, meta: dict):
@@ -159,7 +163,7 @@ def _parsed(field):
 
 
 def _compile_field(field) -> _Field:
-    kind, meta, checks, first, literal = type(field), {}, [], None, None
+    kind, meta, checks, first, literal, test = type(field), {}, [], None, None, None
     validators = list(field.validators)
     if validators and (literal := _choices(field, validators[0])) is not None:
         validators.pop(0)  # the Literal checks it, and the characters with it
@@ -167,11 +171,12 @@ def _compile_field(field) -> _Field:
     elif kind in (Text, fields.String):
         base = str
         if kind is Text:
-            first = _text_check(field)
+            test, first = _text_check(field)
     elif kind is fields.UUID:
         if validators:
             raise TypeError(f"fastload: a UUID field with validators: {field}")  # they would take a UUID
-        base, first = str, _canonical  # a pattern in msgspec's Meta would call `re` from C, at twice the cost
+        # A pattern in msgspec's Meta would call `re` from C, at twice the cost.
+        base, first, test = str, _canonical, ("{x}(v) is not None", _CANONICAL)
     elif kind is fields.Integer:
         base = int
     elif kind is fields.Float:
@@ -209,7 +214,7 @@ def _compile_field(field) -> _Field:
     annotation = _annotated(base, meta)
     if field.allow_none:
         annotation = annotation | None  # None skips the validators, as in marshmallow
-    return _Field(annotation, _post(first, checks))
+    return _Field(annotation, _post(first, checks), test if not checks else None, base is Any)
 
 
 def _canonical(v, canonical=_CANONICAL):
@@ -259,7 +264,7 @@ def _compile(schema):
     unknown = schema.unknown
     if unknown not in (EXCLUDE, RAISE):
         raise TypeError(f"fastload: {name} includes unknown fields")
-    members, posts, defaults = [], [], []  # posts: (attribute, post, load_default, allow_none)
+    members, steps = [], []  # steps: (attribute, _Field, field) of each field the loader must look at again
     for key, field in schema.load_fields.items():
         attribute, data_key = field.attribute or key, field.data_key or key
         if not attribute.isidentifier() or keyword.iskeyword(attribute) or attribute.startswith("_"):
@@ -278,10 +283,8 @@ def _compile(schema):
         else:
             spec = msgspec.field(default=default, name=data_key)
         members.append((attribute, annotation, spec))
-        if compiled.post is not None:
-            posts.append((attribute, compiled.post, default, field.allow_none))
-        elif default is missing and not field.required:
-            defaults.append(attribute)
+        if compiled.post is not None or (default is missing and not field.required):
+            steps.append((attribute, compiled, field))
     struct = msgspec.defstruct(name + "Struct", members, kw_only=True, gc=False,
                                forbid_unknown_fields=unknown == RAISE)
     field_hooks = []
@@ -294,39 +297,56 @@ def _compile(schema):
         if many or kwargs.get("pass_original"):
             raise TypeError(f"fastload: {name}.{attr} takes the collection or the original data")
         schema_hooks.append(getattr(schema, attr))
-    asdict, posts, defaults = msgspec.structs.asdict, tuple(posts), tuple(defaults)
+    return struct, _finish(name, steps, field_hooks, schema_hooks, unknown)
 
-    def finish(value) -> dict:
-        out = asdict(value)
-        for attribute, post, default, allow_none in posts:
-            v = out[attribute]
-            if v is None:
-                if not allow_none:  # an Any (a Dict) takes None
-                    return _BAD
-            elif v is _UNSET:
-                if default is missing:
-                    del out[attribute]
-                else:
-                    out[attribute] = default() if callable(default) else default
+
+def _finish(name: str, steps: list, field_hooks: list, schema_hooks: list, unknown: str):
+    """The function of a Struct instance that returns the dict the schema's load gives, or _BAD: its source
+    generated, one plain statement per check, as dataclasses does, since a loop over the fields' functions cost
+    as much as the checks themselves."""
+    env = {"asdict": msgspec.structs.asdict, "BAD": _BAD, "UNSET": _UNSET, "ValidationError": ValidationError,
+           "unknown": unknown}
+    lines = ["def finish(value):", "    out = asdict(value)"]
+    for i, (attribute, compiled, field) in enumerate(steps):
+        key, default = repr(attribute), field.load_default
+        lines.append(f"    v = out[{key}]")
+        branches = []
+        if not field.required:  # missing: its load_default, or no key at all
+            env[f"default{i}"] = default
+            branches.append(("v is UNSET", [f"del out[{key}]"] if default is missing else
+                             [f"out[{key}] = default{i}()" if callable(default) else f"out[{key}] = default{i}"]))
+        if compiled.post is not None:
+            # None skips the post (a null where the field allows it); an Any (a Dict) takes None where it does not.
+            if field.allow_none or compiled.takes_none:
+                branches.insert(0, ("v is None", ["pass" if field.allow_none else "return BAD"]))
+            if compiled.test is not None:
+                expression, env[f"x{i}"] = compiled.test
+                branches.append((f"not ({expression.format(x=f'x{i}')})", ["return BAD"]))
             else:
-                v = post(v)
-                if v is _BAD:
-                    return _BAD
-                out[attribute] = v
-        for attribute in defaults:
-            if out[attribute] is _UNSET:
-                del out[attribute]
-        if field_hooks or schema_hooks:
-            try:
-                for attribute, hook, data_key in field_hooks:
-                    if attribute in out:
-                        hook(out[attribute], data_key=data_key)
-                for hook in schema_hooks:
-                    hook(out, partial=None, many=False, unknown=unknown)
-            except ValidationError:
-                return _BAD
-        return out
-    return struct, finish
+                env[f"post{i}"] = compiled.post
+                branches.append((None, [f"v = post{i}(v)", "if v is BAD:", "    return BAD", f"out[{key}] = v"]))
+        for j, (condition, body) in enumerate(branches):
+            if condition is None and j == 0:  # nothing to tell apart first
+                lines.extend("    " + line for line in body)
+                continue
+            lines.append("    " + ("else:" if condition is None else ("if " if j == 0 else "elif ") + condition + ":"))
+            lines.extend("        " + line for line in body)
+    if field_hooks or schema_hooks:
+        lines.append("    try:")
+        for i, (attribute, hook, data_key) in enumerate(field_hooks):
+            env[f"field_hook{i}"] = hook
+            lines += [f"        if {attribute!r} in out:",
+                      f"            field_hook{i}(out[{attribute!r}], data_key={data_key!r})"]
+        for i, hook in enumerate(schema_hooks):
+            env[f"schema_hook{i}"] = hook
+            lines.append(f"        schema_hook{i}(out, partial=None, many=False, unknown=unknown)")
+        lines += ["    except ValidationError:", "        return BAD"]
+    lines.append("    return out")
+    exec(compile("\n".join(lines) + "\n", f"<fastload {name}>", "exec"), env)
+    finish = env["finish"]
+    finish.source = "\n".join(lines)
+    return finish
+
 
 
 def compile_schema(schema):
