@@ -5,11 +5,12 @@ msgspec (C) against a Struct built at import from the schema's own fields and va
 the unknown-field policy, lengths, ranges and choices become msgspec's. What msgspec cannot say, or says slower
 than Python, is checked after it by the schema's own code: the characters a `Text` refuses, ids (canonical, by
 shared.ids's pattern), dates and times parsed with the field's own function (msgspec's parser reads "t" and rounds
-7 fraction digits), other validators, and the @validates / @validates_schema hooks. A loader returns what the schema's load returns, except that ids
-stay the canonical strings they came as (str of the schema's UUID). For anything it is not sure of (an error, or an
-unusual but valid spelling such as 5.0 for 5) it returns None, and the caller loads with the schema, which gives
-the same result or the error messages. A schema feature it cannot follow (a field type or a hook it does not know)
-fails at import, so that a schema change can never make it accept what the schema refuses.
+7 fraction digits), other validators, and the @validates / @validates_schema hooks. A loader returns what the
+schema's load returns, except that ids stay the canonical strings they came as (str of the schema's UUID). For
+anything it is not sure of (an error, or an unusual but valid spelling such as 5.0 for 5, or an uppercase id) it
+returns None, and the caller loads with the schema, which gives the same result or the error messages. A schema
+feature it cannot follow (a field type or a hook it does not know) fails at import, so that a schema change can
+never make it accept what the schema refuses.
 """
 import keyword
 import math
@@ -346,7 +347,6 @@ def _finish(name: str, steps: list, field_hooks: list, schema_hooks: list, unkno
     finish = env["finish"]
     finish.source = "\n".join(lines)
     return finish
-
 
 
 def compile_schema(schema):
