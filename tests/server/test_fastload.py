@@ -1,7 +1,8 @@
 """The fast loaders give exactly what the marshmallow schemas give, or step aside (None) for the schemas to decide.
 
-Both directions, on generated valid and near-valid records: a fast load is never a record the schema refuses, nor
-other values than the schema's; a well-formed record takes the fast path; what the schemas dump loads back the same.
+Both directions, on generated valid, near-valid and hostile records: a fast load is never a record the schema
+refuses, nor other values than the schema's; a well-formed record takes the fast path; what the schemas dump loads
+back the same.
 """
 import math
 import uuid
