@@ -1,7 +1,8 @@
 """The fast loaders give exactly what the marshmallow schemas give, or step aside (None) for the schemas to decide.
 
-Both directions, on generated valid and near-valid records: a fast load is never a record the schema refuses, nor
-other values than the schema's; a well-formed record takes the fast path; what the schemas dump loads back the same.
+Both directions, on generated valid, near-valid and hostile records: a fast load is never a record the schema
+refuses, nor other values than the schema's; a well-formed record takes the fast path; what the schemas dump loads
+back the same.
 """
 import math
 import uuid
@@ -14,7 +15,7 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 
 from server.sync.fastload import compile_schema, fast_change, fast_visit
 from shared.ids import new_id
-from shared.schemas import ChangeSchema, HouseholdData, ResidentData, VisitData
+from shared.schemas import ChangeSchema, HouseholdData, ResidentData, Text, VisitData
 from shared.vocab import OUTCOMES, PUSH_TABLES, SEXES, TOPICS, VISIT_STATUSES
 
 VISIT, CHANGE = VisitData(), ChangeSchema()
@@ -81,6 +82,26 @@ changes = st.fixed_dictionaries(
               "priority": anything, "device_id": anything})
 
 
+# Hostile payloads: what no JSON parser gives (bytes, tuples, sets, objects, keys that are no text, lone surrogates
+# in keys), and JSON of any shape where a field or an assist is expected. The fast path must never accept one that
+# the schema refuses, nor fail otherwise than by stepping aside.
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts),
+                           lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                   st.dictionaries(texts, inner, max_size=3)), max_leaves=8)
+oddities = st.one_of(st.binary(max_size=8), st.tuples(st.integers()), st.frozensets(st.integers(), max_size=2),
+                     st.just(object()), st.dates(), st.datetimes(timezones=offsets), st.uuids(),
+                     st.just(float("nan")), st.just(2 ** 64), st.just(-(2 ** 63) - 1), st.just(10 ** 30))
+hostile_values = st.one_of(json_values, oddities)
+hostile_keys = st.one_of(texts, st.integers(), st.none(), st.just("\ud800"), st.just("started_at\x00"))
+
+
+def hostile(base: st.SearchStrategy, keys) -> st.SearchStrategy:
+    """`base`'s records with some of `keys` given hostile values, and hostile keys added."""
+    return st.builds(lambda record, replaced, extra: {**record, **replaced, **extra}, base,
+                     st.dictionaries(st.sampled_from(keys), hostile_values, max_size=3),
+                     st.dictionaries(hostile_keys, hostile_values, max_size=2))
+
+
 # Well-formed records in the spellings the field app sends: these must take the fast path.
 plain_texts = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), max_size=40)
 good_assists = st.fixed_dictionaries(
@@ -95,6 +116,17 @@ good_visits = st.fixed_dictionaries(
               "lat": st.one_of(st.none(), st.floats(-90, 90), st.integers(-90, 90)),
               "lon": st.one_of(st.none(), st.floats(-180, 180)), "accuracy_m": st.one_of(st.none(), st.floats(0, 1e5)),
               "replaces_id": st.one_of(st.none(), ids), "assists": st.lists(good_assists, max_size=4)})
+
+
+hostile_assists = hostile(good_assists, ["resident_id", "topic", "outcome", "note"])
+hostile_visits = st.one_of(
+    hostile(good_visits, list(VisitData().fields)),
+    st.builds(lambda v, a: {**v, "assists": a}, good_visits,
+              st.lists(st.one_of(hostile_assists, hostile_values), min_size=1, max_size=3)))
+hostile_changes = hostile(st.fixed_dictionaries({"table": st.sampled_from(list(PUSH_TABLES)), "id": ids},
+                                                optional={"op": st.sampled_from(["upsert", "delete"]),
+                                                          "base_version": st.integers(0, 5), "data": st.just({})}),
+                          list(ChangeSchema().fields))
 
 
 def canon(value):
@@ -153,6 +185,18 @@ def test_fast_visit_agrees_with_the_schema(data):
 @SETTINGS
 @given(changes)
 def test_fast_change_agrees_with_the_schema(raw):
+    agree(fast_change, CHANGE, raw)
+
+
+@SETTINGS
+@given(hostile_visits)
+def test_a_hostile_visit_never_takes_the_fast_path_past_the_schema(data):
+    agree(fast_visit, VISIT, data)
+
+
+@SETTINGS
+@given(st.one_of(hostile_changes, hostile_values))
+def test_a_hostile_change_never_takes_the_fast_path_past_the_schema(raw):
     agree(fast_change, CHANGE, raw)
 
 
@@ -281,8 +325,34 @@ def test_a_schemas_own_validators_and_unknown_policy_are_followed():
     assert load({"n": 4, "word": "ab"}) is None and load({"n": 4, "y": 1}) is None  # Length(equal), RAISE
     assert load({"word": "b"}) is None  # required
     assert load({"n": 2, "x": 1}) == {"n": 2, "word": "a", "x": 1.0}
-    for x in (float("nan"), float("inf"), float("-inf"), 2 ** 53 + 1, True, "1.5"):
+    for x in (float("nan"), float("inf"), float("-inf"), 10 ** 400, True, "1.5"):
         assert load({"n": 2, "x": x}) is None, x
+    for x in (2 ** 53 + 1, -(2 ** 63), 2 ** 64 + 1):  # float() rounds them, in the schema as here
+        assert canon(load({"n": 2, "x": x})) == canon(Odd().load({"n": 2, "x": x})), x
+
+
+class Renamed(Schema):
+    from_ = fields.Date(data_key="from", load_default=None)
+    when = fields.AwareDateTime()  # optional, no load_default: left out when missing
+    extra = fields.Dict()
+    low = fields.Float(validate=validate.Range(min=0))  # one bound: the infinity is the field's to refuse
+    tag = Text(validate=[validate.OneOf(["a", "b"]), validate.Length(max=1)])
+    pair = fields.String(validate=[validate.Length(min=2), validate.Length(max=3)])  # both hold
+
+
+def test_renamed_fields_fields_left_out_and_a_dict_that_is_null():
+    load, schema = compile_schema(Renamed()), Renamed()
+    assert load({}) == schema.load({}) == {"from_": None}
+    assert load({"from": "2026-01-02", "when": "2026-01-02T03:04:05+07:00"}) == schema.load(
+        {"from": "2026-01-02", "when": "2026-01-02T03:04:05+07:00"})
+    # The attribute is no key of the payload: an unknown field, which this schema refuses.
+    for bad in ({"from_": "2026-01-02"}, {"extra": None}, {"extra": []}, {"low": float("inf")}, {"low": -1},
+                {"tag": "c"}, {"when": "2026-01-02T03:04:05"}, {"from": "2026-02-30"}, {"pair": "a"}, {"pair": "abcd"}):
+        with pytest.raises(ValidationError):
+            schema.load(bad)
+        assert load(bad) is None, bad
+    assert load({"extra": {"a": [1]}, "low": 0, "tag": "b", "pair": "abc"}) == {
+        "from_": None, "extra": {"a": [1]}, "low": 0.0, "tag": "b", "pair": "abc"}
 
 
 class Prepared(Schema):
