@@ -50,14 +50,20 @@ def stored() -> list:
     return [tuple(row) for row in visits + assists]
 
 
+def stored_by_sqlalchemy(world) -> tuple[list, list, list]:
+    """The rows, and what SQLAlchemy stores of them; the tables are left empty again."""
+    visits, assists = rows(world, *a_household_and_official(world))
+    db.session.execute(insert(Visit), [{**v} for v in visits])
+    db.session.execute(insert(Assist), assists)
+    by_sqlalchemy = stored()
+    db.session.execute(delete(Assist))
+    db.session.execute(delete(Visit))
+    return visits, assists, by_sqlalchemy
+
+
 def test_the_writer_stores_what_sqlalchemy_stores(app, world):
     with app.app_context():
-        visits, assists = rows(world, *a_household_and_official(world))
-        db.session.execute(insert(Visit), [{**v} for v in visits])
-        db.session.execute(insert(Assist), assists)
-        by_sqlalchemy = stored()
-        db.session.execute(delete(Assist))
-        db.session.execute(delete(Visit))
+        visits, assists, by_sqlalchemy = stored_by_sqlalchemy(world)
 
         assert writer.insert_visits([{**v} for v in visits]) == {v["id"] for v in visits}
         writer.insert_assists(assists)
@@ -70,12 +76,7 @@ def test_the_writer_stores_what_sqlalchemy_stores(app, world):
 
 def test_visits_with_their_assists_store_what_sqlalchemy_stores(app, world):
     with app.app_context():
-        visits, assists = rows(world, *a_household_and_official(world))
-        db.session.execute(insert(Visit), [{**v} for v in visits])
-        db.session.execute(insert(Assist), assists)
-        by_sqlalchemy = stored()
-        db.session.execute(delete(Assist))
-        db.session.execute(delete(Visit))
+        visits, assists, by_sqlalchemy = stored_by_sqlalchemy(world)
 
         assert writer.insert_visits([{**v} for v in visits], assists) == {v["id"] for v in visits}
         assert stored() == by_sqlalchemy
