@@ -1,4 +1,5 @@
 """Doorstep server: the system of record that the tablets sync with and the leaders' dashboard reads."""
+import gc
 import os
 import secrets
 
@@ -68,7 +69,23 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from .cli import register_cli
     register_cli(app)
+    if not app.config.get("TESTING"):
+        _tune_gc()
     return app
+
+
+GC_THRESHOLD = (20_000, 10, 10)
+"""Objects allocated, less those freed, between two runs of CPython's youngest collection (its default is 700)."""
+
+
+def _tune_gc() -> None:
+    """A push of 100 visits allocates about 100,000 objects, and with CPython's defaults its collector ran three times
+    a request, going through the app's long-lived objects (routes, schemas, SQLAlchemy's metadata) in its older
+    generations: 6% of a push's CPU. What exists once the app is built lives as long as the process, so it is frozen
+    out of the collector's reach, and the youngest generation is collected less often. Left as they are in tests,
+    where apps come and go in one process."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _check_secret_key(app: Flask, embedded: bool) -> None:

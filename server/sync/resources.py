@@ -29,6 +29,9 @@ class _Parser(FlaskParser):
 
 blp.ARGUMENTS_PARSER = _Parser()
 
+# Instances: given a class, webargs builds a schema (deep-copying its fields) for every request.
+PUSH_ARGS, PULL_ARGS = PushSchema(), PullArgsSchema()
+
 
 @blp.before_request
 def _readable_schema():
@@ -58,7 +61,7 @@ def _json(payload: dict):
 
 @blp.route("/push", methods=["POST"])
 @access.token("official", "leader", "admin")
-@blp.arguments(PushSchema)
+@blp.arguments(PUSH_ARGS)
 @blp.response(200, PushReplySchema)
 def push(batch):
     """Apply a batch of changes in one transaction; each change gets its own status.
@@ -74,7 +77,7 @@ def push(batch):
 
 @blp.route("/pull", methods=["GET"])
 @access.token(*personal.WORKERS)
-@blp.arguments(PullArgsSchema, location="query")
+@blp.arguments(PULL_ARGS, location="query")
 @blp.response(200, PullPageSchema)
 def pull(args):
     """One page of changes in the caller's scope after the cursor `since`.

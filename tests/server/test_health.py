@@ -121,3 +121,17 @@ def test_a_serving_worker_never_loads_alembic_but_flask_db_still_runs(tmp_path):
                              text=True, timeout=120, cwd=ROOT)
     heads, _ = health.code_revisions()
     assert current.returncode == 0 and set(heads) <= set(current.stdout.split()), current.stdout + current.stderr
+
+
+def test_a_serving_process_freezes_what_the_app_made_and_collects_less_often(tmp_path):
+    """server._tune_gc: in a process that serves (not under TESTING, where apps come and go), the collector's youngest
+    generation runs at GC_THRESHOLD, and what the app made is frozen; a test's app leaves the collector alone."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "SECRET_KEY": "s" * 40, "PYTHONPATH": str(ROOT)}
+    code = ("import gc; from server import create_app; from server.config import TestConfig; "
+            "create_app(TestConfig); print(gc.get_threshold(), gc.get_freeze_count()); "
+            "create_app(); print(gc.get_threshold(), gc.get_freeze_count() > 10_000)")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    tested, serving = run.stdout.strip().splitlines()[-2:]
+    assert tested == "(700, 10, 10) 0"
+    assert serving == "(20000, 10, 10) True"
