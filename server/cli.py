@@ -6,13 +6,30 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .admin.areas_cli import areas
+from .console import N_, refusal, say, text
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
+from shared import vocab
 from shared.ids import is_canonical
 from shared.schemas import MAX_ID
 
 ID = click.IntRange(1, MAX_ID)  # an id no row can have would overflow the database's INTEGER
+
+# One whole sentence per level and role: the catalogue never builds a sentence from pieces.
+LEVEL_CREATED = {"province": N_("Created province {id}: {name}"), "commune": N_("Created commune {id}: {name}"),
+                 "village": N_("Created village {id}: {name}")}
+ROLE_CREATED = {"official": N_("Created official {id}: {username}"), "leader": N_("Created leader {id}: {username}"),
+                "admin": N_("Created admin {id}: {username}")}
+DEMO_TABLES = ("areas", "users", "households", "residents", "visits", "assists")
+
+
+def _both(message: str, values: dict) -> str:
+    """An import error's message, in Vietnamese and English on one line."""
+    from .dashboard.i18n import VI
+    english = message.format(**values) if values else message
+    vietnamese = VI.get(message)
+    return f"{vietnamese.format(**values) if values else vietnamese} / {english}" if vietnamese else english
 
 
 @click.command("init-db")
@@ -23,7 +40,7 @@ def init_db():
     db.create_all()
     ensure_counter()
     stamp()
-    click.echo("Database ready.")
+    say(N_("Database ready."))
 
 
 @click.command("upgrade")
@@ -34,7 +51,7 @@ def upgrade():
     alembic_upgrade()
     ensure_counter()
     # Which database: an upgrade that went to another one than meant (a forgotten DATABASE_URL) shows here.
-    click.echo(f"Database upgraded: {_safe_url(db.engine.url)}")
+    say(N_("Database upgraded: {url}"), url=_safe_url(db.engine.url))
 
 
 def _safe_url(url) -> str:
@@ -46,17 +63,14 @@ def _admin_call(action):
     Vietnamese, then in English."""
     from .admin.service import AdminError
     from .auth.passwords import PasswordRefused
-    from .dashboard.i18n import VI
     try:
         return action()
     except AdminError as err:
         db.session.rollback()
-        vietnamese = VI.get(err.message)
-        raise click.ClickException(f"{vietnamese.format(**err.values)} ({err})" if vietnamese else str(err)) from None
+        raise refusal(err.message, **err.values) from None
     except PasswordRefused as refused:
         db.session.rollback()
-        vietnamese = VI.get(refused.message, refused.message).format(**refused.values)
-        raise click.ClickException(f"{vietnamese} ({refused})") from None
+        raise refusal(refused.message, **refused.values) from None
 
 
 @click.command("create-area")
@@ -69,14 +83,15 @@ def create_area(level, name, parent_id, code):
     """Add a province, a commune or a village."""
     from .admin.service import create_area as create
     area = _admin_call(lambda: create(level, name, parent_id, code))
-    click.echo(f"Created {area.level} {area.id}: {area.name}")
+    say(LEVEL_CREATED[area.level], id=area.id, name=area.name)
 
 
 def _read_password() -> str:
     """The password from stdin when it is piped, else from a hidden prompt typed twice; never from argv."""
     if not _interactive():
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return click.prompt(text(N_("Password")), hide_input=True,
+                        confirmation_prompt=text(N_("Repeat for confirmation")))
 
 
 def _interactive() -> bool:
@@ -95,7 +110,7 @@ def create_user(username, full_name, role, commune_id, village_ids):
     from .admin.service import create_user as create
     password = _read_password()
     user = _admin_call(lambda: create(username, full_name, role, password, commune_id, list(village_ids)))
-    click.echo(f"Created {user.role} {user.id}: {user.username}")
+    say(ROLE_CREATED[user.role], id=user.id, username=user.username)
 
 
 @click.command("reset-password")
@@ -107,10 +122,10 @@ def reset_password(username):
     from .auth.service import reset_password as reset
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise click.ClickException(f"no user {username}")
+        raise refusal(N_("No user is called {username}."), username=username)
     password = _read_password()
     _admin_call(lambda: reset(user, password, None))
-    click.echo(f"Reset the password of {username}.")
+    say(N_("The password of {username} is set."), username=username)
 
 
 @click.command("revoke-device")
@@ -121,9 +136,9 @@ def revoke_device(device_id):
     from .auth.service import revoke_device as revoke
     device = db.session.get(Device, device_id) if is_canonical(device_id) else None
     if device is None:
-        raise click.ClickException(f"no device {device_id}")
+        raise refusal(N_("No tablet has the id {device_id}."), device_id=device_id)
     revoke(device, None)
-    click.echo(f"Revoked device {device_id}: it erases its data at its next connection.")
+    say(N_("Tablet {device_id} revoked: it erases its data at its next connection."), device_id=device_id)
 
 
 @click.command("disable-user")
@@ -134,9 +149,9 @@ def disable_user(username):
     from .auth.service import set_active
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise click.ClickException(f"no user {username}")
+        raise refusal(N_("No user is called {username}."), username=username)
     set_active(user, False, None)
-    click.echo(f"Disabled {username}.")
+    say(N_("{username} is disabled."), username=username)
 
 
 @click.command("import-households")
@@ -148,10 +163,12 @@ def import_households(file, commune_id, skip_bad):
     """Import households (and residents) from a CSV or XLSX sheet with columns Thôn, Địa chỉ, Chủ hộ, ..."""
     from .admin.importer import import_households as run_import
     report = run_import(file, commune_id, skip_bad=skip_bad)
-    for line, column, message in report.english_errors():
-        click.echo(f"line {line}: {column}: {message}", err=True)
-    click.echo(f"Imported {report.households} households and {report.residents} residents"
-               f" ({report.skipped_existing} already there, {len(report.errors)} errors).")
+    for line, column, message, values in report.errors:
+        say(N_("line {line}: {column}: {message}"), err=True, line=line, column=column,
+            message=_both(message, values))
+    say(N_("Imported {households} households and {residents} residents ({existing} already there, {errors} "
+           "errors)."), households=report.households, residents=report.residents,
+        existing=report.skipped_existing, errors=len(report.errors))
     if report.error_count and not report.households:
         sys.exit(1)
 
@@ -188,13 +205,17 @@ def seed_demo(reset, seed, communes, households_per_village, weeks, visits_per_h
         db.create_all()
         ensure_counter()
     summary = _admin_call(lambda: demo.seed(seed, communes, households_per_village, weeks, visits_per_household))
-    click.echo(", ".join(f"{n} {table}" for table, n in summary.counts.items()))
-    click.echo("\nDemo logins (username / password / role / commune):")
+    say(N_("Made {areas} areas, {users} users, {households} households, {residents} residents, {visits} visits, "
+           "{assists} assists."), **{table: summary.counts.get(table, 0) for table in DEMO_TABLES})
+    click.echo()
+    say(N_("Demo logins (username / password / role / commune):"))
     shown = [login for login in summary.logins if login[3] in ("", *demo.REAL_COMMUNES)]
     for username, password, role, commune in shown:
-        click.echo(f"  {username:<24} {password:<14} {role:<9} {commune or '(tất cả / all)'}")
+        click.echo(f"  {username:<24} {password:<14} {vocab.label(vocab.ROLES, role):<12} {role:<9} "
+                   f"{commune or '(tất cả / all)'}")
     if len(shown) < len(summary.logins):
-        click.echo(f"  ... and {len(summary.logins) - len(shown)} more in the synthetic communes, same passwords.")
+        say(N_("... and {count} more in the synthetic communes, same passwords."),
+            count=len(summary.logins) - len(shown))
 
 
 @click.command("rebuild-stats")
@@ -204,7 +225,7 @@ def rebuild_stats():
     from .stats import facts
     facts.rebuild()
     db.session.commit()
-    click.echo("Coverage facts rebuilt.")
+    say(N_("Coverage facts rebuilt."))
 
 
 @click.command("refresh-stats")
@@ -213,7 +234,7 @@ def refresh_stats():
     """Refresh the coverage facts of the households that pushes marked stale: run it every few minutes (cron, a
     systemd timer) so that the dashboard's first page after a busy hour does not do it."""
     from .stats import facts
-    click.echo(f"Coverage facts refreshed for {facts.catch_up()} households.")
+    say(N_("Coverage facts refreshed for {count} households."), count=facts.catch_up())
 
 
 @click.command("min-age")
@@ -227,7 +248,7 @@ def min_age(topic, age, to_default):
     from .stats import rules
     if topic is not None:
         if age is None and not to_default:
-            raise click.UsageError("Give an AGE, or --default.")
+            raise click.UsageError(text(N_("Give an AGE, or --default.")))
         try:
             rules.set_min_age(topic, None if to_default else age)
         except rules.Invalid as error:
@@ -247,10 +268,10 @@ def purge(days):
     from .ledger.purge import purge as run_purge
     days = days or current_app.config["TOMBSTONE_HORIZON_DAYS"]
     done = run_purge(days)
-    click.echo(f"Purged {done.households} households, {done.residents} residents and {done.receipts} receipts"
-               f" older than {days} days.")
+    say(N_("Purged {households} households, {residents} residents and {receipts} receipts older than {days} days."),
+        households=done.households, residents=done.residents, receipts=done.receipts, days=days)
     if done.purged_through:
-        click.echo(f"Devices with a cursor below {done.purged_through} pull again from zero.")
+        say(N_("Tablets with a cursor below {seq} pull again from zero."), seq=done.purged_through)
 
 
 COMMANDS = [init_db, upgrade, create_area, create_user, reset_password, revoke_device, disable_user, import_households,

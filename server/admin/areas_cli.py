@@ -4,6 +4,8 @@ from flask.cli import with_appcontext
 
 from shared.schemas import MAX_ID
 
+from ..console import N_, say, text
+
 ID = click.IntRange(1, MAX_ID)
 
 
@@ -21,11 +23,12 @@ def list_command(commune_id, duplicates):
     from .areas import list_areas
     rows = list_areas(commune_id, duplicates)
     for row in rows:
-        mark = "  (duplicate name: rename or merge it)" if row["duplicate"] else ""
-        click.echo(f"{row['id']}\t{row['level']}\t{row['parent_id'] or '-'}\t{row['name']}\t"
-                   f"{row['households']} households\t{row['officials']} officials{mark}")
+        mark = "  " + text(N_("(duplicate name: rename or merge it)")).replace("\n  ", " / ") if row["duplicate"] else ""
+        counts = text(N_("{households} households, {officials} officials"), households=row["households"],
+                      officials=row["officials"]).replace("\n  ", " / ")
+        click.echo(f"{row['id']}\t{row['level']}\t{row['parent_id'] or '-'}\t{row['name']}\t{counts}{mark}")
     if not rows:
-        click.echo("No areas.")
+        say(N_("No areas."))
 
 
 @areas.command("rename")
@@ -37,7 +40,7 @@ def rename_command(area_id, name):
     from ..cli import _admin_call
     from .areas import rename
     area = _admin_call(lambda: rename(area_id, name))
-    click.echo(f"Renamed area {area.id}: {area.name}")
+    say(N_("Renamed area {id}: {name}"), id=area.id, name=area.name)
 
 
 @areas.command("merge")
@@ -50,7 +53,8 @@ def merge_command(from_id, into_id):
     from ..cli import _admin_call
     from .areas import merge
     moved = _admin_call(lambda: merge(from_id, into_id))
-    click.echo(f"Merged village {from_id} into {into_id}: {moved} households moved.")
+    say(N_("Merged village {source} into {target}: {count} households moved."), source=from_id, target=into_id,
+        count=moved)
 
 
 @areas.command("retire")
@@ -61,4 +65,4 @@ def retire_command(area_id):
     from ..cli import _admin_call
     from .areas import retire
     _admin_call(lambda: retire(area_id))
-    click.echo(f"Retired area {area_id}.")
+    say(N_("Retired area {id}."), id=area_id)

@@ -166,12 +166,34 @@ def test_purge_deletes_old_tombstones_and_receipts_and_says_what_it_did(world, c
         db.session.commit()
     result = run(world.app, "purge", "--days", "500")
     assert result.exit_code == 0, result.output
-    assert result.output == "Purged 0 households, 0 residents and 0 receipts older than 500 days.\n"
+    assert result.output == ("Đã xoá hẳn 0 hộ, 0 nhân khẩu và 0 biên nhận cũ hơn 500 ngày.\n"
+                             "  Purged 0 households, 0 residents and 0 receipts older than 500 days.\n")
     result = run(world.app, "purge")  # TOMBSTONE_HORIZON_DAYS: 365
     assert result.exit_code == 0, result.output
     with world.app.app_context():
         assert db.session.execute(select(func.count()).select_from(Household)).scalar_one() == 0
         through = db.session.execute(select(SyncCounter.purged_through)).scalar_one()
-    assert result.output == ("Purged 1 households, 0 residents and 2 receipts older than 365 days.\n"
-                             f"Devices with a cursor below {through} pull again from zero.\n")
+    assert result.output == ("Đã xoá hẳn 1 hộ, 0 nhân khẩu và 2 biên nhận cũ hơn 365 ngày.\n"
+                             "  Purged 1 households, 0 residents and 2 receipts older than 365 days.\n"
+                             f"Các máy tính bảng có con trỏ dưới {through} sẽ tải lại từ đầu.\n"
+                             f"  Tablets with a cursor below {through} pull again from zero.\n")
     assert run(world.app, "purge", "--days", "0").exit_code == 2
+
+
+def test_every_line_a_command_prints_is_vietnamese_then_english(world, tmp_path):
+    """What an IT officer reads at the console: each message in Vietnamese, then its English (server/console.py),
+    errors too; Vietnamese names come through whole."""
+    made = run(world.app, "create-area", "--level", "village", "--name", "Thôn Bến Đò", "--parent", str(world.commune_a))
+    assert made.exit_code == 0, made.output
+    vietnamese, english = made.output.splitlines()
+    assert vietnamese.startswith("Đã tạo thôn ") and vietnamese.endswith(": Thôn Bến Đò")
+    assert english.startswith("  Created village ") and english.endswith(": Thôn Bến Đò")
+    missing = run(world.app, "disable-user", "không-có-ai")
+    assert missing.exit_code == 1
+    assert "Không có người dùng nào tên không-có-ai." in missing.output
+    assert "No user is called không-có-ai." in missing.output
+    taken = run(world.app, "create-area", "--level", "village", "--name", "Thôn Bến Đò", "--parent",
+                str(world.commune_a))
+    assert taken.exit_code == 1
+    lines = [line for line in taken.output.splitlines() if line.strip()]
+    assert len(lines) == 2 and lines[1].startswith("  ") and lines[0] != lines[1].strip(), taken.output
