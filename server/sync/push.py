@@ -41,9 +41,9 @@ _STORE_RECEIPT = insert(SyncBatch)
 _SYNCED = update(Device).where(Device.id == bindparam("device_id")).values(last_sync_at=bindparam("now"))
 
 
-def push(user, device, scope: Scope, batch: dict) -> dict:
-    """Apply one batch in one transaction and return its reply; a batch this device sent before returns the stored
-    reply."""
+def push(user, device, scope: Scope, batch: dict) -> bytes:
+    """Apply one batch in one transaction and return its reply as JSON, the receipt's own text; a batch this device
+    sent before returns the stored receipt."""
     batch_id = str(batch["batch_id"])
     locked = False
     for attempt in range(RETRIES):
@@ -52,11 +52,11 @@ def push(user, device, scope: Scope, batch: dict) -> dict:
         stored = db.session.connection().execute(_RECEIPT, {"device_id": device.id, "batch_id": batch_id}).scalar()
         if stored is not None:
             db.session.rollback()
-            return orjson.loads(stored)
+            return stored.encode()
         try:
-            reply = _apply(user, device, scope, batch_id, batch["changes"])
+            receipt = _apply(user, device, scope, batch_id, batch["changes"])
             db.session.commit()
-            return reply
+            return receipt
         except StaleRow:
             db.session.rollback()
             locked = True
@@ -82,6 +82,7 @@ class Batch:
     def __init__(self, user, device, scope: Scope):
         self.user, self.device, self.scope = user, device, scope
         self.ledger = Ledger(user.id)
+        self.received_at = utcnow()  # of every visit of the batch: one transaction, one moment
         self.results: list[dict] = []
         self.new_visits: list[tuple] = []  # (result, data, commune) of each visit given to the ledger
         # Rows the batch refers to, read by _prefetch: households and residents as ORM rows (they may change),
@@ -101,7 +102,7 @@ class Batch:
         self.result(change, "rejected", errors=errors, code=code)
 
 
-def _apply(user, device, scope: Scope, batch_id: str, raw_changes: list) -> dict:
+def _apply(user, device, scope: Scope, batch_id: str, raw_changes: list) -> bytes:
     work = Batch(user, device, scope)
     loaded = [_load_change(raw) for raw in raw_changes]
     _prefetch(work, [change for change, _ in loaded if change])
@@ -113,16 +114,16 @@ def _apply(user, device, scope: Scope, batch_id: str, raw_changes: list) -> dict
                 HANDLERS[change["table"]](work, change)
         work.ledger.write(mark=False)
         _settle_visits(work)
-    reply = {"batch_id": batch_id, "results": work.results}
-    _finish(work, batch_id, reply)
-    return reply
+    receipt = _receipt_json({"batch_id": batch_id, "results": work.results})
+    _finish(work, batch_id, receipt.decode())
+    return receipt
 
 
-def _finish(work: Batch, batch_id: str, reply: dict) -> None:
+def _finish(work: Batch, batch_id: str, receipt: str) -> None:
     """The batch's last writes, which nothing waits on: the stale marks (under the counter lock, so that the next
     reader of the coverage facts refreshes them), the receipt and the device's last sync. On PostgreSQL the three
     go in one round trip (reader.pipeline)."""
-    receipt, now = _receipt_json(reply), utcnow()
+    now = utcnow()
     if db.engine.dialect.name != "postgresql":
         mark_stale(work.ledger.touched())
         connection = db.session.connection()
@@ -324,7 +325,7 @@ def _visit(work: Batch, change: dict) -> None:
     work.ledger.add_visit({**data, "id": change["id"], "household_id": household.id,
                            "village_id": household.village_id, "commune_id": household.commune_id,
                            "official_id": work.user.id, "device_id": work.device.id, "replaces_id": replaced,
-                           "payload_hash": digest, "voided": False, "version": 1, "received_at": utcnow()})
+                           "payload_hash": digest, "voided": False, "version": 1, "received_at": work.received_at})
     result = work.result(change, "applied", version=1)
     # Remembered at once, so the same id twice in one batch is a duplicate, not a second insert.
     work.visits[change["id"]] = _Pending(household.id, work.user.id, digest, False, 1, household.commune_id)
@@ -384,9 +385,9 @@ def _void(work: Batch, change: dict, existing, report: bool = True) -> None:
     return work.result(change, "applied", version=existing.version + 1) if report else None
 
 
-def _receipt_json(reply: dict) -> str:
+def _receipt_json(reply: dict) -> bytes:
     # Errors may be keyed by an item's position (an int), as marshmallow gives them; JSON keys are strings.
-    return orjson.dumps(reply, option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(reply, option=orjson.OPT_NON_STR_KEYS)
 
 
 DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # times through _canonical
