@@ -199,6 +199,21 @@ def visit_log_table(entries, personal: bool, tz: str = DEFAULT_TZ) -> Table:
     return Table("visits", _vi("Visit log"), columns, rows)
 
 
+def never_reached_table(households: list[dict], personal: bool, tz: str = DEFAULT_TZ) -> Table:
+    """The work list of households never met (stats.never_reached, in walk order); the address, head of household and
+    phone columns exist only when `personal`, the household's id otherwise."""
+    columns = [Column(_vi("Village"))]
+    columns += [Column(_vi("Address")), Column(_vi("Head of household")), Column(_vi("Phone"))] if personal else [
+        Column("ID")]
+    columns += [count(_vi("Attempts")), Column(_vi("Last attempt"), DATETIME)]
+    rows = []
+    for h in households:
+        row = [h["village"]]
+        row += [h["address"], h["head_name"], h["phone"] or ""] if personal else [h["household_id"]]
+        rows.append(row + [h["attempts"], local(h["last_attempt_at"], tz)])
+    return Table("never_reached", _vi("Households never reached"), columns, rows)
+
+
 def audit_table(rows: list[dict], action_label, tz: str = DEFAULT_TZ) -> Table:
     """The audit log's rows (audit.entries), newest first, at the commune's local time; `action_label` gives an
     action's Vietnamese label."""

@@ -150,6 +150,23 @@ def never_reached(commune_id: int):
                            today=datetime.now(zone).date())
 
 
+@bp.route("/communes/<int:commune_id>/never-reached.<fmt>")
+@access.session(*DASHBOARD_ROLES)
+def never_reached_export(commune_id: int, fmt: str):
+    """The work list of households never met, as on its page (the village filter), in XLSX or CSV."""
+    commune = commune_or_403(commune_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    filters = _filters(commune_id)
+    personal = service.sees_personal(g.user)
+    households = stats.never_reached(commune_id, village_id=filters.village_id)
+    table = exports.never_reached_table(households, personal, current_app.config["TIMEZONE"])
+    exports.audited(commune_id, [table], fmt, personal=personal, filters={"village": filters.village_id})
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    village = next((v.name for v in service.villages_of(commune_id) if v.id == filters.village_id), None)
+    return download(data, XLSX if fmt == "xlsx" else CSV, exports.filter_parts(commune.name, village) + [table.slug])
+
+
 @bp.route("/communes/<int:commune_id>/counted/<topic>")
 @access.session(*DASHBOARD_ROLES)
 def counted(commune_id: int, topic: str):

@@ -7,6 +7,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from openpyxl import load_workbook
+
 from server.admin import service as admin
 from server.extensions import db
 from server.models import Area, AuditLog, Household
@@ -293,3 +295,45 @@ def test_follow_up_households_cut_after_the_walk_sort_whatever_the_days(app, cli
                 cut = follow_up_households(world.commune_a, limit=limit, **by)
                 assert cut["total"] == 4 and [r["address"] for r in cut["rows"]] == want[:limit], (limit, by)
                 assert [r["open"] for r in cut["rows"]] == [1, 3, 1, 1][:limit]
+
+
+def test_the_never_reached_list_exports_in_walk_order_with_names_for_leaders_only(app, client, world):
+    ids = _households(client, world, ADDRESSES)
+    met = _households(client, world, ["Số 1 đã gặp"], status="met")
+    tried = _households(client, world, ["Số 2 vắng nhà"], status="not_home", assists=[])
+    walk = sorted(ADDRESSES + ["Số 2 vắng nhà"], key=lambda a: walk_key("Thôn Đông", a, f"Chủ {a}"))
+    logged_in(client, world.leader)
+    before = _audit_count(app)
+    reply = client.get(f"/communes/{world.commune_a}/never-reached.xlsx")
+    assert reply.status_code == 200 and "attachment" in reply.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(reply.data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Thôn", "Địa chỉ", "Chủ hộ", "Số điện thoại", "Số lần đến", "Lần đến gần nhất"], rows[0]
+    listed = [r for r in rows[1:] if r[0] != "Tổng cộng"]
+    assert [r[1] for r in listed] == walk  # the walk order, not SQL's; the met household is not on it
+    assert "Số 1 đã gặp" not in [r[1] for r in listed] and met
+    by_address = {r[1]: r for r in listed}
+    assert by_address["Số 2 vắng nhà"][4] == 1 and isinstance(by_address["Số 2 vắng nhà"][5], datetime)
+    assert by_address[ADDRESSES[0]][4] == 0 and by_address[ADDRESSES[0]][5] is None
+    assert by_address[ADDRESSES[0]][3] == "0905123456" and tried
+    with app.app_context():
+        row = db.session.query(AuditLog).order_by(AuditLog.id.desc()).first()
+        assert _audit_count(app) == before + 1
+        assert row.action == "export" and row.detail["tables"] == ["never_reached"] and row.detail["personal"]
+    # An admin reads no personal data: ids, not names, addresses or phones.
+    logged_in(client, world.admin)
+    text = client.get(f"/communes/{world.commune_a}/never-reached.csv").data.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == ["Thôn", "ID", "Số lần đến", "Lần đến gần nhất"]
+    assert sorted(r[1] for r in table[1:]) == sorted(ids + tried)
+    assert "Chủ" not in text and "0905123456" not in text and "Kiệt" not in text
+    # Another commune's leader gets nothing; a format other than the two is not found.
+    logged_in(client, world.leader_b)
+    assert client.get(f"/communes/{world.commune_a}/never-reached.xlsx").status_code == 403
+    logged_in(client, world.leader)
+    assert client.get(f"/communes/{world.commune_a}/never-reached.pdf").status_code == 404
+
+
+def _audit_count(app) -> int:
+    with app.app_context():
+        return db.session.query(AuditLog).count()
