@@ -214,6 +214,21 @@ def never_reached_table(households: list[dict], personal: bool, tz: str = DEFAUL
     return Table("never_reached", _vi("Households never reached"), columns, rows)
 
 
+def follow_ups_table(households: list[dict], personal: bool, villages: dict, officials: dict) -> Table:
+    """The households with open follow-ups (stats.follow_up_households' rows: the earliest due first, then in walk
+    order); address and head of household only when `personal`, the household's id otherwise."""
+    columns = [Column(_vi("Follow-up on"), DATE), Column(_vi("Village"))]
+    columns += [Column(_vi("Address")), Column(_vi("Head of household"))] if personal else [Column("ID")]
+    columns += [Column(_vi("Official")), Column(_vi("Status")), count(_vi("Open follow-ups"))]
+    rows = []
+    for f in households:
+        row = [f["follow_up_on"], villages.get(f["village_id"], "")]
+        row += [f["address"], f["head_name"]] if personal else [f["household_id"]]
+        rows.append(row + [officials.get(f["official_id"], ""), _vi("Overdue") if f["overdue"] else _vi("Open"),
+                           f["open"]])
+    return Table("follow_ups", _vi("Follow-ups"), columns, rows)
+
+
 def audit_table(rows: list[dict], action_label, tz: str = DEFAULT_TZ) -> Table:
     """The audit log's rows (audit.entries), newest first, at the commune's local time; `action_label` gives an
     action's Vietnamese label."""

@@ -167,6 +167,30 @@ def never_reached_export(commune_id: int, fmt: str):
     return download(data, XLSX if fmt == "xlsx" else CSV, exports.filter_parts(commune.name, village) + [table.slug])
 
 
+@bp.route("/communes/<int:commune_id>/follow-ups.<fmt>")
+@access.session(*DASHBOARD_ROLES)
+def follow_ups_export(commune_id: int, fmt: str):
+    """Every household with open follow-ups, as the overview lists them (its village and official filters), in
+    XLSX or CSV."""
+    commune = commune_or_403(commune_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    filters = _filters(commune_id)
+    personal = service.sees_personal(g.user)
+    found = stats.follow_up_households(commune_id, village_id=filters.village_id, official_id=filters.official_id,
+                                       tz=current_app.config["TIMEZONE"])
+    villages = {v.id: v.name for v in service.villages_of(commune_id)}
+    officials = {o.id: o.full_name for o in service.officials_of(commune_id)}
+    table = exports.follow_ups_table(found["rows"], personal, villages, officials)
+    exports.audited(commune_id, [table], fmt, personal=personal,
+                    filters={"village": filters.village_id, "official": filters.official_id})
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    # Only the filters the list follows name the file: it has no dates or topic.
+    parts = exports.filter_parts(commune.name, villages.get(filters.village_id), None,
+                                 officials.get(filters.official_id))
+    return download(data, XLSX if fmt == "xlsx" else CSV, parts + [table.slug])
+
+
 @bp.route("/communes/<int:commune_id>/counted/<topic>")
 @access.session(*DASHBOARD_ROLES)
 def counted(commune_id: int, topic: str):

@@ -337,3 +337,29 @@ def test_the_never_reached_list_exports_in_walk_order_with_names_for_leaders_onl
 def _audit_count(app) -> int:
     with app.app_context():
         return db.session.query(AuditLog).count()
+
+
+def test_the_follow_ups_export_holds_every_household_of_the_filter_not_only_the_first_page(app, client, world):
+    addresses = [f"Số {n}" for n in range(1, 62)]  # more than the page's first 50
+    _households(client, world, addresses, status="not_home", assists=[], follow_up_on=_due(3))
+    _households(client, world, ["Số 1 Tây"], village=world.a2, status="not_home", assists=[], follow_up_on=_due(-2))
+    logged_in(client, world.leader)
+    page = client.get(f"/communes/{world.commune_a}?village={world.a1}").get_data(as_text=True)
+    link = html.unescape(re.search(r'href="([^"]*/follow-ups\.xlsx[^"]*)"', page).group(1))
+    assert f"village={world.a1}" in link
+    reply = client.get(link)
+    assert reply.status_code == 200 and "Th%C3%B4n_%C4%90%C3%B4ng-follow_ups.xlsx" in reply.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(reply.data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Hẹn quay lại", "Thôn", "Địa chỉ", "Chủ hộ", "Cán bộ", "Trạng thái", "Số hẹn đang mở"], rows[0]
+    listed = [r for r in rows[1:] if r[0] != "Tổng cộng"]
+    assert [r[3] for r in listed] == [f"Chủ {a}" for a in addresses]  # street order: Số 9 before Số 10
+    assert {r[5] for r in listed} == {"Đang mở"} and rows[-1][0] == "Tổng cộng" and rows[-1][6] == 61
+    assert {r[0].date() for r in listed} == {date.fromisoformat(_due(3))}  # a date cell
+    # The whole commune: the overdue one of the other village first; an admin sees ids, not names.
+    logged_in(client, world.admin)
+    text = client.get(f"/communes/{world.commune_a}/follow-ups.csv").data.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == ["Hẹn quay lại", "Thôn", "ID", "Cán bộ", "Trạng thái", "Số hẹn đang mở"]
+    assert len(table) == 63 and table[1][1] == "Thôn Tây" and table[1][4] == "Quá hạn"
+    assert "Chủ" not in text and "Số 1" not in text
