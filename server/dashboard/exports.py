@@ -229,6 +229,22 @@ def follow_ups_table(households: list[dict], personal: bool, villages: dict, off
     return Table("follow_ups", _vi("Follow-ups"), columns, rows)
 
 
+CLASS_NAMES = {"has": N_("Have it"), "missing": N_("Eligible, not yet"), "not_applicable": N_("Not applicable"),
+               "too_young": N_("Too young"), "unknown_age": N_("No birth year")}
+"""The names of stats.people's classes of residents, as the "who is counted" page gives them."""
+
+
+def counted_table(rows: list[dict], topic: str, which: str) -> Table:
+    """The residents of one class of a topic (stats.people.counted's rows, in walk order): names, so only for the
+    roles that read them."""
+    columns = [Column(_vi("Village")), Column(_vi("Address")), Column(_vi("Head of household")),
+               Column(_vi("Full name")), Column(_vi("Birth year")), Column(_vi("Status"))]
+    body = [[r["village"], r["address"], r["head_name"], r["full_name"], r["birth_year"],
+             label(OUTCOMES, r["status"], "vi") if r["status"] else _vi("No visit yet")] for r in rows]
+    return Table(f"counted_{which}", f"{_topic(topic)} - {_vi(CLASS_NAMES[which])}"[:31], columns, body,
+                 summed=False)
+
+
 def audit_table(rows: list[dict], action_label, tz: str = DEFAULT_TZ) -> Table:
     """The audit log's rows (audit.entries), newest first, at the commune's local time; `action_label` gives an
     action's Vietnamese label."""
@@ -265,6 +281,15 @@ def _shown(value, kind: str) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+_SHEET_TITLE_REFUSED = re.compile(r"[\\/?*\[\]:\x00-\x1f\x7f]")
+"""What Excel refuses in a sheet's name (a topic's label may hold a slash), and control characters."""
+
+
+def _sheet_title(title: str) -> str:
+    """`title` as a name Excel accepts: at most 31 characters, none it refuses, no apostrophe at either end."""
+    return _SHEET_TITLE_REFUSED.sub("-", title)[:31].strip("'") or "-"
+
+
 def xlsx(sheets: list[Table]) -> bytes:
     """A workbook with one sheet per table: headers in bold and frozen, dates as date cells, widths fitted to the
     cells, and the totals row in bold."""
@@ -276,7 +301,7 @@ def xlsx(sheets: list[Table]) -> bytes:
     book.remove(book.active)
     bold = Font(bold=True)
     for table in sheets:
-        sheet = book.create_sheet(table.title[:31])
+        sheet = book.create_sheet(_sheet_title(table.title))
         sheet.append(table.headers)
         for cell in sheet[1]:
             cell.font = bold

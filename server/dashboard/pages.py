@@ -213,6 +213,30 @@ def counted(commune_id: int, topic: str):
                            classes=people.CLASSES, personal=personal, shown=COUNTED_SHOWN)
 
 
+@bp.route("/communes/<int:commune_id>/counted/<topic>.<fmt>")
+@access.session(*DASHBOARD_ROLES)
+def counted_export(commune_id: int, topic: str, fmt: str):
+    """Every resident of one class of a topic (the page's village filter), in XLSX or CSV: names, so for the roles
+    that read them only (403 for the others, whose page shows the counts alone)."""
+    commune = commune_or_403(commune_id)
+    if topic not in TOPICS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    if not service.sees_personal(g.user):
+        abort(403)
+    village_id = _filters(commune_id).village_id
+    which = request.args.get("which", "missing")
+    which = which if which in people.CLASSES else "missing"
+    found = people.counted(commune_id, topic, village_id=village_id, which=which, limit=None,
+                           tz=current_app.config["TIMEZONE"])
+    table = exports.counted_table(found["rows"], topic, which)
+    exports.audited(commune_id, [table], fmt, personal=True, filters={"topic": topic, "which": which,
+                                                                     "village": village_id})
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    village = next((v.name for v in service.villages_of(commune_id) if v.id == village_id), None)
+    return download(data, XLSX if fmt == "xlsx" else CSV,
+                    exports.filter_parts(commune.name, village, topic) + [table.slug])
+
+
 @bp.route("/topic-rules", methods=["POST"])
 @access.session("admin")
 def topic_rules():

@@ -35,7 +35,8 @@ def classes_of(birth_year: int | None, status: str | None, min_age: int, year: i
     return out + (["unknown_age"] if birth_year is None else [])
 
 
-def counted(commune_id: int, topic: str, village_id: int | None = None, which: str = "missing", limit: int = 500,
+def counted(commune_id: int, topic: str, village_id: int | None = None, which: str = "missing",
+            limit: int | None = 500,
             tz: str = "Asia/Ho_Chi_Minh", now: datetime | None = None) -> dict:
     """{counts: {class: n}, rows: the residents of class `which` (at most `limit`), year, min_age}."""
     year = (now or utcnow()).astimezone(ZoneInfo(tz)).year
@@ -60,7 +61,7 @@ def counted(commune_id: int, topic: str, village_id: int | None = None, which: s
         found = classes_of(row.birth_year, row.outcome, min_age, year)
         for name in found:
             counts[name] += 1
-        if which in found and limit:
+        if which in found and limit != 0:  # None: every one
             rows.append({"resident_id": row.id, "full_name": row.full_name, "birth_year": row.birth_year,
                          "household_id": row.household_id, "address": row.address, "head_name": row.head_name,
                          "village": row.village, "status": row.outcome})

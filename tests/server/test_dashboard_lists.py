@@ -363,3 +363,32 @@ def test_the_follow_ups_export_holds_every_household_of_the_filter_not_only_the_
     assert table[0] == ["Hẹn quay lại", "Thôn", "ID", "Cán bộ", "Trạng thái", "Số hẹn đang mở"]
     assert len(table) == 63 and table[1][1] == "Thôn Tây" and table[1][4] == "Quá hạn"
     assert "Chủ" not in text and "Số 1" not in text
+
+
+def test_who_is_counted_exports_every_resident_of_the_class_for_leaders_only(app, client, world, monkeypatch):
+    from server.dashboard import pages
+    monkeypatch.setattr(pages, "COUNTED_SHOWN", 2)  # the page lists two; the export holds every one
+    ids = _households(client, world, ADDRESSES)
+    headers = world.login(client, world.official)
+    changes = [{"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
+                "data": {"household_id": hid, "full_name": f"Dân {a}", "birth_year": 1970}}
+               for hid, a in zip(ids, ADDRESSES)]
+    assert {r["status"] for r in push(client, headers, *changes).get_json()["results"]} == {"applied"}
+    logged_in(client, world.leader)
+    page = client.get(f"/communes/{world.commune_a}/counted/vneid_account?which=missing").get_data(as_text=True)
+    assert page.count("data-resident=") == 2
+    link = html.unescape(re.search(r'href="([^"]*/counted/vneid_account\.xlsx[^"]*)"', page).group(1))
+    sheet = load_workbook(io.BytesIO(client.get(link).data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Thôn", "Địa chỉ", "Chủ hộ", "Họ và tên", "Năm sinh", "Trạng thái"]
+    assert [r[3] for r in rows[1:]] == [f"Dân {a}" for a in WALK]  # all six, in walk order, no totals row
+    assert {r[5] for r in rows[1:]} == {"Chưa được hỗ trợ"} and {r[4] for r in rows[1:]} == {1970}
+    with app.app_context():
+        row = db.session.query(AuditLog).order_by(AuditLog.id.desc()).first()
+        assert row.action == "export" and row.detail["personal"] and row.detail["rows"] == 6
+    logged_in(client, world.admin)
+    assert client.get(link).status_code == 403
+    assert "counted/vneid_account.xlsx" not in client.get(
+        f"/communes/{world.commune_a}/counted/vneid_account").get_data(as_text=True)
+    logged_in(client, world.leader)
+    assert client.get(f"/communes/{world.commune_a}/counted/no_such_topic.xlsx").status_code == 404

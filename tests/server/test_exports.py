@@ -185,3 +185,12 @@ def test_a_table_of_plain_headers_still_exports():
     sheet = load_workbook(io.BytesIO(exports.xlsx([table]))).active
     assert sheet["B2"].is_date and sheet["B2"].number_format == "dd/mm/yyyy" and list(sheet.values) == [("Thôn", "Ngày"), ("Đông", datetime(2026, 1, 5))]
     assert exports.csv_bytes(table).decode("utf-8-sig").splitlines() == ["Thôn,Ngày", "Đông,2026-01-05"]
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_any_title_makes_a_sheet_excel_accepts(title):
+    """A topic's label may hold a slash, a colon or brackets, which Excel refuses in a sheet's name."""
+    book = load_workbook(io.BytesIO(exports.xlsx([exports.Table("t", title, ["Thôn"], [["Thôn Đông"]])])))
+    name = book.active.title
+    assert 0 < len(name) <= 31 and not set(name) & set("\\/?*[]:") and name[0] != "'" != name[-1]
+    assert all(ord(c) >= 32 for c in name) and book.active["A2"].value == "Thôn Đông"
