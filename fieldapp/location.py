@@ -18,24 +18,59 @@ def set_consent(store, allowed: bool) -> None:
     store.set_meta(location_consent=bool(allowed))
 
 
+LOCATION_PERMISSIONS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCESS_COARSE_LOCATION")
+
+
 class PlyerGps:
-    """plyer's GPS: Android's location service; NotImplementedError on a desktop, caught as "no source"."""
+    """plyer's GPS: Android's location service; NotImplementedError on a desktop, caught as "no source".
+
+    Android 6 and newer grant location at run time: the first form after the official's consent asks for it (the
+    system's dialog), and the GPS starts when it is granted, unless the form was closed meanwhile."""
+
+    def __init__(self):
+        self.waiting = None  # on_location of a start that waits for the permission's answer
 
     def start(self, on_location) -> bool:
         try:
-            from plyer import gps
-            gps.configure(on_location=on_location)
-            gps.start(minTime=1000, minDistance=0)
+            if not self._permitted(on_location):
+                return True  # asked: starts on the answer, stop() still ends it
+            self._start_gps(on_location)
         except Exception:  # NotImplementedError on desktops, or no permission: location is optional
             return False
         return True
 
     def stop(self) -> None:
+        self.waiting = None
         try:
             from plyer import gps
             gps.stop()
         except Exception:
             pass
+
+    def _start_gps(self, on_location) -> None:
+        from plyer import gps
+        gps.configure(on_location=on_location)
+        gps.start(minTime=1000, minDistance=0)
+
+    def _permitted(self, on_location) -> bool:
+        """True when location may be read now; else asks Android (once per form) and returns False."""
+        from kivy.utils import platform
+        if platform != "android":
+            return True  # plyer says itself whether this platform has a GPS
+        from android.permissions import check_permission, request_permissions
+        if all(check_permission(p) for p in LOCATION_PERMISSIONS[:1]):
+            return True
+        self.waiting = on_location
+        request_permissions(list(LOCATION_PERMISSIONS), self._answered)
+        return False
+
+    def _answered(self, permissions, grants) -> None:
+        on_location, self.waiting = self.waiting, None
+        if on_location is not None and any(grants):  # coarse alone still gives a fix, a rougher one
+            try:
+                self._start_gps(on_location)
+            except Exception:
+                pass
 
 
 class Locator:
