@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .admin.areas_cli import areas
-from .console import N_, refusal, say, text
+from .console import N_, Bilingual, command, option, refusal, say, text
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
@@ -32,7 +32,7 @@ def _both(message: str, values: dict) -> str:
     return f"{vietnamese.format(**values) if values else vietnamese} / {english}" if vietnamese else english
 
 
-@click.command("init-db")
+@command("init-db")
 @with_appcontext
 def init_db():
     """Create every table (a new, empty database) and stamp it with the newest migration."""
@@ -43,7 +43,7 @@ def init_db():
     say(N_("Database ready."))
 
 
-@click.command("upgrade")
+@command("upgrade")
 @with_appcontext
 def upgrade():
     """Apply the Alembic migrations up to the newest."""
@@ -73,11 +73,11 @@ def _admin_call(action):
         raise refusal(refused.message, **refused.values) from None
 
 
-@click.command("create-area")
-@click.option("--level", required=True, type=click.Choice(["province", "commune", "village"]))
-@click.option("--name", required=True)
-@click.option("--parent", "parent_id", type=ID, help="Id of the parent area.")
-@click.option("--code", help="Administrative code, e.g. the GSO code.")
+@command("create-area")
+@option("--level", required=True, type=click.Choice(["province", "commune", "village"]))
+@option("--name", required=True)
+@option("--parent", "parent_id", type=ID, help="Id of the parent area.")
+@option("--code", help="Administrative code, e.g. the GSO code.")
 @with_appcontext
 def create_area(level, name, parent_id, code):
     """Add a province, a commune or a village."""
@@ -98,12 +98,12 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-@click.command("create-user")
+@command("create-user")
 @click.argument("username")
-@click.option("--full-name", required=True)
-@click.option("--role", required=True, type=click.Choice(["official", "leader", "admin"]))
-@click.option("--commune", "commune_id", type=ID, help="Id of the user's commune (not for an admin).")
-@click.option("--village", "village_ids", type=ID, multiple=True, help="Id of an assigned village; repeatable.")
+@option("--full-name", required=True)
+@option("--role", required=True, type=click.Choice(["official", "leader", "admin"]))
+@option("--commune", "commune_id", type=ID, help="Id of the user's commune (not for an admin).")
+@option("--village", "village_ids", type=ID, multiple=True, help="Id of an assigned village; repeatable.")
 @with_appcontext
 def create_user(username, full_name, role, commune_id, village_ids):
     """Add a user; the password is read from stdin or a hidden prompt, never from the command line."""
@@ -113,7 +113,7 @@ def create_user(username, full_name, role, commune_id, village_ids):
     say(ROLE_CREATED[user.role], id=user.id, username=user.username)
 
 
-@click.command("reset-password")
+@command("reset-password")
 @click.argument("username")
 @with_appcontext
 def reset_password(username):
@@ -128,7 +128,7 @@ def reset_password(username):
     say(N_("The password of {username} is set."), username=username)
 
 
-@click.command("revoke-device")
+@command("revoke-device")
 @click.argument("device_id")
 @with_appcontext
 def revoke_device(device_id):
@@ -141,7 +141,7 @@ def revoke_device(device_id):
     say(N_("Tablet {device_id} revoked: it erases its data at its next connection."), device_id=device_id)
 
 
-@click.command("disable-user")
+@command("disable-user")
 @click.argument("username")
 @with_appcontext
 def disable_user(username):
@@ -154,10 +154,10 @@ def disable_user(username):
     say(N_("{username} is disabled."), username=username)
 
 
-@click.command("import-households")
+@command("import-households")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--commune", "commune_id", type=int, required=True, help="Id of the commune the villages are in.")
-@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
+@option("--commune", "commune_id", type=int, required=True, help="Id of the commune the villages are in.")
+@option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
 @with_appcontext
 def import_households(file, commune_id, skip_bad):
     """Import households (and residents) from a CSV or XLSX sheet with columns Thôn, Địa chỉ, Chủ hộ, ..."""
@@ -173,8 +173,8 @@ def import_households(file, commune_id, skip_bad):
         sys.exit(1)
 
 
-@click.command("worker")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+@command("worker")
+@option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Jobs run at once (threads).")
 @with_appcontext
 def worker(workers):
@@ -188,13 +188,13 @@ def worker(workers):
         raise click.ClickException(str(err)) from None
 
 
-@click.command("seed-demo")
-@click.option("--reset", is_flag=True, help="Drop every table first.")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--communes", default=0, show_default=True, help="Synthetic communes beyond the three real ones.")
-@click.option("--households-per-village", default=25, show_default=True)
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 52))
-@click.option("--visits-per-household", default=1.2, show_default=True)
+@command("seed-demo")
+@option("--reset", is_flag=True, help="Drop every table first.")
+@option("--seed", default=1, show_default=True)
+@option("--communes", default=0, show_default=True, help="Synthetic communes beyond the three real ones.")
+@option("--households-per-village", default=25, show_default=True)
+@option("--weeks", default=8, show_default=True, type=click.IntRange(1, 52))
+@option("--visits-per-household", default=1.2, show_default=True)
 @with_appcontext
 def seed_demo(reset, seed, communes, households_per_village, weeks, visits_per_household):
     """Fill the database with demo communes of Huế, users, households and visits; print the demo logins."""
@@ -218,7 +218,7 @@ def seed_demo(reset, seed, communes, households_per_village, weeks, visits_per_h
             count=len(summary.logins) - len(shown))
 
 
-@click.command("rebuild-stats")
+@command("rebuild-stats")
 @with_appcontext
 def rebuild_stats():
     """Compute the coverage facts of every household again, from the visits: after loading rows in bulk."""
@@ -228,7 +228,7 @@ def rebuild_stats():
     say(N_("Coverage facts rebuilt."))
 
 
-@click.command("refresh-stats")
+@command("refresh-stats")
 @with_appcontext
 def refresh_stats():
     """Refresh the coverage facts of the households that pushes marked stale: run it every few minutes (cron, a
@@ -237,10 +237,10 @@ def refresh_stats():
     say(N_("Coverage facts refreshed for {count} households."), count=facts.catch_up())
 
 
-@click.command("min-age")
+@command("min-age")
 @click.argument("topic", required=False)
 @click.argument("age", required=False, type=click.IntRange(0, 120))
-@click.option("--default", "to_default", is_flag=True, help="Put the topic back to its default age.")
+@option("--default", "to_default", is_flag=True, help="Put the topic back to its default age.")
 @with_appcontext
 def min_age(topic, age, to_default):
     """Show the minimum age of every topic's indicator, or set one (TOPIC AGE, or TOPIC --default). The figures are
@@ -257,8 +257,8 @@ def min_age(topic, age, to_default):
         click.echo(f"{name:<18} {years}")
 
 
-@click.command("purge")
-@click.option("--days", type=click.IntRange(min=1), help="The horizon; default TOMBSTONE_HORIZON_DAYS (365).")
+@command("purge")
+@option("--days", type=click.IntRange(min=1), help="The horizon; default TOMBSTONE_HORIZON_DAYS (365).")
 @with_appcontext
 def purge(days):
     """Delete tombstones (deleted households and residents nothing refers to) and batch receipts older than the
@@ -293,7 +293,11 @@ def _create_app():
         raise SystemExit(str(refused)) from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class _Main(Bilingual, FlaskGroup):
+    """`doorstep`: Flask's group (run, shell, routes, db) with Doorstep's commands."""
+
+
+@click.group(cls=_Main, create_app=_create_app)
 def main():
     """Doorstep server administration."""
 

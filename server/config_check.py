@@ -10,15 +10,16 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from . import config as settings
+from .console import Command, group
 from shared.i18n import N_
 
 
-@click.group("config")
+@group("config")
 def config():
     """The server's configuration."""
 
 
-@config.command("check")
+@config.command("check", cls=Command)
 def check():
     """Print the effective settings (secrets hidden) and refuse, with the reasons, a configuration that would not
     start."""
@@ -34,8 +35,8 @@ def check():
             shown = _hide_password(str(value))
         else:
             shown = "" if value is None else str(value)
-        origin = "environment" if variable in os.environ else "default"
-        click.echo(f"{variable:32} {shown}  ({origin})")
+        origin = ORIGINS[variable in os.environ]
+        click.echo(f"{variable:32} {shown}  ({_both(origin)})")
     found = settings.problems(values, embedded)
     if found:
         click.echo(settings.ConfigError(found), err=True)
@@ -51,9 +52,17 @@ def _instance() -> str:
 def _key(value, embedded: bool) -> str:
     if isinstance(value, str) and value.strip():
         if value in settings.REPOSITORY_KEYS:
-            return "(set, to a default written in the repository)"
-        return f"(set, {len(value)} characters)"
-    return "(kept in the instance folder)" if embedded else "(not set)"
+            return "(" + _both(N_("set, to a default written in the repository")) + ")"
+        return "(" + _both(N_("set, {count} characters"), count=len(value)) + ")"
+    return "(" + (_both(N_("kept in the instance folder")) if embedded else _both(N_("not set"))) + ")"
+
+
+ORIGINS = {True: N_("environment"), False: N_("default")}
+
+
+def _both(message: str, **values) -> str:
+    """A word of the listing in Vietnamese / English, on its line."""
+    return settings.bilingual(message, values).replace("\n  ", " / ")
 
 
 def _hide_password(url: str) -> str:

@@ -9,6 +9,8 @@ import os
 
 import click
 
+from .console import Bilingual
+
 DIRECTORY = os.path.join(os.path.dirname(__file__), "migrations")
 
 
@@ -30,7 +32,7 @@ class _Deferred:
         return getattr(self.app.extensions["migrate"], name)
 
 
-class _DbGroup(click.Group):
+class _DbGroup(Bilingual, click.Group):
     """Flask-Migrate's `db` command group, imported when a command of it runs or is listed."""
 
     @staticmethod

@@ -4,19 +4,19 @@ from flask.cli import with_appcontext
 
 from shared.schemas import MAX_ID
 
-from ..console import N_, say, text
+from ..console import N_, Command, group, option, say, text
 
 ID = click.IntRange(1, MAX_ID)
 
 
-@click.group("areas")
+@group("areas")
 def areas():
     """List, rename, merge and retire areas."""
 
 
-@areas.command("list")
-@click.option("--commune", "commune_id", type=ID, help="Only the areas of this commune.")
-@click.option("--duplicates", is_flag=True, help="Only the areas whose name a sibling has too.")
+@areas.command("list", cls=Command)
+@option("--commune", "commune_id", type=ID, help="Only the areas of this commune.")
+@option("--duplicates", is_flag=True, help="Only the areas whose name a sibling has too.")
 @with_appcontext
 def list_command(commune_id, duplicates):
     """One line per live area: id, level, parent, name, households, officials."""
@@ -31,7 +31,7 @@ def list_command(commune_id, duplicates):
         say(N_("No areas."))
 
 
-@areas.command("rename")
+@areas.command("rename", cls=Command)
 @click.argument("area_id", type=ID)
 @click.argument("name")
 @with_appcontext
@@ -43,7 +43,7 @@ def rename_command(area_id, name):
     say(N_("Renamed area {id}: {name}"), id=area.id, name=area.name)
 
 
-@areas.command("merge")
+@areas.command("merge", cls=Command)
 @click.argument("from_id", type=ID)
 @click.argument("into_id", type=ID)
 @with_appcontext
@@ -57,7 +57,7 @@ def merge_command(from_id, into_id):
         count=moved)
 
 
-@areas.command("retire")
+@areas.command("retire", cls=Command)
 @click.argument("area_id", type=ID)
 @with_appcontext
 def retire_command(area_id):

@@ -1,4 +1,7 @@
 """The admin CLI, invoked as `flask --app server COMMAND` would invoke it (app.cli), and `doorstep` (main)."""
+import inspect as pyinspect
+
+import click
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
@@ -197,3 +200,33 @@ def test_every_line_a_command_prints_is_vietnamese_then_english(world, tmp_path)
     assert taken.exit_code == 1
     lines = [line for line in taken.output.splitlines() if line.strip()]
     assert len(lines) == 2 and lines[1].startswith("  ") and lines[0] != lines[1].strip(), taken.output
+
+
+def _ours(command, path=()):
+    """Every command and group of Doorstep's console (not Flask's run, shell, routes), with its path."""
+    yield path + (command.name,), command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _ours(sub, path + (command.name,))
+
+
+def test_every_help_of_the_console_is_vietnamese_then_english(tmp_path, monkeypatch):
+    """--help in Vietnamese, then English (server/console.py): every command's help and every option's is a msgid of
+    the catalogue with its Vietnamese, so a help text changed in the code without its translation fails here."""
+    from server.console import Bilingual, Option
+    from server.dashboard.i18n import VI
+    from server.identity.cli import renew_identity
+    from server.config_check import config
+    commands = [c for top in [*cli.COMMANDS, renew_identity, config] for c in _ours(top)]
+    assert len(commands) >= 20
+    for path, command in commands:
+        assert isinstance(command, Bilingual), path
+        assert " ".join(pyinspect.cleandoc(command.help).split()) in VI, path
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                assert isinstance(param, Option) and param.help in VI, (path, param.name)
+    monkeypatch.setenv("DOORSTEP_INSTANCE", str(tmp_path))
+    monkeypatch.setattr(Config, "DEMO", True)
+    shown = CliRunner().invoke(cli.main, ["create-user", "--help"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.index("Thêm một người dùng") < shown.output.index("Add a user")
+    assert "Mã xã của người dùng" in shown.output and "(Id of the user's commune" in shown.output

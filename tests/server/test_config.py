@@ -98,12 +98,12 @@ def test_config_check_prints_the_settings_without_secrets(tmp_path):
     out = done.stdout
     for hidden in (secret, password, "queue-pass"):
         assert hidden not in out and hidden not in done.stderr
-    assert re.search(r"^DATABASE_URL +postgresql\+psycopg://doorstep:\*\*\*@db.example/doorstep +\(environment\)$",
+    assert re.search(r"^DATABASE_URL +postgresql\+psycopg://doorstep:\*\*\*@db.example/doorstep +\(biến môi trường / environment\)$",
                      out, re.M)
-    assert re.search(r"^SECRET_KEY +\(set, 47 characters\)", out, re.M)
-    assert re.search(r"^PROXY_HOPS +1 +\(environment\)$", out, re.M)
-    assert re.search(r"^LOGIN_FAILURES_PER_USER +5 +\(default\)$", out, re.M)
-    assert re.search(r"^TOMBSTONE_HORIZON_DAYS +365 +\(default\)$", out, re.M)
+    assert re.search(r"^SECRET_KEY +\(đã đặt, 47 ký tự / set, 47 characters\)", out, re.M)
+    assert re.search(r"^PROXY_HOPS +1 +\(biến môi trường / environment\)$", out, re.M)
+    assert re.search(r"^LOGIN_FAILURES_PER_USER +5 +\(mặc định / default\)$", out, re.M)
+    assert re.search(r"^TOMBSTONE_HORIZON_DAYS +365 +\(mặc định / default\)$", out, re.M)
     assert "Cấu hình hợp lệ." in out and "The configuration is valid." in out
     for name, _, _ in SETTINGS:
         assert re.search(rf"^{name} ", out, re.M), name
@@ -112,7 +112,7 @@ def test_config_check_prints_the_settings_without_secrets(tmp_path):
 def test_config_check_answers_when_the_app_would_not_start(tmp_path):
     done = _run("config", "check", DOORSTEP_TIMEZONE="UTC+7", DOORSTEP_INSTANCE=str(tmp_path))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert re.search(r"^DOORSTEP_TIMEZONE +UTC\+7 +\(environment\)$", done.stdout, re.M)
+    assert re.search(r"^DOORSTEP_TIMEZONE +UTC\+7 +\(biến môi trường / environment\)$", done.stdout, re.M)
     assert "UTC+7 không phải tên múi giờ" in done.stderr and "Chưa đặt DATABASE_URL" in done.stderr
 
 
