@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, compression, headers, inputs, logs, openapi, proxies
-from . import health, identity, migrating
+from . import health, identity, migrating, pool
 from .auth.sessions import ServerSessions
 from .config import REPOSITORY_KEYS, Config, ConfigError, problems
 from .errors import database_unavailable, http_error
@@ -48,6 +48,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:  # a file is not dropped by a server
+            pool.init_app(app, db.engine)
         event.listen(db.engine, "handle_error", logs.scrub_database_error)
 
     compression.init_app(app)

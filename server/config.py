@@ -40,7 +40,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means a SQLite file in the instance folder; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A pooled connection idle longer than this is tried before use (server/pool.py), not every one every time.
+    POOL_PING_AFTER_SECONDS = 10
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
     # The largest household list the import page takes (its route alone accepts a body this large), and its most
     # rows. Uploads wait in UPLOAD_FOLDER (default: the instance folder's uploads/) until their job has run.

@@ -1,9 +1,10 @@
 """A database that does not answer gets 503 with Retry-After (JSON under /api/, a Vietnamese page elsewhere), never
 a 500: the tablet then treats the server as offline and retries."""
 import socket
+import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from server.errors import RETRY_AFTER_SECONDS
 from server.extensions import db
@@ -76,5 +77,48 @@ def test_a_pool_with_no_free_connection_is_503_then_serves_again(database_url):
             held.execute(text("SELECT 1"))
             assert_unavailable_json(client.post("/api/v1/auth/login", json=body))
         assert client.post("/api/v1/auth/login", json=body).status_code == 401  # no such user: the database answers
+    finally:
+        engine.dispose()
+
+
+def _dropped_by_the_server(app, engine) -> None:
+    """The pool's one idle connection ended from the server's side, as a restart or an idle timeout ends it."""
+    with app.app_context():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.commit()
+        db.session.remove()  # back to the pool, idle
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    admin.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_the_server_dropped_is_replaced_once_it_sat_idle(database_url):
+    """server/pool.py: a pooled connection idle past POOL_PING_AFTER_SECONDS is tried first, and a dead one replaced
+    before the request sees it; one used a moment ago is not tried (no round trip per request), so that one
+    dropped in between fails a single request with 503, and the next one is served."""
+    body = {"username": "canbo1", "password": "mật-khẩu-1", "device_id": new_id()}
+    app = make_app(database_url, POOL_PING_AFTER_SECONDS=0.2,
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    with app.app_context():
+        db.create_all()
+        engine = db.engine
+    client = app.test_client()
+    try:
+        assert client.post("/api/v1/auth/login", json=body).status_code == 401  # no such user: the database answers
+        _dropped_by_the_server(app, engine)
+        time.sleep(0.3)
+        assert client.post("/api/v1/auth/login", json=body).status_code == 401  # tried, replaced, served
+        quick = make_app(database_url, POOL_PING_AFTER_SECONDS=3600,
+                         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+        quick_client = quick.test_client()
+        assert quick_client.post("/api/v1/auth/login", json=body).status_code == 401
+        with quick.app_context():
+            quick_engine = db.engine
+        _dropped_by_the_server(quick, quick_engine)
+        assert_unavailable_json(quick_client.post("/api/v1/auth/login", json=body))  # once
+        assert quick_client.post("/api/v1/auth/login", json=body).status_code == 401
+        quick_engine.dispose()
     finally:
         engine.dispose()
