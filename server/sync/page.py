@@ -40,30 +40,30 @@ def page_seqs(table: str, scope: Scope, since: int, limit: int, horizon: int) ->
     return [seq for (seq,) in reader.fetch(sql, [since, horizon, limit] * len(parts) + [limit])]
 
 
-def page_records(table: str, scope: Scope, since: int, last: int, older: bool) -> list[tuple[int, str]]:
-    """The rows of `table` in `scope` with a seq after `since` and up to `last`, in seq order, as (seq, the
-    record's JSON text). `older`: the assists' outcomes as an app of wire schema 1 knows them (OLDER_OUTCOMES)."""
+def page_records(table: str, scope: Scope, since: int, last: int, older: bool) -> list[tuple[int, bytes]]:
+    """The rows of `table` in `scope` with a seq after `since` and up to `last`, in no order (the caller sorts the
+    page's tables together), as (seq, the record's JSON text in UTF-8). `older`: the assists' outcomes as an app of
+    wire schema 1 knows them (OLDER_OUTCOMES)."""
     name, mark = MODELS[table].__tablename__, reader.mark()
     select = _select(table, reader.postgresql(), older)
     parts = [f"{select} WHERE {where} AND {name}.seq > {mark} AND {name}.seq <= {mark}"
              for where in _index_ranges(MODELS[table], scope)]
     if not parts:
         return []
-    rows = reader.fetch(" UNION ALL ".join(parts) + " ORDER BY seq", [since, last] * len(parts))
+    rows = reader.fetch(" UNION ALL ".join(parts), [since, last] * len(parts))
     if table != "visits":
         return rows
     # seq, text, lat, text, lon, text, accuracy_m, text: orjson writes the floats as it writes a Python float.
-    return [(seq, f"{a}{_float(lat)}{b}{_float(lon)}{c}{_float(accuracy)}{d}")
+    dumps, null = orjson.dumps, b"null"
+    return [(seq, b"".join((a, null if lat is None else dumps(lat), b, null if lon is None else dumps(lon), c,
+                            null if accuracy is None else dumps(accuracy), d)))
             for seq, a, lat, b, lon, c, accuracy, d in rows]
 
 
-def reply(texts: list[str], cursor: int, has_more: bool) -> bytes:
+def reply(records: list[bytes], cursor: int, has_more: bool) -> bytes:
     """The page as orjson.dumps writes {"changes": [...], "cursor": ..., "has_more": ...}."""
-    return f'{{"changes":[{",".join(texts)}],"cursor":{cursor},"has_more":{"true" if has_more else "false"}}}'.encode()
-
-
-def _float(value) -> str:
-    return "null" if value is None else orjson.dumps(value).decode()
+    return b"".join((b'{"changes":[', b",".join(records),
+                     b'],"cursor":%d,"has_more":%s}' % (cursor, b"true" if has_more else b"false")))
 
 
 def _index_ranges(model, scope: Scope) -> list[str]:
@@ -99,7 +99,13 @@ def _select(table: str, postgresql: bool, older: bool) -> str:
     if model is Visit:
         text += f",\"assists\":[' || {_assists(postgresql, older)} || ']"
     pieces.append(text + "}}'")
-    return f"SELECT {model.__tablename__}.seq AS seq, {', '.join(pieces)} FROM {model.__tablename__}"
+    # Each piece of text as bytes, which the reply joins as they are: neither decoded nor encoded again in Python.
+    texts = [_bytes(piece, postgresql) if n % 2 == 0 else piece for n, piece in enumerate(pieces)]
+    return f"SELECT {model.__tablename__}.seq AS seq, {', '.join(texts)} FROM {model.__tablename__}"
+
+
+def _bytes(text: str, postgresql: bool) -> str:
+    return f"convert_to({text}, 'UTF8')" if postgresql else f"CAST({text} AS BLOB)"
 
 
 def _assists(postgresql: bool, older: bool) -> str:

@@ -47,4 +47,4 @@ def pull(device, scope: Scope, since: int, limit: int, older: bool = False) -> b
     if not has_more:
         device.last_sync_at = utcnow()  # a pull is a sync once it has reached the end: a page less to write
     db.session.commit()
-    return pages.reply([text for _, text in page], cursor, has_more)
+    return pages.reply([record for _, record in page], cursor, has_more)
