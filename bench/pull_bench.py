@@ -19,6 +19,7 @@ import time
 
 import orjson
 import requests
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -37,6 +38,11 @@ def seed(kind: str, args) -> world_mod.Database:
     rows, assists = world_mod.stored_rows(world_mod.visits(world["residents_of"], args.visits, seed=1), world,
                                           new_id())
     direct_insert(database.url, rows, assists, 500)
+    if kind == "postgresql":  # the statistics autovacuum would have gathered by then
+        engine = create_engine(database.url)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
     return database
 
 
