@@ -82,26 +82,37 @@ def _index_ranges(model, scope: Scope) -> list[str]:
 def _select(table: str, postgresql: bool, older: bool) -> str:
     """SELECT seq, the record's text, FROM the table: for visits, the text in pieces between its floats."""
     model = MODELS[table]
-    columns = model.__table__.c
-    gone = f"CASE WHEN {model.__tablename__}.{GONE[table]} THEN 'true' ELSE 'false' END"
-    head = (f"'{{\"table\":\"{table}\",\"id\":' || {_value(columns.id, postgresql)} || ',\"version\":' || "
-            f"{_value(columns.version, postgresql)} || ',\"deleted\":' || {gone} || ',\"data\":{{")
-    pieces, text, first = [], head, True
-    for field in FIELDS[table]:
-        text += f"{'' if first else ','}\"{field}\":'"
-        first = False
+    name, columns = model.__tablename__, model.__table__.c
+    text = [_lit('{"table":"%s","id":' % table), _value(columns.id, postgresql), _lit(',"version":'),
+            _value(columns.version, postgresql), _lit(',"deleted":'),
+            f"CASE WHEN {name}.{GONE[table]} THEN 'true' ELSE 'false' END", _lit(',"data":{')]
+    pieces = []
+    for n, field in enumerate(FIELDS[table]):
+        text.append(_lit(f'{"," if n else ""}"{field}":'))
         column = columns[field]
         if isinstance(column.type, Float):
-            pieces += [text, f"{model.__tablename__}.{field}"]
-            text = "'"
+            pieces += [_joined(text, postgresql), f"{name}.{field}"]
+            text = []
         else:
-            text += f" || {_value(column, postgresql)} || '"
+            text.append(_value(column, postgresql))
     if model is Visit:
-        text += f",\"assists\":[' || {_assists(postgresql, older)} || ']"
-    pieces.append(text + "}}'")
+        text += [_lit(',"assists":['), _assists(postgresql, older), _lit("]")]
+    pieces.append(_joined(text + [_lit("}}")], postgresql))
     # Each piece of text as bytes, which the reply joins as they are: neither decoded nor encoded again in Python.
     texts = [_bytes(piece, postgresql) if n % 2 == 0 else piece for n, piece in enumerate(pieces)]
-    return f"SELECT {model.__tablename__}.seq AS seq, {', '.join(texts)} FROM {model.__tablename__}"
+    return f"SELECT {name}.seq AS seq, {', '.join(texts)} FROM {name}"
+
+
+def _joined(parts: list[str], postgresql: bool) -> str:
+    """The SQL of the text of `parts` (each SQL of text, none NULL). PostgreSQL's concat() copies each part once,
+    where a chain of || copies the text so far at each step."""
+    if not parts:
+        return "''"
+    return f"concat({', '.join(parts)})" if postgresql else " || ".join(parts)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _bytes(text: str, postgresql: bool) -> str:
@@ -112,9 +123,11 @@ def _assists(postgresql: bool, older: bool) -> str:
     """A visit's assists as JSON objects joined by commas, in their ids' order ('' for none), read by the visit_id
     index."""
     columns = Assist.__table__.c
-    text = "'{" + " || ',".join(
-        f"\"{field}\":' || {_outcome(postgresql) if older and field == 'outcome' else _value(columns[field], postgresql)}"
-        for field in ASSIST_FIELDS) + " || '}'"
+    parts = []
+    for n, field in enumerate(ASSIST_FIELDS):
+        parts += [_lit(f'{"," if n else "{"}"{field}":'),
+                  _outcome(postgresql) if older and field == "outcome" else _value(columns[field], postgresql)]
+    text = _joined(parts + [_lit("}")], postgresql)
     if postgresql:
         joined = f"(SELECT string_agg({text}, ',' ORDER BY assists.id) FROM assists WHERE assists.visit_id = visits.id)"
     else:  # SQLite (3.40) has no ORDER BY in an aggregate: group_concat keeps the order of its subquery's rows.

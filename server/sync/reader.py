@@ -130,11 +130,12 @@ def column_as_wire(column) -> str:
 def _utc_iso(name: str) -> str:
     """A models.UTCDateTime column (naive UTC) as datetime.isoformat() writes the aware time, with microseconds
     only when they are not zero: '2026-11-20T02:05:07+00:00'."""
+    # One to_char (or substr) and a replace: three to_char calls cost PostgreSQL a tenth of a pull page's text.
     if postgresql():
-        whole, fraction = f"to_char({name}, 'YYYY-MM-DD\"T\"HH24:MI:SS')", f"to_char({name}, '.US')"
+        whole = f"to_char({name}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US+00:00')"
     else:  # SQLAlchemy's text: '2026-11-20 02:05:07.000000'
-        whole, fraction = f"substr({name}, 1, 10)||'T'||substr({name}, 12, 8)", f"substr({name}, 20)"
-    return f"{whole}||CASE WHEN {fraction} IN ('', '.000000') THEN '' ELSE {fraction} END||'+00:00'"
+        whole = f"substr({name}, 1, 10)||'T'||substr({name}, 12)||'+00:00'"
+    return f"replace({whole}, '.000000+', '+')"
 
 
 def fetch(statement: str, params: list) -> list[tuple]:
