@@ -122,7 +122,8 @@ def main() -> None:
                     run = one_pull(database.url, code, args)
                     runs[name].append(run)
                     print(f"  {kind} round {n + 1} {name}: {run['records']:,} records, {run['seconds']:.2f} s in all, "
-                          f"{run['waited']:.2f} s waiting for replies ({run['per_s']:,.0f}/s), server CPU {run['cpu']:.2f} s, {run['bytes']:,} bytes, "
+                          f"{run['waited']:.2f} s waiting for replies ({run['per_s']:,.0f}/s), "
+                          f"server CPU {run['cpu']:.2f} s, {run['bytes']:,} bytes, "
                           f"load {os.getloadavg()[0]:.2f}", flush=True)
         finally:
             database.drop()

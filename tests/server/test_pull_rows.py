@@ -160,7 +160,8 @@ def test_hostile_text_times_and_floats_are_pulled_as_orjson_writes_them(app, cli
                 db.session.add(Assist(visit_id=visit, resident_id=person if n % 2 else None, topic=text[7][:20],
                                       outcome=outcome, note=text[n], household_id=home, commune_id=world.commune_a))
             db.session.commit()
-        since, state["since"] = state["since"], state["since"] + 3  # before any assert: a failed example's rows stay behind
+        # Moved on before any assert: a failed example's rows stay behind the next one's pull.
+        since, state["since"] = state["since"], state["since"] + 3
         for schema in ("1", "2"):
             pulled = pull_checked(app, client, {**headers, "X-Schema-Version": schema}, since, 1000)
             assert [c["id"] for c in pulled] == [home, person, visit]
