@@ -1,10 +1,10 @@
 """The rows of a pull page, with each record's JSON text written by the database.
 
 A page is read in two steps: first the seq numbers of up to a page of rows of each table (`page_seqs`, from the
-indexes alone), then the records only up to the page's last seq (`page_records`). Building a dict per row and
-dumping it again cost the server more than the database's own reading, so the database writes each record as the
-text the wire carries, with the keys in the order of records.FIELDS and each visit's assists in it: the reply is
-these texts joined. Each record is byte for byte what orjson.dumps gives for the record built from the ORM row with
+indexes alone), then the records only up to the page's last seq (`page_records`). The database writes each
+record as the text the wire carries, with the keys in the order of records.FIELDS and each visit's assists in it,
+and the reply is these texts joined: the server's Python builds no dict per row and dumps none (on SQLite the pull
+is 1.25 times as fast for it and zlib-ng's gzip, on PostgreSQL 1.04: docs/performance.md). Each record is byte for byte what orjson.dumps gives for the record built from the ORM row with
 records.record_of (tests/server/test_pull_rows.py checks it).
 
 Floats are the one exception: SQLite writes 15 significant digits and PostgreSQL its own exponent form, so a
