@@ -3,11 +3,11 @@ deflated on request. A body in any other Content-Encoding gets 415.
 
 The inflated body is held to MAX_CONTENT_LENGTH too, so a small gzip bomb gets 413 like a large body does.
 """
-import gzip
 import io
 import zlib
 
 from flask import Flask, request
+from zlib_ng import gzip_ng
 
 from .errors import ApiError
 
@@ -64,7 +64,8 @@ def compress_reply(response):
     data = response.get_data()
     if len(data) < MIN_SIZE:
         return response
-    response.set_data(gzip.compress(data, compresslevel=5))
+    # zlib-ng's level 5: a pull's pages in 0.55 of the time of zlib's level 5, and 4% fewer bytes (docs/performance.md).
+    response.set_data(gzip_ng.compress(data, compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"
     response.headers.add("Vary", "Accept-Encoding")
     return response

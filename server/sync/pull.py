@@ -6,15 +6,16 @@ late and holds the counter until commit), so none can appear later below a curso
 from ..extensions import db
 from ..ledger import Scope
 from ..models import SyncCounter, utcnow
-from . import reader, records
+from . import page as pages, records
 
 
 class ResetRequired(Exception):
     """The caller must pull its scope from zero (410)."""
 
 
-def pull(device, scope: Scope, since: int, limit: int) -> dict:
-    """One page of the caller's scope after `since`, in seq order (see the module's terms)."""
+def pull(device, scope: Scope, since: int, limit: int, older: bool = False) -> bytes:
+    """One page of the caller's scope after `since`, in seq order (see the module's terms), as the reply's JSON.
+    `older`: for an app of wire schema 1 (page.OLDER_OUTCOMES)."""
     counter = db.session.get(SyncCounter, 1)
     current = scope.digest()
     if since > 0 and (device.scope_hash != current or since < counter.purged_through):
@@ -28,7 +29,7 @@ def pull(device, scope: Scope, since: int, limit: int) -> dict:
     # `limit` seq numbers are known, the next table is read only below the highest that can still be on the page.
     seqs, ordered, bound = {}, [], horizon
     for table in records.MODELS:
-        seqs[table] = reader.page_seqs(table, scope, since, limit, bound)
+        seqs[table] = pages.page_seqs(table, scope, since, limit, bound)
         ordered = sorted(ordered + seqs[table])[:limit]
         if len(ordered) >= limit:
             bound = ordered[limit - 1]
@@ -38,14 +39,12 @@ def pull(device, scope: Scope, since: int, limit: int) -> dict:
     rows = []
     for table, found in seqs.items():
         if found and found[0] <= last:
-            rows.extend(reader.page_rows(table, scope, since, last))
-    rows.sort(key=lambda r: r["seq"])
+            rows.extend(pages.page_records(table, scope, since, last, older))
+    rows.sort(key=lambda r: r[0])
     page = rows[:limit]
     # A row changed between the two reads has a seq above the horizon now: it comes in a later page.
-    cursor = (page[-1]["seq"] if page else last) if has_more else horizon
+    cursor = (page[-1][0] if page else last) if has_more else horizon
     if not has_more:
         device.last_sync_at = utcnow()  # a pull is a sync once it has reached the end: a page less to write
     db.session.commit()
-    for r in page:
-        del r["seq"]
-    return {"changes": page, "cursor": cursor, "has_more": has_more}
+    return pages.reply([record for _, record in page], cursor, has_more)

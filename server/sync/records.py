@@ -1,4 +1,4 @@
-"""How each pulled table's rows look on the wire (reader.py reads them)."""
+"""How each pulled table's rows look on the wire (page.py has the database write them; record_of is the contract)."""
 from shared.wire import AREA_FIELDS, ASSIST_FIELDS, HOUSEHOLD_FIELDS, RESIDENT_FIELDS
 from shared.wire import PULLED_VISIT_FIELDS as VISIT_FIELDS
 

@@ -41,17 +41,6 @@ def _readable_schema():
         raise ApiError(426, "This app is too old: update it.", {"X-Schema-Version": ["No longer supported."]})
 
 
-OLDER_OUTCOMES = {"already_had": "done", "not_applicable": "declined"}
-"""What an app of wire schema 1, which knows four outcomes, is sent for the two that came with schema 2: a resident
-who had it counts as having it (done), one it cannot apply to as declined. Its own visits are not changed."""
-
-
-def older_outcomes(page: dict) -> None:
-    for change in page["changes"]:
-        for assist in (change.get("data") or {}).get("assists") or ():
-            assist["outcome"] = OLDER_OUTCOMES.get(assist["outcome"], assist["outcome"])
-
-
 def _json(payload: dict):
     """The reply as prebuilt JSON: the schemas of @blp.response document it, but dumping a page of 1,000 records
     through them took longer than reading the page from the database."""
@@ -90,10 +79,10 @@ def pull(args):
     if args["since"] == 0:  # a tablet downloads its whole scope, names and phones: audited, in the pull's commit
         audit.record("pull_from_zero", limit=args["limit"])
     try:
-        page = pulling.pull(g.device, Scope.of(g.user), args["since"], args["limit"])
         claimed = request.headers.get("X-Schema-Version", "")
-        if claimed.isascii() and claimed.isdigit() and int(claimed) < 2:
-            older_outcomes(page)
-        return _json(page)
+        older = claimed.isascii() and claimed.isdigit() and int(claimed) < 2
+        page = pulling.pull(g.device, Scope.of(g.user), args["since"], args["limit"], older)
+        # Written as JSON by the database already (sync/page.py).
+        return current_app.response_class(page, mimetype="application/json")
     except pulling.ResetRequired:
         raise ApiError(410, "Your data must be downloaded again.", code="reset_required")
