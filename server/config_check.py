@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from . import config as settings
-from .console import Command, group
+from .console import Command, group, inline
 from shared.i18n import N_
 
 
@@ -36,7 +36,7 @@ def check():
         else:
             shown = "" if value is None else str(value)
         origin = ORIGINS[variable in os.environ]
-        click.echo(f"{variable:32} {shown}  ({_both(origin)})")
+        click.echo(f"{variable:32} {shown}  ({inline(origin)})")
     found = settings.problems(values, embedded)
     if found:
         click.echo(settings.ConfigError(found), err=True)
@@ -52,17 +52,13 @@ def _instance() -> str:
 def _key(value, embedded: bool) -> str:
     if isinstance(value, str) and value.strip():
         if value in settings.REPOSITORY_KEYS:
-            return "(" + _both(N_("set, to a default written in the repository")) + ")"
-        return "(" + _both(N_("set, {count} characters"), count=len(value)) + ")"
-    return "(" + (_both(N_("kept in the instance folder")) if embedded else _both(N_("not set"))) + ")"
+            return "(" + inline(N_("set, to a default written in the repository")) + ")"
+        return "(" + inline(N_("set, {count} characters"), count=len(value)) + ")"
+    return "(" + (inline(N_("kept in the instance folder")) if embedded else inline(N_("not set"))) + ")"
 
 
 ORIGINS = {True: N_("environment"), False: N_("default")}
 
-
-def _both(message: str, **values) -> str:
-    """A word of the listing in Vietnamese / English, on its line."""
-    return settings.bilingual(message, values).replace("\n  ", " / ")
 
 
 def _hide_password(url: str) -> str:

@@ -20,6 +20,11 @@ def text(message: str, /, **values) -> str:
     return bilingual(message, values) if message in VI else message.format(**values)
 
 
+def inline(message: str, /, **values) -> str:
+    """The message's two languages on one line, for a cell of a listing: "Vietnamese / English"."""
+    return text(message, **values).replace("\n  ", " / ")
+
+
 def say(message: str, /, err: bool = False, **values) -> None:
     click.echo(text(message, **values), err=err)
 

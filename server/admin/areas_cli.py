@@ -4,7 +4,7 @@ from flask.cli import with_appcontext
 
 from shared.schemas import MAX_ID
 
-from ..console import N_, Command, group, option, say, text
+from ..console import N_, Command, group, inline, option, say
 
 ID = click.IntRange(1, MAX_ID)
 
@@ -23,9 +23,9 @@ def list_command(commune_id, duplicates):
     from .areas import list_areas
     rows = list_areas(commune_id, duplicates)
     for row in rows:
-        mark = "  " + text(N_("(duplicate name: rename or merge it)")).replace("\n  ", " / ") if row["duplicate"] else ""
-        counts = text(N_("{households} households, {officials} officials"), households=row["households"],
-                      officials=row["officials"]).replace("\n  ", " / ")
+        mark = "  " + inline(N_("(duplicate name: rename or merge it)")) if row["duplicate"] else ""
+        counts = inline(N_("{households} households, {officials} officials"), households=row["households"],
+                        officials=row["officials"])
         click.echo(f"{row['id']}\t{row['level']}\t{row['parent_id'] or '-'}\t{row['name']}\t{counts}{mark}")
     if not rows:
         say(N_("No areas."))

@@ -3,9 +3,9 @@
 A page is read in two steps: first the seq numbers of up to a page of rows of each table (`page_seqs`, from the
 indexes alone), then the records only up to the page's last seq (`page_records`). The database writes each
 record as the text the wire carries, with the keys in the order of records.FIELDS and each visit's assists in it,
-and the reply is these texts joined: the server's Python builds no dict per row and dumps none (on SQLite the pull
-is 1.25 times as fast for it and zlib-ng's gzip, on PostgreSQL 1.04: docs/performance.md). Each record is byte for byte what orjson.dumps gives for the record built from the ORM row with
-records.record_of (tests/server/test_pull_rows.py checks it).
+and the reply is these texts joined: the server's Python builds no dict per row and dumps none (what it saved:
+docs/performance.md). Each record is byte for byte what orjson.dumps gives for the record built from the ORM row
+with records.record_of (tests/server/test_pull_rows.py checks it).
 
 Floats are the one exception: SQLite writes 15 significant digits and PostgreSQL its own exponent form, so a
 float column ends a piece of text, and orjson writes the value between the pieces.

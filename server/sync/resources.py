@@ -59,7 +59,8 @@ def push(batch):
     """
     if batch["schema_version"] < MIN_SCHEMA_VERSION:
         raise ApiError(426, "This app is too old: update it.", {"schema_version": ["No longer supported."]})
-    sees_personal = personal.sees_personal(g.user)  # before the push commits: after it, reading the role reloads the user
+    # Before the push commits: after it, reading the role would load the user again.
+    sees_personal = personal.sees_personal(g.user)
     receipt = pushing.push(g.user, g.device, Scope.of(g.user), batch)
     if sees_personal:  # the receipt's text is the reply: not parsed and written again
         return current_app.response_class(receipt, mimetype="application/json")
