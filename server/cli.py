@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .admin.areas_cli import areas
-from .console import N_, Bilingual, command, option, refusal, say, text
+from .console import N_, Bilingual, command, inline, option, refusal, say, text
 from .extensions import db
 from .ledger import ensure_counter
 from .models import Device, User
@@ -22,14 +22,6 @@ LEVEL_CREATED = {"province": N_("Created province {id}: {name}"), "commune": N_(
 ROLE_CREATED = {"official": N_("Created official {id}: {username}"), "leader": N_("Created leader {id}: {username}"),
                 "admin": N_("Created admin {id}: {username}")}
 DEMO_TABLES = ("areas", "users", "households", "residents", "visits", "assists")
-
-
-def _both(message: str, values: dict) -> str:
-    """An import error's message, in Vietnamese and English on one line."""
-    from .dashboard.i18n import VI
-    english = message.format(**values) if values else message
-    vietnamese = VI.get(message)
-    return f"{vietnamese.format(**values) if values else vietnamese} / {english}" if vietnamese else english
 
 
 @command("init-db")
@@ -165,7 +157,7 @@ def import_households(file, commune_id, skip_bad):
     report = run_import(file, commune_id, skip_bad=skip_bad)
     for line, column, message, values in report.errors:
         say(N_("line {line}: {column}: {message}"), err=True, line=line, column=column,
-            message=_both(message, values))
+            message=inline(message, **values))
     say(N_("Imported {households} households and {residents} residents ({existing} already there, {errors} "
            "errors)."), households=report.households, residents=report.residents,
         existing=report.skipped_existing, errors=len(report.errors))

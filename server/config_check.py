@@ -60,7 +60,6 @@ def _key(value, embedded: bool) -> str:
 ORIGINS = {True: N_("environment"), False: N_("default")}
 
 
-
 def _hide_password(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)

@@ -162,9 +162,8 @@ def never_reached_export(commune_id: int, fmt: str):
     households = stats.never_reached(commune_id, village_id=filters.village_id)
     table = exports.never_reached_table(households, personal, current_app.config["TIMEZONE"])
     exports.audited(commune_id, [table], fmt, personal=personal, filters={"village": filters.village_id})
-    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
-    village = next((v.name for v in service.villages_of(commune_id) if v.id == filters.village_id), None)
-    return download(data, XLSX if fmt == "xlsx" else CSV, exports.filter_parts(commune.name, village) + [table.slug])
+    village = _village_name(commune_id, filters.village_id)
+    return _table_download(table, fmt, exports.filter_parts(commune.name, village))
 
 
 @bp.route("/communes/<int:commune_id>/follow-ups.<fmt>")
@@ -184,11 +183,9 @@ def follow_ups_export(commune_id: int, fmt: str):
     table = exports.follow_ups_table(found["rows"], personal, villages, officials)
     exports.audited(commune_id, [table], fmt, personal=personal,
                     filters={"village": filters.village_id, "official": filters.official_id})
-    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
     # Only the filters the list follows name the file: it has no dates or topic.
-    parts = exports.filter_parts(commune.name, villages.get(filters.village_id), None,
-                                 officials.get(filters.official_id))
-    return download(data, XLSX if fmt == "xlsx" else CSV, parts + [table.slug])
+    return _table_download(table, fmt, exports.filter_parts(commune.name, villages.get(filters.village_id), None,
+                                                            officials.get(filters.official_id)))
 
 
 @bp.route("/communes/<int:commune_id>/counted/<topic>")
@@ -231,10 +228,8 @@ def counted_export(commune_id: int, topic: str, fmt: str):
     table = exports.counted_table(found["rows"], topic, which)
     exports.audited(commune_id, [table], fmt, personal=True, filters={"topic": topic, "which": which,
                                                                      "village": village_id})
-    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
-    village = next((v.name for v in service.villages_of(commune_id) if v.id == village_id), None)
-    return download(data, XLSX if fmt == "xlsx" else CSV,
-                    exports.filter_parts(commune.name, village, topic) + [table.slug])
+    return _table_download(table, fmt, exports.filter_parts(commune.name, _village_name(commune_id, village_id),
+                                                            topic))
 
 
 @bp.route("/topic-rules", methods=["POST"])
@@ -292,15 +287,24 @@ def visit_log(commune_id: int, fmt: str):
     entries = service.visit_log(commune_id, filters, current_app.config["TIMEZONE"], personal)
     table = exports.visit_log_table(entries, personal, current_app.config["TIMEZONE"])
     exports.audited(commune_id, [table], fmt, personal=personal, filters=filters.query())
-    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
-    return download(data, XLSX if fmt == "xlsx" else CSV, _name_parts(commune, filters) + [table.slug])
+    return _table_download(table, fmt, _name_parts(commune, filters))
 
 
 def _name_parts(commune, filters: filtering.Filters) -> list:
     """The file name's parts: the commune and the filters, by name."""
-    village = next((v.name for v in service.villages_of(commune.id) if v.id == filters.village_id), None)
+    village = _village_name(commune.id, filters.village_id)
     official = next((o.full_name for o in service.officials_of(commune.id) if o.id == filters.official_id), None)
     return exports.filter_parts(commune.name, village, filters.topic, official, filters.date_from, filters.date_to)
+
+
+def _village_name(commune_id: int, village_id: int | None) -> str | None:
+    return next((v.name for v in service.villages_of(commune_id) if v.id == village_id), None)
+
+
+def _table_download(table: exports.Table, fmt: str, parts: list) -> Response:
+    """One table as an XLSX workbook or a CSV file, named from `parts` and the table."""
+    data = exports.xlsx([table]) if fmt == "xlsx" else exports.csv_bytes(table)
+    return download(data, XLSX if fmt == "xlsx" else CSV, parts + [table.slug])
 
 
 def download(data: bytes, content_type: str, parts: list) -> Response:

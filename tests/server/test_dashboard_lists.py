@@ -116,13 +116,18 @@ def test_the_never_reached_list_and_its_api_are_in_walk_order(client, world):
     assert [r["address"] for r in rows] == WALK[:3]  # cut after sorting: the first three of the walk
 
 
-def test_who_is_counted_is_in_walk_order(client, world):
-    ids = _households(client, world, ADDRESSES)
+def _residents(client, world, ids) -> None:
+    """One resident ("Dân <address>", born 1970) in each household of `ids`, at ADDRESSES in their order."""
     headers = world.login(client, world.official)
     changes = [{"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
                 "data": {"household_id": hid, "full_name": f"Dân {a}", "birth_year": 1970}}
                for hid, a in zip(ids, ADDRESSES)]
     assert {r["status"] for r in push(client, headers, *changes).get_json()["results"]} == {"applied"}
+
+
+def test_who_is_counted_is_in_walk_order(client, world):
+    ids = _households(client, world, ADDRESSES)
+    _residents(client, world, ids)
     logged_in(client, world.leader)
     page = client.get(f"/communes/{world.commune_a}/counted/vneid_account?which=missing").get_data(as_text=True)
     assert _order(page, [f"Dân {a}" for a in ADDRESSES]) == [f"Dân {a}" for a in WALK]
@@ -348,7 +353,8 @@ def test_the_follow_ups_export_holds_every_household_of_the_filter_not_only_the_
     link = html.unescape(re.search(r'href="([^"]*/follow-ups\.xlsx[^"]*)"', page).group(1))
     assert f"village={world.a1}" in link
     reply = client.get(link)
-    assert reply.status_code == 200 and "Th%C3%B4n_%C4%90%C3%B4ng-follow_ups.xlsx" in reply.headers["Content-Disposition"]
+    assert reply.status_code == 200
+    assert "Th%C3%B4n_%C4%90%C3%B4ng-follow_ups.xlsx" in reply.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(reply.data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0] == ["Hẹn quay lại", "Thôn", "Địa chỉ", "Chủ hộ", "Cán bộ", "Trạng thái", "Số hẹn đang mở"], rows[0]
@@ -369,11 +375,7 @@ def test_who_is_counted_exports_every_resident_of_the_class_for_leaders_only(app
     from server.dashboard import pages
     monkeypatch.setattr(pages, "COUNTED_SHOWN", 2)  # the page lists two; the export holds every one
     ids = _households(client, world, ADDRESSES)
-    headers = world.login(client, world.official)
-    changes = [{"table": "residents", "op": "upsert", "id": new_id(), "base_version": 0,
-                "data": {"household_id": hid, "full_name": f"Dân {a}", "birth_year": 1970}}
-               for hid, a in zip(ids, ADDRESSES)]
-    assert {r["status"] for r in push(client, headers, *changes).get_json()["results"]} == {"applied"}
+    _residents(client, world, ids)
     logged_in(client, world.leader)
     page = client.get(f"/communes/{world.commune_a}/counted/vneid_account?which=missing").get_data(as_text=True)
     assert page.count("data-resident=") == 2
